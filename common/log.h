@@ -1,0 +1,43 @@
+/*
+ * common/log.h - one event per line, written with one write(2) so lines from
+ * different threads never interleave.
+ *
+ * log_out() is for the program's normal output (the server's access log and
+ * notices): stdout, silenced by --quiet. log_warn()/log_warnx() are for
+ * problems: stderr, prefixed with the program name, never silenced.
+ * log_warn() appends strerror(errno); log_warnx() does not (OpenBSD style).
+ */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LOG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* Longest line written; longer ones are cut and end with "...". */
+#define LOG_LINE_MAX 4096
+
+/*
+ * Set the program name used as the prefix of stderr lines, and whether
+ * log_out() is silenced. Call once, before any thread starts; PROG is
+ * borrowed for the life of the process.
+ */
+void log_init(const char *prog, bool quiet);
+
+void log_out(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+/*
+ * Copy S[0..LEN) into OUT (CAP bytes, always NUL-terminated, cut to fit)
+ * with control characters and backslashes written as \xHH, so a file
+ * name or request target cannot forge or break a log line. Returns OUT.
+ */
+const char *log_quote(const char *s, size_t len, char *out, size_t cap);
+
+/* Print "PROG: message" on stderr and exit with STATUS. */
+_Noreturn void fatal(int status, const char *fmt, ...) LOG_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/sh
+# scripts/deps.sh - make sure the Debian packages a job needs are installed.
+#
+#   scripts/deps.sh build   compilers and libraries (make, make all)
+#   scripts/deps.sh test    the above, plus what the tests drive (make test)
+#   scripts/deps.sh bench   the above, plus the tools benchmarks compare with
+#
+# Missing packages are installed with apt-get when running as root;
+# otherwise the exact command is printed and the script fails.
+set -u
+job=${1:-build}
+missing=""
+
+want_cmd() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+want_pc() {
+    if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$1" 2>/dev/null; then
+        missing="$missing $2"
+    fi
+}
+
+want_cmd cc build-essential
+want_cmd make build-essential
+want_cmd pkg-config pkg-config
+want_pc libcrypto libssl-dev
+want_pc libcurl libcurl4-openssl-dev
+want_pc ncursesw libncurses-dev
+if [ "$job" = test ] || [ "$job" = bench ]; then
+    want_pc cmocka libcmocka-dev
+    want_cmd clang clang
+    want_cmd curl curl
+    want_cmd wget wget
+    want_cmd aria2c aria2
+    want_cmd python3 python3
+    want_cmd tmux tmux
+    want_cmd sha256sum coreutils
+fi
+if [ "$job" = bench ]; then
+    want_cmd nginx nginx-light
+    want_cmd axel axel
+    want_cmd hyperfine hyperfine
+fi
+
+# One name per package, in a stable order.
+missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+missing=${missing% }
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing Debian packages for '$job': $missing" >&2
+    echo "deps: install them with:" >&2
+    echo "    sudo apt-get install -y $missing" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing packages ($missing) and no apt-get to install them" >&2
+    exit 1
+fi
+echo "deps: installing $missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2 || exit 1
+# shellcheck disable=SC2086 # the list is meant to split into words
+apt-get install -y -qq --no-install-recommends $missing >&2 || exit 1

@@ -1,0 +1,100 @@
+/*
+ * server/conn.h - one client connection: read a request head, answer it,
+ * send the body, keep the connection alive or close it properly.
+ *
+ * A connection belongs to exactly one worker thread for its whole life:
+ * every function here is called only from that thread, so nothing in
+ * struct conn needs a lock.
+ */
+#ifndef SERVER_CONN_H
+#define SERVER_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "accesslog.h"
+#include "listen.h"
+#include "ratelimit.h"
+#include "respond.h"
+#include "snapshot.h"
+#include "timerheap.h"
+
+struct worker;
+
+enum conn_state {
+    CONN_READING,   /* waiting for (the rest of) a request head */
+    CONN_SENDING,   /* a response is being sent */
+    CONN_LINGERING, /* our side is shut; draining what the client still sends */
+};
+
+/* What the connection's one timer means right now. */
+enum conn_timer {
+    CONN_TIMER_HEADER,   /* the request head must be complete by then: 408 */
+    CONN_TIMER_IDLE,     /* keep-alive idle limit: close quietly */
+    CONN_TIMER_SEND,     /* no progress sending since: drop the client */
+    CONN_TIMER_THROTTLE, /* --limit-rate: resume sending */
+    CONN_TIMER_LINGER,   /* stop draining and close */
+};
+
+struct conn {
+    struct worker *w;
+    int fd;
+    enum conn_state state;
+    uint32_t events; /* the epoll interest registered now */
+    char peer[LISTEN_ADDR_MAX];
+
+    /* Linkage owned by the worker (see worker.c). */
+    struct conn *prev, *next;             /* all of the worker's connections */
+    struct conn *ready_prev, *ready_next; /* connections with work pending */
+    bool is_ready;
+    struct timer_node timer;
+    enum conn_timer timer_kind;
+
+    /* Input. */
+    char *in; /* CONN_IN_CAP bytes, allocated at the first read */
+    size_t in_len;
+    size_t in_scanned;      /* the parser's bookmark */
+    uint64_t discard_left;  /* body bytes of the last request still to skip */
+    bool has_partial;       /* some bytes of the next request have arrived */
+    unsigned nrequests;
+
+    /* The response in flight. */
+    struct response resp;
+    size_t seg;        /* the segment being sent */
+    uint64_t seg_done; /* bytes of it already sent */
+    int file_fd;       /* -1 unless a file segment is to be sent */
+    struct snapshot *snap; /* keeps memory bodies alive; NULL when idle */
+    struct ratelimit rl;
+    uint64_t resp_start_ns;
+    struct access_entry log;
+};
+
+/* Input buffer: a maximal head plus room for a pipelined request's start. */
+#define CONN_IN_CAP (HTTP_MAX_HEAD + 4096)
+
+/*
+ * Take over the accepted socket FD (non-blocking) from the client at ADDR
+ * and register it with W. Returns the connection, or NULL after closing
+ * FD when out of memory.
+ */
+struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, socklen_t len,
+                      uint64_t now);
+
+/* EVENTS (epoll) happened on C's socket. */
+void conn_on_event(struct conn *c, uint32_t events, uint64_t now);
+
+/* C's timer expired. */
+void conn_on_timer(struct conn *c, uint64_t now);
+
+/* C was marked ready: continue with input that is already buffered. */
+void conn_on_ready(struct conn *c, uint64_t now);
+
+/* The server is stopping: close C now if it is idle between requests. */
+void conn_on_stop(struct conn *c);
+
+/* Close C at once (the stop deadline passed), logging a response cut short. */
+void conn_close(struct conn *c, uint64_t now);
+
+#endif

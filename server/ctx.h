@@ -1,0 +1,31 @@
+/*
+ * server/ctx.h - what every thread of the server shares.
+ *
+ * Everything here is written once by server_run() before any thread
+ * starts and only read afterwards, except the fields marked atomic.
+ */
+#ifndef SERVER_CTX_H
+#define SERVER_CTX_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "snapshot.h"
+
+struct server_ctx {
+    const struct server_opts *opts;
+    int rootfd;                  /* the published directory, O_DIRECTORY */
+    struct catalog_store *store; /* the current catalog snapshot */
+    const char *token;           /* from --token-file; NULL when read only */
+    uint64_t header_timeout_ns;
+    uint64_t idle_timeout_ns;
+    uint64_t send_timeout_ns;
+    uint64_t grace_ns;           /* how long a stop waits for transfers */
+    atomic_uint nconns;          /* open connections: the acceptor adds, workers subtract */
+};
+
+/* Stop grace period: transfers in flight get this long to finish. */
+#define SERVER_GRACE_SECS 5
+
+#endif

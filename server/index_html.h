@@ -1,0 +1,33 @@
+/*
+ * server/index_html.h - the page a browser sees at "/": every published
+ * file as a link, with its size and SHA-256.
+ */
+#ifndef SERVER_INDEX_HTML_H
+#define SERVER_INDEX_HTML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha256.h"
+
+struct index_item {
+    const char *name;
+    uint64_t size;
+    const uint8_t *sha256;
+};
+
+/*
+ * Render ITEMS[0..N) as a small HTML page. Names are HTML-escaped in text
+ * and percent-encoded in links. Returns a new NUL-terminated buffer (owned
+ * by the caller: free()) with its length in *LEN, or NULL when out of
+ * memory.
+ */
+char *index_html_render(const struct index_item *items, size_t n, size_t *len);
+
+/*
+ * Escape S for HTML text and attributes into OUT (CAP bytes, NUL added).
+ * Returns the length the full escape needs, as snprintf() does.
+ */
+size_t index_html_escape(const char *s, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * server/options.c - getopt_long over a table, values checked with
+ * common/strparse. No I/O except options_usage().
+ */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "strparse.h"
+
+enum {
+    OPT_THREADS = 256,
+    OPT_HEADER_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_SEND_TIMEOUT,
+};
+
+static const struct option long_options[] = {
+    {"port", required_argument, NULL, 'p'},
+    {"bind", required_argument, NULL, 'b'},
+    {"root", required_argument, NULL, 'r'},
+    {"catalog", required_argument, NULL, 'c'},
+    {"max-connections", required_argument, NULL, 'm'},
+    {"limit-rate", required_argument, NULL, 'l'},
+    {"rescan", required_argument, NULL, 's'},
+    {"token-file", required_argument, NULL, 't'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void options_defaults(struct server_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->port = 8080;
+    opts->root = "./resources";
+    opts->catalog = "./text.txt";
+    opts->max_connections = 4096;
+    opts->rescan_secs = 10;
+    opts->header_timeout = 15;
+    opts->idle_timeout = 60;
+    opts->send_timeout = 60;
+}
+
+void options_usage(FILE *out)
+{
+    fputs("Usage: server [OPTION]...\n"
+          "Publish the regular files of a directory over HTTP/1.1: a catalog (text.txt)\n"
+          "with each file's name, size and SHA-256, and whole files or byte ranges for\n"
+          "any HTTP client (the pdm client, curl, wget, aria2c, a browser).\n"
+          "\n"
+          "  -p, --port N              listen on port N (default 8080; 0: the kernel picks\n"
+          "                            one; the first line printed says which)\n"
+          "  -b, --bind ADDR           listen on ADDR only (default: all interfaces)\n"
+          "  -r, --root DIR            publish the files in DIR (default ./resources)\n"
+          "  -c, --catalog FILE        write the catalog to FILE (default ./text.txt);\n"
+          "                            it is also served at /text.txt\n"
+          "  -m, --max-connections N   serve at most N connections at once; more are\n"
+          "                            answered 503 (default 4096)\n"
+          "  -l, --limit-rate RATE     send at most RATE bytes per second on each\n"
+          "                            connection; k, m, g mean KiB, MiB, GiB: 512k, 20M\n"
+          "                            (default: unlimited)\n"
+          "  -s, --rescan SECS         look for new, changed and removed files every SECS\n"
+          "                            seconds; 0: only on SIGHUP (default 10)\n"
+          "  -t, --token-file FILE     the bearer token for uploads and deletes; this\n"
+          "                            version answers PUT and DELETE with 405\n"
+          "  -q, --quiet               no access log or notices on stdout (errors still\n"
+          "                            go to stderr)\n"
+          "      --threads N           worker threads (default: one per CPU)\n"
+          "      --header-timeout SECS time allowed to send a request head (default 15)\n"
+          "      --idle-timeout SECS   how long a kept-alive connection may sit idle\n"
+          "                            (default 60)\n"
+          "      --send-timeout SECS   drop a client that reads nothing for SECS seconds\n"
+          "                            (default 60)\n"
+          "  -h, --help                show this help and exit\n"
+          "  -V, --version             show the version and exit\n"
+          "\n"
+          "Signals: SIGHUP rescans the directory now; SIGINT and SIGTERM stop accepting,\n"
+          "let transfers in flight finish for up to 5 seconds, and exit 0.\n"
+          "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a\n"
+          "usage error.\n",
+          out);
+}
+
+/* Parse ARG as a number in [MIN, MAX] for option NAME. */
+static bool number(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+                   char *err, size_t errlen)
+{
+    enum strparse_result r = strparse_uint(arg, max, out);
+
+    if (r == STRPARSE_OK && *out >= min)
+        return true;
+    snprintf(err, errlen, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
+             (unsigned long long)min, (unsigned long long)max);
+    return false;
+}
+
+enum options_result options_parse(int argc, char **argv, struct server_opts *opts, char *err,
+                                  size_t errlen)
+{
+    uint64_t v;
+    int c;
+
+    options_defaults(opts);
+    err[0] = '\0';
+    optind = 0; /* GNU: start over, whatever an earlier parse left behind */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:b:r:c:m:l:s:t:qhV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (!number("port", optarg, 0, 65535, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->port = (uint16_t)v;
+            break;
+        case 'b':
+            opts->bind = optarg;
+            break;
+        case 'r':
+            opts->root = optarg;
+            break;
+        case 'c':
+            opts->catalog = optarg;
+            break;
+        case 'm':
+            if (!number("max-connections", optarg, 1, 1000000, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->max_connections = (unsigned)v;
+            break;
+        case 'l':
+            if (strparse_size(optarg, &opts->limit_rate) != STRPARSE_OK) {
+                snprintf(err, errlen,
+                         "--limit-rate: '%s' is not a rate (bytes per second, with an optional "
+                         "k, m or g: 512k, 20M)",
+                         optarg);
+                return OPTIONS_USAGE;
+            }
+            break;
+        case 's':
+            if (!number("rescan", optarg, 0, 86400 * 365, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->rescan_secs = (unsigned)v;
+            break;
+        case 't':
+            opts->token_file = optarg;
+            break;
+        case 'q':
+            opts->is_quiet = true;
+            break;
+        case OPT_THREADS:
+            if (!number("threads", optarg, 1, 256, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->threads = (unsigned)v;
+            break;
+        case OPT_HEADER_TIMEOUT:
+            if (!number("header-timeout", optarg, 1, 3600, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->header_timeout = (unsigned)v;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            if (!number("idle-timeout", optarg, 1, 3600, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->idle_timeout = (unsigned)v;
+            break;
+        case OPT_SEND_TIMEOUT:
+            if (!number("send-timeout", optarg, 1, 3600, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->send_timeout = (unsigned)v;
+            break;
+        case 'h':
+            return OPTIONS_HELP;
+        case 'V':
+            return OPTIONS_VERSION;
+        case ':':
+            if (optopt != 0 && optopt < 256)
+                snprintf(err, errlen, "option '-%c' needs a value", optopt);
+            else
+                snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return OPTIONS_USAGE;
+        default:
+            if (optopt != 0)
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
+            else
+                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            return OPTIONS_USAGE;
+        }
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return OPTIONS_USAGE;
+    }
+    if (opts->root[0] == '\0' || opts->catalog[0] == '\0') {
+        snprintf(err, errlen, "--root and --catalog need a path");
+        return OPTIONS_USAGE;
+    }
+    return OPTIONS_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * server/options.h - the server's command line, parsed into a struct.
+ */
+#ifndef SERVER_OPTIONS_H
+#define SERVER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct server_opts {
+    uint16_t port;              /* 0: the kernel picks */
+    const char *bind;           /* NULL: all interfaces */
+    const char *root;           /* the directory to publish */
+    const char *catalog;        /* where text.txt is written */
+    unsigned max_connections;   /* more are answered 503 */
+    uint64_t limit_rate;        /* bytes per second per connection; 0: none */
+    unsigned rescan_secs;       /* 0: only on SIGHUP */
+    const char *token_file;     /* NULL: read only */
+    bool is_quiet;              /* no access log or notices */
+    unsigned threads;           /* worker threads; 0: one per CPU */
+    unsigned header_timeout;    /* seconds to receive a request head */
+    unsigned idle_timeout;      /* seconds a kept-alive connection may idle */
+    unsigned send_timeout;      /* seconds without progress while sending */
+};
+
+enum options_result {
+    OPTIONS_OK,      /* run with *OPTS */
+    OPTIONS_HELP,    /* --help: print options_usage() and exit 0 */
+    OPTIONS_VERSION, /* --version: print the version and exit 0 */
+    OPTIONS_USAGE,   /* a usage error, explained in ERR: exit 2 */
+};
+
+/* Fill *OPTS with the defaults documented in --help. */
+void options_defaults(struct server_opts *opts);
+
+/*
+ * Parse ARGV into *OPTS (defaults first). Strings in *OPTS point into
+ * ARGV. On OPTIONS_USAGE, ERR (ERRLEN bytes) says what is wrong. Uses
+ * getopt_long(), so it is not thread-safe; it resets getopt's state on
+ * entry and may be called more than once.
+ */
+enum options_result options_parse(int argc, char **argv, struct server_opts *opts, char *err,
+                                  size_t errlen);
+
+/* Print --help to OUT. */
+void options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * server/ratelimit.h - a per-response byte budget, like nginx's limit_rate:
+ * RATE bytes per second on average, with a small initial burst so a
+ * response starts at once.
+ *
+ * Pure: the clock is passed in (nanoseconds, any monotonic origin).
+ */
+#ifndef SERVER_RATELIMIT_H
+#define SERVER_RATELIMIT_H
+
+#include <stdint.h>
+
+struct ratelimit {
+    uint64_t rate;     /* bytes per second; 0 means unlimited */
+    uint64_t start_ns; /* when the response started */
+    uint64_t sent;     /* bytes sent since then */
+};
+
+/* Begin a budget of RATE bytes per second at NOW_NS (RATE 0: unlimited). */
+void ratelimit_start(struct ratelimit *rl, uint64_t rate, uint64_t now_ns);
+
+/* Bytes that may be sent at NOW_NS; UINT64_MAX when unlimited. */
+uint64_t ratelimit_allowance(const struct ratelimit *rl, uint64_t now_ns);
+
+/* Record N bytes as sent. */
+void ratelimit_consume(struct ratelimit *rl, uint64_t n);
+
+/*
+ * Nanoseconds to wait from NOW_NS until a worthwhile amount (a twentieth
+ * of a second's worth, at most 64 KiB) may be sent; 0 when it may now.
+ */
+uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns);
+
+#endif

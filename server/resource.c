@@ -1,0 +1,167 @@
+/*
+ * server/resource.c - map a request target to a representation.
+ *
+ * The only place the server opens published files: openat() relative to
+ * the root descriptor, a name that is one validated path component,
+ * O_NOFOLLOW so a symlink is refused, O_NONBLOCK so a FIFO cannot stall a
+ * worker, then fstat() on the descriptor itself to insist on a regular
+ * file. There is no window between the check and the use.
+ */
+#include "resource.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mime.h"
+
+bool resource_target_path(struct strview target, struct strview *path)
+{
+    struct strview t = target;
+    const char *q;
+
+    *path = strview_make(target.p, 0);
+    if (t.len >= 7 && strview_eq_ci(strview_make(t.p, 7), "http://")) {
+        t.p += 7;
+        t.len -= 7;
+    } else if (t.len >= 8 && strview_eq_ci(strview_make(t.p, 8), "https://")) {
+        t.p += 8;
+        t.len -= 8;
+    } else if (t.len == 0 || t.p[0] != '/') {
+        return false;
+    } else {
+        goto strip_query;
+    }
+    /* Absolute form: skip the authority. */
+    {
+        const char *slash = memchr(t.p, '/', t.len);
+        const char *qm = memchr(t.p, '?', t.len);
+
+        if (slash == NULL || (qm != NULL && qm < slash)) {
+            *path = strview_make("/", 1);
+            return true;
+        }
+        t.len -= (size_t)(slash - t.p);
+        t.p = slash;
+    }
+strip_query:
+    q = memchr(t.p, '?', t.len);
+    if (q != NULL)
+        t.len = (size_t)(q - t.p);
+    q = memchr(t.p, '#', t.len);
+    if (q != NULL)
+        t.len = (size_t)(q - t.p);
+    *path = t;
+    return true;
+}
+
+void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
+                        char out[RESP_ETAG_MAX])
+{
+    uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + (uint64_t)mtime_nsec;
+
+    snprintf(out, RESP_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", ino, size, mtime_ns);
+}
+
+static void memory_repr(struct repr *rep, const char *mem, size_t len, time_t mtime,
+                        const char *etag, const char *type)
+{
+    memset(rep, 0, sizeof(*rep));
+    rep->is_file = false;
+    rep->mem = mem;
+    rep->size = len;
+    rep->mtime = mtime;
+    snprintf(rep->etag, sizeof(rep->etag), "%s", etag);
+    rep->content_type = type;
+}
+
+static int open_status(int err, const char **detail)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP: /* a symbolic link: not published */
+    case ENXIO:
+        *detail = "no such file";
+        return 404;
+    case EACCES:
+    case EPERM:
+        *detail = "the file cannot be read";
+        return 403;
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+        *detail = "the server is out of resources; try again";
+        return 503;
+    default:
+        *detail = "the file cannot be opened";
+        return 500;
+    }
+}
+
+int resource_open(const struct server_ctx *ctx, const struct snapshot *snap,
+                  struct strview target, struct resource *out, const char **detail)
+{
+    const struct snap_entry *e;
+    struct strview path;
+    enum name_result nr;
+    struct stat st;
+
+    out->fd = -1;
+    out->name[0] = '\0';
+    *detail = NULL;
+    if (!resource_target_path(target, &path)) {
+        *detail = "the request target must be a path";
+        return 400;
+    }
+    if (strview_eq(path, "/")) {
+        memory_repr(&out->rep, snap->html, snap->html_len, snap->mtime, snap->html_etag,
+                    "text/html; charset=utf-8");
+        return 0;
+    }
+    nr = name_from_path(path.p + 1, path.len - 1, out->name, sizeof(out->name));
+    if (nr == NAME_DOT) {
+        *detail = "no such file";
+        return 404;
+    }
+    if (nr != NAME_OK) {
+        *detail = name_strerror(nr);
+        return 400;
+    }
+    if (strcmp(out->name, RESOURCE_CATALOG_NAME) == 0) {
+        memory_repr(&out->rep, snap->text, snap->text_len, snap->mtime, snap->text_etag,
+                    "text/plain; charset=utf-8");
+        out->rep.has_digest = true;
+        memcpy(out->rep.sha256, snap->text_sha256, SHA256_LEN);
+        return 0;
+    }
+    out->fd = openat(ctx->rootfd, out->name,
+                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (out->fd < 0)
+        return open_status(errno, detail);
+    if (fstat(out->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(out->fd);
+        out->fd = -1;
+        *detail = "no such file";
+        return 404;
+    }
+    memset(&out->rep, 0, sizeof(out->rep));
+    out->rep.is_file = true;
+    out->rep.size = (uint64_t)st.st_size;
+    out->rep.mtime = st.st_mtim.tv_sec;
+    out->rep.content_type = mime_type(out->name);
+    resource_file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+                       st.st_mtim.tv_nsec, out->rep.etag);
+    /* The catalog's hash counts only if it was computed for this very file. */
+    e = snapshot_find(snap, out->name);
+    if (e != NULL && e->ino == (uint64_t)st.st_ino && e->size == (uint64_t)st.st_size &&
+        e->mtime_sec == (int64_t)st.st_mtim.tv_sec && e->mtime_nsec == (int64_t)st.st_mtim.tv_nsec) {
+        out->rep.has_digest = true;
+        memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
+    }
+    return 0;
+}

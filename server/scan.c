@@ -1,0 +1,488 @@
+/*
+ * server/scan.c - the catalog scanner.
+ *
+ * DESIGN. One thread, started by server_run() after the first scan (which
+ * runs on the main thread before any connection is accepted, so the first
+ * catalog is complete when the server starts answering). The thread sleeps
+ * on a condition variable until the rescan interval passes, SIGHUP asks
+ * for a rescan (scanner_request(), from the signal thread), or the server
+ * stops (scanner_stop()). A scan reads the directory, reuses every hash
+ * whose file identity (inode, size, mtime) is unchanged, hashes the rest
+ * through one fixed buffer, and only when something changed writes
+ * text.txt and the cache (each atomically) and publishes a new snapshot.
+ * Workers never wait for the scanner: they keep serving the old snapshot.
+ * A hash in progress polls is_stopping between reads, so stopping is
+ * prompt even in the middle of a large file.
+ */
+#include "scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "hashcache.h"
+#include "human.h"
+#include "log.h"
+#include "name.h"
+#include "resource.h"
+
+#define SCAN_BUF_SIZE   (1u << 20)
+#define SCAN_BIG_FILE   (64ull << 20) /* announce hashing of files this large */
+#define SCAN_CACHE_MAX  (256u << 20)
+
+/* A growable list of names (the files a scan did not publish). */
+struct namelist {
+    char **v;
+    size_t n, cap;
+};
+
+static void namelist_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static bool namelist_has(char *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void namelist_add(struct namelist *l, const char *name)
+{
+    char *copy;
+
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16;
+        char **nv = realloc(l->v, ncap * sizeof(*nv));
+
+        if (nv == NULL)
+            return; /* only costs a repeated warning later */
+        l->v = nv;
+        l->cap = ncap;
+    }
+    copy = strdup(name);
+    if (copy != NULL)
+        l->v[l->n++] = copy;
+}
+
+/* Report NAME once (not again while it stays unpublished). */
+static void report_skip(struct scanner *sc, struct namelist *skipped, const char *name,
+                        const char *why)
+{
+    char q[NAME_MAX_LEN * 4 + 1];
+
+    if (!namelist_has(sc->warned, sc->nwarned, name))
+        log_warnx("catalog: not publishing '%s': %s", log_quote(name, strlen(name), q, sizeof(q)),
+                  why);
+    namelist_add(skipped, name);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static char *cache_path_for(const char *catalog)
+{
+    const char *slash = strrchr(catalog, '/');
+    size_t dirlen = slash ? (size_t)(slash - catalog) + 1 : 0;
+    const char *base = catalog + dirlen;
+    size_t need = dirlen + 1 + strlen(base) + sizeof(".cache");
+    char *p = malloc(need);
+
+    if (p != NULL)
+        snprintf(p, need, "%.*s.%s.cache", (int)dirlen, catalog, base);
+    return p;
+}
+
+int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsigned rescan_secs)
+{
+    pthread_condattr_t attr;
+    char *buf = NULL;
+    size_t len = 0;
+    int err;
+
+    memset(sc, 0, sizeof(*sc));
+    sc->rootfd = rootfd;
+    sc->catalog_path = catalog_path;
+    sc->rescan_secs = rescan_secs;
+    atomic_init(&sc->is_stopping, false);
+    sc->cache_path = cache_path_for(catalog_path);
+    sc->bufsize = SCAN_BUF_SIZE;
+    sc->buf = malloc(sc->bufsize);
+    if (sc->cache_path == NULL || sc->buf == NULL) {
+        free(sc->cache_path);
+        free(sc->buf);
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&sc->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&sc->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    err = atomicfile_read(sc->cache_path, SCAN_CACHE_MAX, &buf, &len);
+    if (err == 0)
+        sc->cache = hashcache_parse(buf, len, &sc->ncache);
+    else if (err != -ENOENT)
+        log_warnx("catalog: ignoring the hash cache %s: %s", sc->cache_path, strerror(-err));
+    free(buf);
+    return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct snap_entry *x = a, *y = b;
+
+    return strcmp(x->name, y->name);
+}
+
+/* A known hash for NAME with identity ST, from PREV or the cache. */
+static const struct snap_entry *known_hash(const struct scanner *sc, const struct snapshot *prev,
+                                           const char *name, const struct stat *st)
+{
+    const struct snap_entry *cands[2] = {NULL, NULL};
+    struct snap_entry key;
+
+    memset(&key, 0, sizeof(key));
+    key.name = (char *)name;
+    if (prev != NULL)
+        cands[0] = snapshot_find(prev, name);
+    if (sc->ncache > 0)
+        cands[1] = bsearch(&key, sc->cache, sc->ncache, sizeof(sc->cache[0]), entry_cmp);
+    for (int i = 0; i < 2; i++) {
+        const struct snap_entry *e = cands[i];
+
+        if (e != NULL && e->ino == (uint64_t)st->st_ino && e->size == (uint64_t)st->st_size &&
+            e->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
+            e->mtime_nsec == (int64_t)st->st_mtim.tv_nsec)
+            return e;
+    }
+    return NULL;
+}
+
+/*
+ * Hash NAME into E (identity included). Returns 0, -EAGAIN when the file
+ * changed while being read (try again next scan), or a negative errno.
+ */
+static int hash_file(struct scanner *sc, const char *name, struct snap_entry *e)
+{
+    struct stat before, after;
+    uint64_t nread = 0;
+    int fd, err;
+
+    fd = openat(sc->rootfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &before) != 0) {
+        err = -errno;
+        goto out;
+    }
+    if (!S_ISREG(before.st_mode)) {
+        err = -EINVAL;
+        goto out;
+    }
+    if ((uint64_t)before.st_size >= SCAN_BIG_FILE && !sc->is_startup) {
+        char hs[32];
+
+        human_size((uint64_t)before.st_size, hs, sizeof(hs));
+        log_out("catalog: hashing %s (%s)", name, hs);
+    }
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* only a hint */
+    err = sha256_fd(fd, sc->buf, sc->bufsize, &sc->is_stopping, e->sha256, &nread);
+    if (err != 0)
+        goto out;
+    if (fstat(fd, &after) != 0) {
+        err = -errno;
+        goto out;
+    }
+    if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || nread != (uint64_t)after.st_size) {
+        err = -EAGAIN;
+        goto out;
+    }
+    e->size = (uint64_t)after.st_size;
+    e->ino = (uint64_t)after.st_ino;
+    e->mtime_sec = (int64_t)after.st_mtim.tv_sec;
+    e->mtime_nsec = (int64_t)after.st_mtim.tv_nsec;
+out:
+    close(fd);
+    return err;
+}
+
+struct scan_list {
+    struct snap_entry *v;
+    size_t n, cap;
+    size_t nhashed;
+    uint64_t total;
+};
+
+static int list_push(struct scan_list *l, struct snap_entry *e)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        struct snap_entry *nv = realloc(l->v, ncap * sizeof(*nv));
+
+        if (nv == NULL)
+            return -ENOMEM;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = *e;
+    l->total += e->size;
+    return 0;
+}
+
+/* Decide about one directory entry: skip it, reuse its hash, or hash it. */
+static int scan_one(struct scanner *sc, const struct snapshot *prev, const char *name,
+                    const struct stat *catalog_st, struct scan_list *l, struct namelist *skipped)
+{
+    enum name_result nr = name_check(name, strlen(name));
+    const struct snap_entry *known;
+    struct snap_entry e;
+    struct stat st;
+    int err;
+
+    if (nr == NAME_DOT)
+        return 0; /* hidden files (ours among them) are private by design */
+    if (fstatat(sc->rootfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0; /* vanished since readdir: the next scan will know */
+    if (catalog_st != NULL && st.st_dev == catalog_st->st_dev && st.st_ino == catalog_st->st_ino)
+        return 0; /* the catalog itself lives in the root */
+    if (nr != NAME_OK) {
+        report_skip(sc, skipped, name, name_strerror(nr));
+        return 0;
+    }
+    if (strcmp(name, RESOURCE_CATALOG_NAME) == 0) {
+        report_skip(sc, skipped, name, "the name is reserved for the catalog at /text.txt");
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        report_skip(sc, skipped, name, "symbolic links are not followed");
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        report_skip(sc, skipped, name, "not a regular file");
+        return 0;
+    }
+    memset(&e, 0, sizeof(e));
+    known = known_hash(sc, prev, name, &st);
+    if (known != NULL) {
+        e = *known;
+    } else {
+        err = hash_file(sc, name, &e);
+        if (err == -ECANCELED)
+            return err;
+        if (err == -EAGAIN) {
+            log_out("catalog: %s changed while it was hashed; it will be hashed again", name);
+            return 0;
+        }
+        if (err != 0) {
+            report_skip(sc, skipped, name, strerror(-err));
+            return 0;
+        }
+        l->nhashed++;
+    }
+    e.name = strdup(name);
+    if (e.name == NULL)
+        return -ENOMEM;
+    err = list_push(l, &e);
+    if (err != 0)
+        free(e.name);
+    return err;
+}
+
+static int scan_dir(struct scanner *sc, const struct snapshot *prev, struct scan_list *l,
+                    struct namelist *skipped)
+{
+    struct stat catalog_st;
+    bool has_catalog = stat(sc->catalog_path, &catalog_st) == 0;
+    int dfd = openat(sc->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir;
+    int err = 0;
+
+    if (dfd < 0)
+        return -errno;
+    dir = fdopendir(dfd);
+    if (dir == NULL) {
+        err = -errno;
+        close(dfd);
+        return err;
+    }
+    for (;;) {
+        struct dirent *d;
+
+        errno = 0;
+        d = readdir(dir);
+        if (d == NULL) {
+            err = -errno;
+            break;
+        }
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+            continue;
+        err = scan_one(sc, prev, d->d_name, has_catalog ? &catalog_st : NULL, l, skipped);
+        if (err != 0)
+            break;
+    }
+    closedir(dir);
+    return err;
+}
+
+/* Write the catalog and the cache for S; log what happened. */
+static void write_files(struct scanner *sc, const struct snapshot *s, const struct scan_list *l,
+                        uint64_t started)
+{
+    char hs[32];
+    char *cache;
+    size_t cache_len = 0;
+    int err = atomicfile_write(sc->catalog_path, s->text, s->text_len, 0644);
+
+    human_size(l->total, hs, sizeof(hs));
+    if (err != 0)
+        log_warnx("catalog: cannot write %s: %s; serving the new catalog from memory",
+                  sc->catalog_path, strerror(-err));
+    snprintf(sc->summary, sizeof(sc->summary), "catalog: %zu file%s, %s (%zu hashed in %.1f s)%s%s",
+             s->n, s->n == 1 ? "" : "s", hs, l->nhashed, (double)(now_ns() - started) / 1e9,
+             err == 0 ? ", written to " : "", err == 0 ? sc->catalog_path : "");
+    cache = hashcache_render(s->entries, s->n, &cache_len);
+    err = cache ? atomicfile_write(sc->cache_path, cache, cache_len, 0644) : -ENOMEM;
+    if (err != 0)
+        log_warnx("catalog: cannot write the hash cache %s: %s", sc->cache_path,
+                  strerror(-err));
+    free(cache);
+}
+
+int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out)
+{
+    struct scan_list l = {NULL, 0, 0, 0, 0};
+    struct namelist skipped = {NULL, 0, 0};
+    uint64_t started = now_ns();
+    struct snapshot *s;
+    struct stat st;
+    int err;
+
+    *out = NULL;
+    err = scan_dir(sc, prev, &l, &skipped);
+    namelist_free(sc->warned, sc->nwarned);
+    sc->warned = skipped.v;
+    sc->nwarned = skipped.n;
+    if (err != 0) {
+        snap_entries_free(l.v, l.n);
+        return err;
+    }
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof(l.v[0]), entry_cmp);
+    if (prev != NULL && snapshot_same_entries(prev, l.v, l.n) && stat(sc->catalog_path, &st) == 0) {
+        snap_entries_free(l.v, l.n);
+        return 0;
+    }
+    s = snapshot_new(l.v, l.n, prev, time(NULL));
+    if (s == NULL)
+        return -ENOMEM;
+    write_files(sc, s, &l, started);
+    /* The first scan has absorbed the cache file; snapshots carry it now. */
+    snap_entries_free(sc->cache, sc->ncache);
+    sc->cache = NULL;
+    sc->ncache = 0;
+    *out = s;
+    return 0;
+}
+
+static void *scanner_main(void *arg)
+{
+    struct scanner *sc = arg;
+
+    pthread_mutex_lock(&sc->lock);
+    while (!atomic_load(&sc->is_stopping)) {
+        if (!sc->is_rescan_requested) {
+            if (sc->rescan_secs == 0) {
+                pthread_cond_wait(&sc->cond, &sc->lock);
+            } else {
+                struct timespec deadline;
+
+                clock_gettime(CLOCK_MONOTONIC, &deadline);
+                deadline.tv_sec += sc->rescan_secs;
+                while (!sc->is_rescan_requested && !atomic_load(&sc->is_stopping))
+                    if (pthread_cond_timedwait(&sc->cond, &sc->lock, &deadline) == ETIMEDOUT)
+                        break;
+            }
+        }
+        if (atomic_load(&sc->is_stopping))
+            break;
+        sc->is_rescan_requested = false;
+        pthread_mutex_unlock(&sc->lock);
+        {
+            struct snapshot *prev = catalog_store_get(sc->store), *next = NULL;
+            int err = scanner_scan(sc, prev, &next);
+
+            if (err != 0 && err != -ECANCELED)
+                log_warnx("catalog: cannot scan the root directory: %s; keeping the last catalog",
+                          strerror(-err));
+            if (next != NULL) {
+                log_out("%s", sc->summary);
+                catalog_store_publish(sc->store, next);
+            }
+            snapshot_unref(prev);
+        }
+        pthread_mutex_lock(&sc->lock);
+    }
+    pthread_mutex_unlock(&sc->lock);
+    return NULL;
+}
+
+int scanner_start(struct scanner *sc, struct catalog_store *store)
+{
+    int err;
+
+    sc->store = store;
+    err = pthread_create(&sc->thread, NULL, scanner_main, sc);
+    if (err != 0)
+        return -err;
+    sc->has_thread = true;
+    return 0;
+}
+
+void scanner_request(struct scanner *sc)
+{
+    pthread_mutex_lock(&sc->lock);
+    sc->is_rescan_requested = true;
+    pthread_cond_signal(&sc->cond);
+    pthread_mutex_unlock(&sc->lock);
+}
+
+void scanner_stop(struct scanner *sc)
+{
+    if (!sc->has_thread)
+        return;
+    pthread_mutex_lock(&sc->lock);
+    atomic_store(&sc->is_stopping, true);
+    pthread_cond_broadcast(&sc->cond);
+    pthread_mutex_unlock(&sc->lock);
+    pthread_join(sc->thread, NULL);
+    sc->has_thread = false;
+}
+
+void scanner_cleanup(struct scanner *sc)
+{
+    scanner_stop(sc);
+    snap_entries_free(sc->cache, sc->ncache);
+    namelist_free(sc->warned, sc->nwarned);
+    free(sc->cache_path);
+    free(sc->buf);
+    pthread_mutex_destroy(&sc->lock);
+    pthread_cond_destroy(&sc->cond);
+}

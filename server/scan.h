@@ -1,0 +1,72 @@
+/*
+ * server/scan.h - keep the catalog true to the root directory: list it,
+ * hash what is new or changed, write text.txt and the hash cache
+ * atomically, and publish a new snapshot.
+ */
+#ifndef SERVER_SCAN_H
+#define SERVER_SCAN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+
+struct scanner {
+    int rootfd;               /* borrowed */
+    const char *catalog_path; /* borrowed */
+    char *cache_path;         /* owned */
+    unsigned rescan_secs;     /* 0: only on request */
+    struct catalog_store *store; /* set by scanner_start(); borrowed */
+
+    /* Owned by whichever thread scans (startup, then the scanner thread). */
+    struct snap_entry *cache; /* from the cache file, until the first scan */
+    size_t ncache;
+    char **warned; /* names already reported as not published */
+    size_t nwarned;
+    void *buf; /* hashing buffer */
+    size_t bufsize;
+    bool is_startup;   /* the first scan: no progress lines before "listening on" */
+    char summary[512]; /* what the last scan that changed something did */
+
+    pthread_t thread;
+    bool has_thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool is_rescan_requested; /* guarded by lock */
+    atomic_bool is_stopping;
+};
+
+/*
+ * Prepare SC for the root directory ROOTFD and the catalog at CATALOG_PATH
+ * (its cache goes beside it), and load the cache. Returns 0 or a negative
+ * errno value.
+ */
+int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsigned rescan_secs);
+
+/*
+ * Scan once: list the root, hash what PREV (NULL at startup) and the cache
+ * do not already know, and when anything changed (or the catalog file is
+ * missing) write the catalog and the cache. Returns 0 and a snapshot with
+ * one reference in *OUT when there is something new to publish, 0 and
+ * *OUT == NULL when nothing changed, or a negative errno value when the
+ * root could not be listed. After a change, sc->summary says in one line
+ * what the scan found and wrote; the caller logs it.
+ */
+int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out);
+
+/* Start the rescan thread, publishing into STORE. 0 or a negative errno. */
+int scanner_start(struct scanner *sc, struct catalog_store *store);
+
+/* Ask for a rescan now (SIGHUP). Safe from any thread. */
+void scanner_request(struct scanner *sc);
+
+/* Stop the thread, interrupting a hash in progress, and wait for it. */
+void scanner_stop(struct scanner *sc);
+
+/* Release everything scanner_init() took. */
+void scanner_cleanup(struct scanner *sc);
+
+#endif

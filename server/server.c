@@ -1,0 +1,305 @@
+/*
+ * server/server.c - start, run and stop the server's threads.
+ *
+ * DESIGN. Threads:
+ *   - main: sets everything up, then waits in sigwaitinfo() for SIGHUP
+ *     (ask the scanner for a rescan) and SIGINT/SIGTERM (stop). Every
+ *     other thread is created with these signals blocked, so they are only
+ *     ever received here; SIGPIPE is ignored process-wide (a client that
+ *     hangs up is an error return, not a death).
+ *   - acceptor (acceptor.c): accepts and deals sockets to workers.
+ *   - workers (worker.c), one per CPU: each owns its connections.
+ *   - scanner (scan.c): rescans the root and publishes catalog snapshots.
+ * Stopping: the acceptor stops and the listening socket closes (new
+ * connections are refused), each worker gets a stop message and finishes
+ * what is in flight within SERVER_GRACE_SECS, the scanner is interrupted,
+ * and everything is joined before server_run() returns.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acceptor.h"
+#include "atomicfile.h"
+#include "ctx.h"
+#include "listen.h"
+#include "log.h"
+#include "scan.h"
+#include "worker.h"
+
+#define SERVER_MAX_THREADS 64
+#define TOKEN_MAX          4096
+
+/* Raise the descriptor limit to fit MAX connections (a socket and a file each). */
+static unsigned fit_descriptors(unsigned max)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)max * 2 + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return max;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl); /* checked below by reading it back */
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return max;
+    }
+    if (rl.rlim_cur < need) {
+        unsigned fit = rl.rlim_cur > 128 ? (unsigned)((rl.rlim_cur - 64) / 2) : 32;
+
+        log_warnx("the descriptor limit (%llu) allows only %u connections; "
+                  "--max-connections lowered from %u",
+                  (unsigned long long)rl.rlim_cur, fit, max);
+        return fit;
+    }
+    return max;
+}
+
+/* Read the token: its first line, without trailing spaces. NULL on error. */
+static char *read_token(const char *path)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int err = atomicfile_read(path, TOKEN_MAX, &buf, &len);
+
+    if (err != 0) {
+        log_warnx("--token-file %s: %s", path,
+                  err == -EFBIG ? "too large for a token" : strerror(-err));
+        return NULL;
+    }
+    len = strcspn(buf, "\r\n");
+    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+        len--;
+    buf[len] = '\0';
+    if (len == 0) {
+        log_warnx("--token-file %s: the file holds no token", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The catalog's directory must exist; the file itself is (re)written by the scanner. */
+static bool catalog_dir_ok(const char *catalog)
+{
+    const char *slash = strrchr(catalog, '/');
+    char dir[PATH_MAX];
+    struct stat st;
+
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == catalog)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - catalog), catalog);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        log_warnx("--catalog %s: the directory %s does not exist", catalog, dir);
+        return false;
+    }
+    if (slash != NULL && slash[1] == '\0') {
+        log_warnx("--catalog %s: a file name is needed, not a directory", catalog);
+        return false;
+    }
+    return true;
+}
+
+static unsigned thread_count(const struct server_opts *opts)
+{
+    long n = opts->threads ? (long)opts->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (n < 1)
+        n = 1;
+    if (n > SERVER_MAX_THREADS)
+        n = SERVER_MAX_THREADS;
+    return (unsigned)n;
+}
+
+/* Print the one line scripts wait for, whatever --quiet says. */
+static void announce(const char *addr)
+{
+    char line[128];
+    int n = snprintf(line, sizeof(line), "listening on http://%s/\n", addr);
+
+    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
+        log_warn("cannot write to stdout");
+}
+
+/* Wait for signals until told to stop. */
+static void serve_signals(struct scanner *sc, const sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(set, &si);
+
+        if (sig < 0)
+            continue; /* EINTR */
+        if (sig == SIGHUP) {
+            log_out("SIGHUP: rescanning the root directory");
+            scanner_request(sc);
+            continue;
+        }
+        log_out("%s: stopping (transfers in flight get %d s to finish)",
+                sig == SIGINT ? "SIGINT" : "SIGTERM", SERVER_GRACE_SECS);
+        return;
+    }
+}
+
+struct server_state {
+    struct server_opts opts;
+    struct server_ctx ctx;
+    struct catalog_store store;
+    struct scanner scanner;
+    struct worker workers[SERVER_MAX_THREADS];
+    unsigned nworkers;
+    unsigned nworkers_ready; /* initialised, so stop_threads() may touch them */
+    struct acceptor acceptor;
+    char *token;
+    int rootfd;
+    int listenfd;
+};
+
+static int start_threads(struct server_state *s)
+{
+    int err;
+
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        err = worker_init(&s->workers[i], i, &s->ctx);
+        s->nworkers_ready = i + 1; /* even on failure: cleanup handles partial init */
+        if (err == 0)
+            err = worker_start(&s->workers[i]);
+        if (err != 0) {
+            log_warnx("cannot start worker %u: %s", i, strerror(-err));
+            return err;
+        }
+    }
+    err = scanner_start(&s->scanner, &s->store);
+    if (err != 0) {
+        log_warnx("cannot start the catalog scanner: %s", strerror(-err));
+        return err;
+    }
+    err = acceptor_init(&s->acceptor, s->listenfd, s->workers, s->nworkers, &s->ctx);
+    if (err == 0)
+        err = acceptor_start(&s->acceptor);
+    if (err != 0)
+        log_warnx("cannot start accepting: %s", strerror(-err));
+    return err;
+}
+
+static void stop_threads(struct server_state *s)
+{
+    struct worker_handoff stop;
+
+    acceptor_cleanup(&s->acceptor);
+    if (s->listenfd >= 0)
+        close(s->listenfd);
+    s->listenfd = -1;
+    memset(&stop, 0, sizeof(stop));
+    stop.fd = -1;
+    for (unsigned i = 0; i < s->nworkers_ready; i++)
+        if (s->workers[i].has_thread && worker_send(&s->workers[i], &stop) != 0)
+            log_warnx("cannot tell worker %u to stop", i);
+    for (unsigned i = 0; i < s->nworkers_ready; i++) {
+        worker_join(&s->workers[i]);
+        worker_cleanup(&s->workers[i]);
+    }
+    scanner_stop(&s->scanner);
+}
+
+int server_run(const struct server_opts *opts)
+{
+    struct server_state *s = calloc(1, sizeof(*s));
+    struct snapshot *first = NULL;
+    char addr[LISTEN_ADDR_MAX], err[256];
+    sigset_t set;
+    int status = 1, rc;
+
+    if (s == NULL) {
+        log_warnx("out of memory");
+        return 1;
+    }
+    s->opts = *opts;
+    s->rootfd = s->listenfd = -1;
+    s->acceptor.wake_rd = s->acceptor.wake_wr = -1;
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    s->rootfd = open(opts->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->rootfd < 0) {
+        log_warnx("--root %s: %s", opts->root,
+                  errno == ENOTDIR ? "not a directory" : strerror(errno));
+        status = 2;
+        goto out;
+    }
+    if (!catalog_dir_ok(opts->catalog)) {
+        status = 2;
+        goto out;
+    }
+    if (opts->token_file != NULL && (s->token = read_token(opts->token_file)) == NULL) {
+        status = 2;
+        goto out;
+    }
+    s->opts.max_connections = fit_descriptors(opts->max_connections);
+    s->listenfd = listen_open(opts->bind, opts->port, addr, err, sizeof(err));
+    if (s->listenfd < 0) {
+        log_warnx("%s", err);
+        goto out;
+    }
+    rc = scanner_init(&s->scanner, s->rootfd, opts->catalog, opts->rescan_secs);
+    if (rc != 0) {
+        log_warnx("cannot start the catalog: %s", strerror(-rc));
+        goto out;
+    }
+    /* The first catalog is complete before the server answers anyone:
+     * connections that arrive meanwhile wait in the listen backlog. */
+    s->scanner.is_startup = true;
+    rc = scanner_scan(&s->scanner, NULL, &first);
+    s->scanner.is_startup = false;
+    if (rc != 0 || first == NULL) {
+        log_warnx("cannot list --root %s: %s", opts->root, strerror(rc ? -rc : ENOMEM));
+        goto out_scanner;
+    }
+    catalog_store_init(&s->store, first);
+    announce(addr);
+    log_out("%s", s->scanner.summary);
+
+    s->ctx.opts = &s->opts;
+    s->ctx.rootfd = s->rootfd;
+    s->ctx.store = &s->store;
+    s->ctx.token = s->token;
+    s->ctx.header_timeout_ns = (uint64_t)opts->header_timeout * 1000000000u;
+    s->ctx.idle_timeout_ns = (uint64_t)opts->idle_timeout * 1000000000u;
+    s->ctx.send_timeout_ns = (uint64_t)opts->send_timeout * 1000000000u;
+    s->ctx.grace_ns = (uint64_t)SERVER_GRACE_SECS * 1000000000u;
+    atomic_init(&s->ctx.nconns, 0);
+    s->nworkers = thread_count(opts);
+
+    if (start_threads(s) == 0) {
+        serve_signals(&s->scanner, &set);
+        status = 0;
+    }
+    stop_threads(s);
+    catalog_store_cleanup(&s->store);
+out_scanner:
+    scanner_cleanup(&s->scanner);
+out:
+    if (s->listenfd >= 0)
+        close(s->listenfd);
+    if (s->rootfd >= 0)
+        close(s->rootfd);
+    free(s->token);
+    free(s);
+    return status;
+}

@@ -1,0 +1,182 @@
+/*
+ * server/snapshot.c - build, share and retire catalog snapshots.
+ *
+ * A snapshot is never modified after snapshot_new() returns; the only
+ * shared mutable things are its reference count (atomic) and the store's
+ * current pointer (guarded by the store's lock, held for a pointer copy).
+ */
+#include "snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "encode.h"
+#include "index_html.h"
+
+void snap_entries_free(struct snap_entry *entries, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(entries[i].name);
+    free(entries);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct snap_entry *x = a, *y = b;
+
+    return strcmp(x->name, y->name);
+}
+
+/* The catalog text: the header line, then one line per entry. */
+static char *render_text(const struct snap_entry *e, size_t n, size_t *len)
+{
+    size_t cap = sizeof(CATALOG_HEADER) + n * CATALOG_LINE_MAX + 1;
+    char *text = malloc(cap);
+    size_t o;
+
+    if (text == NULL)
+        return NULL;
+    o = (size_t)snprintf(text, cap, "%s", CATALOG_HEADER);
+    for (size_t i = 0; i < n; i++)
+        o += catalog_format_line(text + o, cap - o, e[i].name, e[i].size, e[i].sha256);
+    *len = o;
+    return text;
+}
+
+static char *render_html(const struct snap_entry *e, size_t n, size_t *len)
+{
+    struct index_item *items = calloc(n ? n : 1, sizeof(*items));
+    char *html;
+
+    if (items == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        items[i].name = e[i].name;
+        items[i].size = e[i].size;
+        items[i].sha256 = e[i].sha256;
+    }
+    html = index_html_render(items, n, len);
+    free(items);
+    return html;
+}
+
+/* A strong ETag for bytes in memory: a prefix of their SHA-256. */
+static void memory_etag(const char *p, size_t len, char out[RESP_ETAG_MAX], uint8_t *sha)
+{
+    uint8_t digest[SHA256_LEN];
+    char hex[2 * 16 + 1];
+
+    if (sha256_buf(p, len, digest) != 0)
+        memset(digest, 0, sizeof(digest));
+    if (sha != NULL)
+        memcpy(sha, digest, SHA256_LEN);
+    encode_hex(digest, 16, hex);
+    snprintf(out, RESP_ETAG_MAX, "\"%s\"", hex);
+}
+
+struct snapshot *snapshot_new(struct snap_entry *entries, size_t n, const struct snapshot *prev,
+                              time_t now)
+{
+    struct snapshot *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        snap_entries_free(entries, n);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    if (n > 1)
+        qsort(entries, n, sizeof(entries[0]), entry_cmp);
+    s->entries = entries;
+    s->n = n;
+    s->text = render_text(entries, n, &s->text_len);
+    s->html = render_html(entries, n, &s->html_len);
+    if (s->text == NULL || s->html == NULL) {
+        snapshot_unref(s);
+        return NULL;
+    }
+    memory_etag(s->text, s->text_len, s->text_etag, s->text_sha256);
+    memory_etag(s->html, s->html_len, s->html_etag, NULL);
+    s->mtime = now;
+    if (prev != NULL && prev->text_len == s->text_len &&
+        memcmp(prev->text, s->text, s->text_len) == 0)
+        s->mtime = prev->mtime;
+    return s;
+}
+
+const struct snap_entry *snapshot_find(const struct snapshot *s, const char *name)
+{
+    struct snap_entry key;
+
+    if (s->n == 0)
+        return NULL;
+    memset(&key, 0, sizeof(key));
+    key.name = (char *)name;
+    return bsearch(&key, s->entries, s->n, sizeof(s->entries[0]), entry_cmp);
+}
+
+bool snapshot_same_entries(const struct snapshot *a, const struct snap_entry *entries, size_t n)
+{
+    if (a->n != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const struct snap_entry *x = &a->entries[i], *y = &entries[i];
+
+        if (strcmp(x->name, y->name) != 0 || x->size != y->size || x->ino != y->ino ||
+            x->mtime_sec != y->mtime_sec || x->mtime_nsec != y->mtime_nsec ||
+            memcmp(x->sha256, y->sha256, SHA256_LEN) != 0)
+            return false;
+    }
+    return true;
+}
+
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    snap_entries_free(s->entries, s->n);
+    free(s->text);
+    free(s->html);
+    free(s);
+}
+
+void catalog_store_init(struct catalog_store *st, struct snapshot *first)
+{
+    pthread_mutex_init(&st->lock, NULL);
+    st->cur = first;
+}
+
+void catalog_store_cleanup(struct catalog_store *st)
+{
+    snapshot_unref(st->cur);
+    st->cur = NULL;
+    pthread_mutex_destroy(&st->lock);
+}
+
+struct snapshot *catalog_store_get(struct catalog_store *st)
+{
+    struct snapshot *s;
+
+    pthread_mutex_lock(&st->lock);
+    s = snapshot_ref(st->cur);
+    pthread_mutex_unlock(&st->lock);
+    return s;
+}
+
+void catalog_store_publish(struct catalog_store *st, struct snapshot *s)
+{
+    struct snapshot *old;
+
+    pthread_mutex_lock(&st->lock);
+    old = st->cur;
+    st->cur = s;
+    pthread_mutex_unlock(&st->lock);
+    snapshot_unref(old);
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/run.sh MODE... - run every test against each MODE's build (release,
+# asan, tsan): the cmocka unit tests, the fuzz corpora replays and the
+# end-to-end scripts. Every program speaks TAP; this script counts its
+# "ok" and "not ok" lines (a program that dies without saying "not ok"
+# counts as one failure) and ends with the line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+pass=0
+fail=0
+failures=()
+
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+# run_tap LABEL TIMEOUT CMD...
+run_tap() {
+    local label=$1 limit=$2 out rc nok nnot
+    shift 2
+    out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
+    rc=$?
+    nok=$(grep -c '^ok ' <<<"$out")
+    nnot=$(grep -c '^not ok ' <<<"$out")
+    if [ "$rc" -ne 0 ] && [ "$nnot" -eq 0 ]; then
+        out+=$'\n'"not ok - $label exited with status $rc"
+        [ "$rc" -eq 124 ] && out+=" (timed out after ${limit}s)"
+        nnot=1
+    fi
+    pass=$((pass + nok))
+    fail=$((fail + nnot))
+    if [ "$nnot" -gt 0 ]; then
+        failures+=("$label")
+        printf '%s\n' "$out" | sed 's/^/    /'
+    fi
+    printf '%-52s %4d passed, %d failed\n' "$label" "$nok" "$nnot"
+}
+
+for mode in "$@"; do
+    build=build/$mode
+    if [ "$mode" = release ]; then bindir=bin; else bindir=$build/bin; fi
+    echo "== $mode"
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] || continue
+        run_tap "$mode unit ${t##*/}" 120 "$t"
+    done
+    for r in "$build"/tests/replay_*; do
+        [ -x "$r" ] || continue
+        name=${r##*/replay_}
+        run_tap "$mode fuzz corpus $name" 120 "$r" "tests/fuzz/corpus/$name"
+    done
+    for s in tests/e2e/*.sh tests/e2e/*.py; do
+        [ -f "$s" ] || continue
+        case $s in
+        *.py) cmd=(python3 "$s") ;;
+        *) cmd=(bash "$s") ;;
+        esac
+        PDM_MODE=$mode SERVER=$PWD/$bindir/server CLIENT=$PWD/$bindir/client \
+            MKSAMPLE=$PWD/$build/tools/mksample run_tap "$mode e2e ${s##*/}" 600 "${cmd[@]}"
+    done
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "failed:"
+    printf '  %s\n' "${failures[@]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
