@@ -115,11 +115,13 @@ test: test-deps
 	@bash tests/run.sh release asan tsan
 
 # libFuzzer targets, for hunting (clang only): build/fuzz/fuzz_NAME corpus/NAME
+# UBSan must not recover, or libFuzzer never sees its findings as crashes.
 fuzz: test-deps
 	@mkdir -p build/fuzz
 	for n in $(FUZZ_NAMES); do \
 	  clang $(filter-out -D_FORTIFY_SOURCE=2 -MMD -MP,$(CPPFLAGS)) -I. -std=c17 -g -O1 \
-	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
+	    -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
 	    $(filter-out server/main.c,$(wildcard server/*.c)) $(wildcard common/*.c) \
 	    $(SERVER_LIBS) -pthread || exit 1; \
 	done

@@ -51,7 +51,7 @@ for mode in "$@"; do
         name=${r##*/replay_}
         run_tap "$mode fuzz corpus $name" 120 "$r" "tests/fuzz/corpus/$name"
     done
-    for s in tests/e2e/*.sh tests/e2e/*.py; do
+    for s in tests/e2e/*.sh tests/e2e/*_test.py; do
         [ -f "$s" ] || continue
         case $s in
         *.py) cmd=(python3 "$s") ;;
