@@ -15,6 +15,8 @@ MODE ?= release
 BUILD ?= build/$(MODE)
 BINDIR ?= $(if $(filter release,$(MODE)),bin,$(BUILD)/bin)
 PORT ?= 8080
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 CPPFLAGS += -D_GNU_SOURCE -Icommon -MMD -MP
@@ -64,33 +66,35 @@ test-deps:
 build: $(BINDIR)/server
 
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/libserver.a: $(SERVER_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BINDIR)/server: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<  ($(MODE))"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Tests reach modules by path ("server/range.h") and see cmocka.
 $(BUILD)/tests/%.o: CPPFLAGS += -I. $(TEST_CFLAGS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(SERVER_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$(BUILD)/libserver.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/tools/mksample: $(BUILD)/tools/mksample.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Everything one mode's test run needs.
 check-build: $(BINDIR)/server $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tools/mksample

@@ -117,7 +117,9 @@ int atomicfile_read(const char *path, size_t max, char **out, size_t *len)
         err = -EFBIG;
         goto out;
     }
-    cap = (size_t)st.st_size + 1;
+    if (max > SIZE_MAX - 2)
+        max = SIZE_MAX - 2;
+    cap = (size_t)st.st_size + 2; /* the NUL, and one byte to notice growth */
     buf = malloc(cap);
     if (buf == NULL) {
         err = -ENOMEM;
@@ -126,20 +128,16 @@ int atomicfile_read(const char *path, size_t max, char **out, size_t *len)
     for (;;) {
         ssize_t n;
 
-        if (have + 1 == cap) { /* the file grew since fstat */
-            char *nb;
+        if (have + 1 == cap) { /* full: the file grew since fstat */
+            size_t ncap = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+            char *nb = realloc(buf, ncap);
 
-            if (cap > max) {
-                err = -EFBIG;
-                goto out;
-            }
-            nb = realloc(buf, cap * 2);
             if (nb == NULL) {
                 err = -ENOMEM;
                 goto out;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         n = read(fd, buf + have, cap - 1 - have);
         if (n < 0 && errno == EINTR)
@@ -151,10 +149,10 @@ int atomicfile_read(const char *path, size_t max, char **out, size_t *len)
         if (n == 0)
             break;
         have += (size_t)n;
-    }
-    if (have > max) {
-        err = -EFBIG;
-        goto out;
+        if (have > max) {
+            err = -EFBIG;
+            goto out;
+        }
     }
     buf[have] = '\0';
     *out = buf;

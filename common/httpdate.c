@@ -131,12 +131,18 @@ static bool parse_asctime(struct cursor c, struct tm *tm)
     return true;
 }
 
+static bool is_leap(int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
 static bool tm_is_valid(const struct tm *tm)
 {
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int days = mdays[tm->tm_mon] + (tm->tm_mon == 1 && is_leap(tm->tm_year + 1900) ? 1 : 0);
 
-    return tm->tm_mday >= 1 && tm->tm_mday <= mdays[tm->tm_mon] && tm->tm_hour <= 23 &&
-           tm->tm_min <= 59 && tm->tm_sec <= 60;
+    return tm->tm_mday >= 1 && tm->tm_mday <= days && tm->tm_hour <= 23 && tm->tm_min <= 59 &&
+           tm->tm_sec <= 60;
 }
 
 bool httpdate_parse(const char *s, size_t len, time_t *out)

@@ -12,7 +12,8 @@ void human_size(uint64_t size, char *out, size_t cap)
     double v = (double)size;
     size_t u = 0;
 
-    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    /* 1023.95 and up would print as "1024.0": move to the next unit. */
+    while (v >= (u == 0 ? 1024.0 : 1023.95) && u + 1 < sizeof(units) / sizeof(units[0])) {
         v /= 1024.0;
         u++;
     }

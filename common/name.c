@@ -63,11 +63,16 @@ enum name_result name_check(const char *name, size_t len)
         n = utf8_seq_len(p + i, len - i);
         if (n == 0)
             return NAME_BAD_UTF8;
+        /* U+0080..U+009F, the C1 controls, are control characters too. */
+        if (n == 2 && p[i] == 0xc2 && p[i + 1] <= 0x9f)
+            return NAME_CONTROL;
         i += n;
     }
     /* Checked last, so "../x" reads as a path (400), ".x" as hidden (404). */
     if (p[0] == '.')
         return NAME_DOT;
+    if (p[0] == '#')
+        return NAME_COMMENT;
     return NAME_OK;
 }
 
@@ -94,8 +99,10 @@ enum name_result name_from_path(const char *path, size_t len, char *out, size_t 
         char c = path[i];
 
         if (c == '%') {
-            if (len - i < 3 || hex_digit(path[i + 1]) < 0 || hex_digit(path[i + 2]) < 0)
+            if (len - i < 3 || hex_digit(path[i + 1]) < 0 || hex_digit(path[i + 2]) < 0) {
+                out[0] = '\0';
                 return NAME_BAD_ESCAPE;
+            }
             c = (char)(hex_digit(path[i + 1]) << 4 | hex_digit(path[i + 2]));
             i += 2;
         }
@@ -167,6 +174,8 @@ const char *name_strerror(enum name_result r)
         return "name is not valid UTF-8";
     case NAME_BAD_ESCAPE:
         return "bad percent-escape in path";
+    case NAME_COMMENT:
+        return "name starts with '#' (the catalog would read it as a comment)";
     }
     return "invalid name";
 }

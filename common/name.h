@@ -3,8 +3,10 @@
  * path becomes such a name.
  *
  * A name is one path component: not empty, at most NAME_MAX_LEN bytes,
- * valid UTF-8, no '/', no control character (TAB, CR, LF and NUL among
- * them), and no leading '.' (which also rules out "." and ".."). The same
+ * valid UTF-8, no '/', no control character (C0 with TAB, CR, LF and NUL
+ * among them, DEL, and C1), no leading '.' (which also rules out "." and
+ * ".."), and no leading '#' (a catalog line starting with '#' is a
+ * comment, so such a name could never be read back). The same
  * rule decides what the server publishes in its catalog and what it
  * serves, so a name the catalog leaves out cannot be fetched either.
  *
@@ -26,6 +28,7 @@ enum name_result {
     NAME_CONTROL,      /* a control character: TAB, CR, LF, NUL, ... */
     NAME_BAD_UTF8,     /* not valid UTF-8 */
     NAME_BAD_ESCAPE,   /* a '%' not followed by two hex digits */
+    NAME_COMMENT,      /* starts with '#' */
 };
 
 /* Check NAME[0..LEN) against the rule above. */
