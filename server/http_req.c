@@ -162,7 +162,7 @@ static enum http_parse_result parse_content_length(struct http_request *req)
 /* Transfer-Encoding: only a single, final "chunked" is understood. */
 static enum http_parse_result parse_transfer_encoding(struct http_request *req)
 {
-    size_t ncodings = 0;
+    bool has_te = false;
 
     for (size_t i = 0; i < req->nheaders; i++) {
         struct strview list, item;
@@ -174,11 +174,11 @@ static enum http_parse_result parse_transfer_encoding(struct http_request *req)
         if (req->has_content_length)
             return fail(req, HTTP_PARSE_BAD_REQUEST,
                         "both Transfer-Encoding and Content-Length sent");
+        has_te = true;
         list = req->headers[i].value;
         while (strview_next_item(&list, &item)) {
             if (item.len == 0)
                 continue;
-            ncodings++;
             if (!strview_eq_ci(item, "chunked"))
                 return fail(req, HTTP_PARSE_NOT_IMPLEMENTED, "unsupported transfer coding");
             if (req->is_chunked)
@@ -186,7 +186,8 @@ static enum http_parse_result parse_transfer_encoding(struct http_request *req)
             req->is_chunked = true;
         }
     }
-    if (ncodings > 0 && !req->is_chunked)
+    /* RFC 9112 6.3: a Transfer-Encoding without a final chunked is a 400. */
+    if (has_te && !req->is_chunked)
         return fail(req, HTTP_PARSE_BAD_REQUEST, "empty Transfer-Encoding");
     return HTTP_PARSE_OK;
 }
@@ -288,9 +289,12 @@ enum http_parse_result http_parse_request(const char *buf, size_t len, size_t *s
         const char *nl = memchr(buf + start, '\n', len - start);
         size_t rl_len = nl ? (size_t)(nl - buf - start) : len - start;
 
+        if (nl == NULL && rl_len > 0 && buf[len - 1] == '\r')
+            rl_len--; /* the CR of a CRLF whose LF has not arrived */
+
         if (!prefix_is_plausible(buf + start, rl_len))
             return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed request line");
-        if (rl_len > HTTP_MAX_REQUEST_LINE + 1)
+        if (rl_len > HTTP_MAX_REQUEST_LINE + (nl != NULL ? 1 : 0))
             return fail(req, HTTP_PARSE_URI_TOO_LONG, "request line too long");
         if (len > HTTP_MAX_HEAD)
             return fail(req, HTTP_PARSE_HEADERS_TOO_LARGE, "request head too large");

@@ -183,10 +183,13 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
                 snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return OPTIONS_USAGE;
         default:
-            if (optopt != 0)
-                snprintf(err, errlen, "unknown option '-%c'", optopt);
-            else
+            if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt != 0)
+                snprintf(err, errlen, "option '%.*s' takes no value",
+                         (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+            else if (strncmp(argv[optind - 1], "--", 2) == 0)
                 snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            else
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
             return OPTIONS_USAGE;
         }
     }

@@ -1,24 +1,21 @@
 /*
  * server/ratelimit.c - the arithmetic of --limit-rate. Pure.
  *
- * allowed(t) = burst + rate * (t - start), where burst is an eighth of a
- * second's worth; the budget is what is allowed minus what was sent.
- * Doubles are exact to the byte far beyond any real transfer size.
+ * allowed(t) = burst + floor(rate * (t - start)), with burst an eighth of a
+ * second's worth; the budget is what is allowed minus what was sent. All
+ * in integers, split into whole seconds and a remainder so nothing
+ * overflows for rates up to RATELIMIT_MAX, and a computed wait is exactly
+ * long enough: never a millisecond spin, never a byte short.
  */
 #include "ratelimit.h"
 
-#define NS_PER_SEC 1000000000.0
+#define NS_PER_SEC 1000000000ull
 
 void ratelimit_start(struct ratelimit *rl, uint64_t rate, uint64_t now_ns)
 {
-    rl->rate = rate;
+    rl->rate = rate > RATELIMIT_MAX ? 0 : rate;
     rl->start_ns = now_ns;
     rl->sent = 0;
-}
-
-static double burst(const struct ratelimit *rl)
-{
-    return (double)rl->rate / 8.0;
 }
 
 static uint64_t quantum(const struct ratelimit *rl)
@@ -30,17 +27,23 @@ static uint64_t quantum(const struct ratelimit *rl)
     return q > 0 ? q : 1;
 }
 
+/* burst + floor(rate * elapsed / 1e9), without overflow. */
+static uint64_t allowed(const struct ratelimit *rl, uint64_t now_ns)
+{
+    uint64_t elapsed = now_ns > rl->start_ns ? now_ns - rl->start_ns : 0;
+    uint64_t secs = elapsed / NS_PER_SEC, frac = elapsed % NS_PER_SEC;
+
+    return rl->rate / 8 + rl->rate * secs + rl->rate * frac / NS_PER_SEC;
+}
+
 uint64_t ratelimit_allowance(const struct ratelimit *rl, uint64_t now_ns)
 {
-    double elapsed, allowed;
+    uint64_t a;
 
     if (rl->rate == 0)
         return UINT64_MAX;
-    elapsed = now_ns > rl->start_ns ? (double)(now_ns - rl->start_ns) / NS_PER_SEC : 0.0;
-    allowed = burst(rl) + (double)rl->rate * elapsed;
-    if (allowed <= (double)rl->sent)
-        return 0;
-    return (uint64_t)(allowed - (double)rl->sent);
+    a = allowed(rl, now_ns);
+    return a > rl->sent ? a - rl->sent : 0;
 }
 
 void ratelimit_consume(struct ratelimit *rl, uint64_t n)
@@ -50,12 +53,16 @@ void ratelimit_consume(struct ratelimit *rl, uint64_t n)
 
 uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns)
 {
-    uint64_t have = ratelimit_allowance(rl, now_ns);
-    uint64_t want = quantum(rl);
-    double ns;
+    uint64_t need, at, elapsed;
 
-    if (have >= want)
+    if (rl->rate == 0 || ratelimit_allowance(rl, now_ns) >= quantum(rl))
         return 0;
-    ns = (double)(want - have) / (double)rl->rate * NS_PER_SEC;
-    return ns < 1e6 ? 1000000 : (uint64_t)ns;
+    /* The first moment at which allowed() covers what was sent plus a quantum. */
+    need = rl->sent + quantum(rl) - rl->rate / 8;
+    at = need / rl->rate * NS_PER_SEC +
+         (need % rl->rate * NS_PER_SEC + rl->rate - 1) / rl->rate;
+    elapsed = now_ns > rl->start_ns ? now_ns - rl->start_ns : 0;
+    if (at <= elapsed + 1000000)
+        return 1000000; /* at least a millisecond: never a busy wait */
+    return at - elapsed;
 }

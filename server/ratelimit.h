@@ -10,6 +10,9 @@
 
 #include <stdint.h>
 
+/* Rates above this (16 GiB/s) are treated as no limit at all. */
+#define RATELIMIT_MAX (16ull << 30)
+
 struct ratelimit {
     uint64_t rate;     /* bytes per second; 0 means unlimited */
     uint64_t start_ns; /* when the response started */

@@ -74,8 +74,9 @@ struct resp_ctx {
  * Answer a GET or HEAD for REP: conditionals (304, 412), Range (206,
  * multipart 206, 416, or 200 when the Range is malformed, lists parts out
  * of order, or fails If-Range), and the headers DESIGN.md lists
- * (Content-Length, Accept-Ranges, Last-Modified, ETag, Repr-Digest,
- * Digest). OUT is fully rewritten.
+ * (Content-Length, Accept-Ranges, Last-Modified, ETag, Repr-Digest; the
+ * older Digest only on HEAD and 206, see respond.c). OUT is fully
+ * rewritten.
  */
 void respond_repr(const struct http_request *req, const struct repr *rep,
                   const struct resp_ctx *ctx, struct response *out);

@@ -1,0 +1,327 @@
+/*
+ * tests/unit/test_ratelimit.c - server/ratelimit.c: the arithmetic of
+ * --limit-rate on a fake clock. Nothing here sleeps or reads a clock: the
+ * simulated sender checks the numbers, not the speed of this machine.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/ratelimit.h"
+
+#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+#define NS       1000000000ull                  /* one second */
+#define T0       ((uint64_t)123456789012345ull) /* any monotonic origin */
+
+/* |X|, without libm (the test links only what the server links). */
+static double absd(double x)
+{
+    return x < 0 ? -x : x;
+}
+
+/* Failing rows of one table: all are printed, the first is named at the end. */
+struct tally {
+    size_t bad;
+    const char *first;
+};
+
+static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    print_error("row failed: %s: %s\n", what, msg);
+    if (t->bad++ == 0)
+        t->first = what;
+}
+
+static void tally_end(const struct tally *t, size_t rows)
+{
+    if (t->bad > 0)
+        fail_msg("%zu of %zu rows failed; the first: %s", t->bad, rows, t->first);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct allow_case {
+    const char *what;
+    uint64_t rate;
+    uint64_t consumed; /* bytes recorded as sent since the start */
+    int64_t at_ns;     /* when asked, relative to the start (may be before it) */
+    uint64_t want;     /* allowance */
+    uint64_t tolerance;
+};
+
+static const struct allow_case allow_cases[] = {
+    {"unlimited allows UINT64_MAX at the start", 0, 0, 0, UINT64_MAX, 0},
+    {"unlimited allows UINT64_MAX whatever was sent", 0, 1ull << 40, 5 * NS, UINT64_MAX, 0},
+    {"unlimited allows UINT64_MAX before the start", 0, 0, -(int64_t)NS, UINT64_MAX, 0},
+    {"the initial burst is an eighth of a second's worth", 8000, 0, 0, 1000, 0},
+    {"the burst of 20 MiB/s is 2.5 MiB", 20971520, 0, 0, 2621440, 0},
+    {"a rate below 8 has a burst below one byte", 7, 0, 0, 0, 0},
+    {"half a second adds half the rate", 8000, 0, NS / 2, 5000, 0},
+    {"one second adds the rate", 8000, 0, NS, 9000, 0},
+    {"ten seconds add ten times the rate", 8000, 0, 10 * NS, 81000, 0},
+    {"one millisecond adds a thousandth", 1000000, 0, NS / 1000, 126000, 0},
+    {"an hour at 1 GiB/s is exact to a byte", 1ull << 30, 0, 3600 * NS,
+     (1ull << 30) / 8 + 3600 * (1ull << 30), 1},
+    {"consuming lowers the allowance", 8000, 400, 0, 600, 0},
+    {"consuming exactly the allowance leaves 0", 8000, 9000, NS, 0, 0},
+    {"consuming more than allowed leaves 0, not a wrapped value", 8000, 20000, NS, 0, 0},
+    {"what was overspent is paid back by time", 8000, 17000, 2 * NS, 0, 0},
+    {"and then the allowance grows again", 8000, 17000, 3 * NS, 8000, 0},
+    {"a clock before the start counts as the start", 8000, 0, -(int64_t)NS, 1000, 0},
+};
+
+static void test_ratelimit_allowance(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(allow_cases); i++) {
+        const struct allow_case *c = &allow_cases[i];
+        struct ratelimit rl;
+        uint64_t got, now = (uint64_t)((int64_t)T0 + c->at_ns);
+
+        ratelimit_start(&rl, c->rate, T0);
+        ratelimit_consume(&rl, c->consumed);
+        got = ratelimit_allowance(&rl, now);
+        if (got > c->want + c->tolerance || got + c->tolerance < c->want)
+            row_fail(&t, c->what,
+                     "rate %" PRIu64 ", sent %" PRIu64 ", %+" PRId64 " ns: %" PRIu64
+                     ", want %" PRIu64,
+                     c->rate, c->consumed, c->at_ns, got, c->want);
+    }
+    tally_end(&t, NROWS(allow_cases));
+}
+
+/* The allowance grows linearly: equal steps of time add equal amounts. */
+static void test_ratelimit_linear(void **state)
+{
+    static const uint64_t rates[] = {1, 1000, 8192, 1000000, 20971520, 1ull << 33};
+
+    (void)state;
+    for (size_t r = 0; r < NROWS(rates); r++) {
+        struct ratelimit rl;
+        uint64_t rate = rates[r];
+
+        ratelimit_start(&rl, rate, T0);
+        for (uint64_t k = 0; k <= 100; k++) {
+            uint64_t at = k * (NS / 10); /* every 100 ms */
+            /* floor() of a non-negative value, without libm. */
+            double want = (double)(uint64_t)((double)rate / 8.0 + (double)rate * (double)at / 1e9);
+            uint64_t got = ratelimit_allowance(&rl, T0 + at);
+
+            if (absd((double)got - want) > 1.0)
+                fail_msg("rate %" PRIu64 " at %" PRIu64 " ms: %" PRIu64 ", want %.0f", rate,
+                         at / 1000000, got, want);
+        }
+        /* Consuming shifts the line down by exactly what was consumed. */
+        ratelimit_consume(&rl, rate / 16);
+        {
+            uint64_t got = ratelimit_allowance(&rl, T0 + NS);
+            uint64_t want = rate / 8 + rate - rate / 16;
+
+            if (got + 1 < want || got > want + 1)
+                fail_msg("rate %" PRIu64 ": after consuming %" PRIu64 ", %" PRIu64
+                         ", want %" PRIu64,
+                         rate, rate / 16, got, want);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+struct wait_case {
+    const char *what;
+    uint64_t rate;
+    uint64_t consumed;
+    uint64_t at_ns;
+    bool is_zero;      /* 0 expected */
+    uint64_t want_min; /* otherwise at least this ... */
+    uint64_t want_max; /* ... and at most this */
+};
+
+static const struct wait_case wait_cases[] = {
+    {"unlimited never waits", 0, 1ull << 50, 0, true, 0, 0},
+    {"no wait while the burst covers a twentieth of a second", 8000, 0, 0, true, 0, 0},
+    {"no wait with exactly a quantum (rate/20) left", 8000, 600, 0, true, 0, 0},
+    {"a wait with one byte less than a quantum left", 8000, 601, 0, false, 1000000, 1000000},
+    {"an empty budget waits for a quantum: 400 B at 8000 B/s is 50 ms", 8000, 1000, 0, false,
+     49999999, 50000001},
+    /* Sent 8000 bytes more than allowed: 1 s to pay that back, 50 ms for the quantum. */
+    {"an overspent budget waits for the debt and a quantum", 8000, 9000, 0, false, 1049999999,
+     1050000001},
+    {"the quantum is capped at 64 KiB: 100 MiB/s waits 625 us, at least 1 ms", 100ull << 20,
+     (100ull << 20) / 8, 0, false, 1000000, 1000000},
+    {"a tiny rate has a quantum of one byte", 10, 1, 0, false, 100000000 - 1, 100000000 + 1},
+    {"a tiny rate with a byte allowed does not wait", 10, 0, NS / 10, true, 0, 0},
+};
+
+static void test_ratelimit_wait(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(wait_cases); i++) {
+        const struct wait_case *c = &wait_cases[i];
+        struct ratelimit rl;
+        uint64_t got;
+
+        ratelimit_start(&rl, c->rate, T0);
+        ratelimit_consume(&rl, c->consumed);
+        got = ratelimit_wait_ns(&rl, T0 + c->at_ns);
+        if (c->is_zero ? got != 0 : (got < c->want_min || got > c->want_max))
+            row_fail(&t, c->what, "waited %" PRIu64 " ns, want %s%" PRIu64 "..%" PRIu64, got,
+                     c->is_zero ? "0, not " : "", c->want_min, c->want_max);
+    }
+    tally_end(&t, NROWS(wait_cases));
+}
+
+/*
+ * After waiting what ratelimit_wait_ns() said, the quantum is there: the
+ * wait is never too short, so a sender does not spin on 1 ms retries.
+ */
+static void test_ratelimit_wait_is_enough(void **state)
+{
+    static const uint64_t rates[] = {3, 1000, 8000, 65536, 1000003, 20971520, 100ull << 20};
+
+    (void)state;
+    for (size_t r = 0; r < NROWS(rates); r++) {
+        struct ratelimit rl;
+        uint64_t now = T0;
+        uint64_t quantum = rates[r] / 20 > 65536 ? 65536 : (rates[r] / 20 ? rates[r] / 20 : 1);
+
+        ratelimit_start(&rl, rates[r], T0);
+        for (int k = 0; k < 2000; k++) {
+            uint64_t w;
+
+            ratelimit_consume(&rl, ratelimit_allowance(&rl, now));
+            w = ratelimit_wait_ns(&rl, now);
+            if (w == 0)
+                fail_msg("rate %" PRIu64 ": no wait with an empty budget", rates[r]);
+            now += w;
+            if (ratelimit_allowance(&rl, now) < quantum)
+                fail_msg("rate %" PRIu64 ", round %d: after waiting %" PRIu64 " ns only %" PRIu64
+                         " of a %" PRIu64 "-byte quantum is allowed",
+                         rates[r], k, w, ratelimit_allowance(&rl, now), quantum);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+struct sim_case {
+    const char *what;
+    uint64_t rate;
+    uint64_t write_max; /* the most one write(2) takes; 0: no limit */
+};
+
+static const struct sim_case sim_cases[] = {
+    {"20 MiB/s, writes of any size", 20971520, 0},
+    {"20 MiB/s, a socket taking 16 KiB per write", 20971520, 16384},
+    {"4 MiB/s (make run's setting), 64 KiB writes", 4194304, 65536},
+    {"1 GiB/s, 256 KiB writes", 1ull << 30, 262144},
+    {"1000 B/s, writes of any size", 1000, 0},
+    {"100 B/s, one byte per write", 100, 1},
+    {"33333 B/s, 1000-byte writes", 33333, 1000},
+};
+
+/*
+ * Send as fast as allowed for 10 simulated seconds: write what the budget
+ * allows (at most WRITE_MAX at a time), and when it allows too little to
+ * be worth it, advance the fake clock by ratelimit_wait_ns(). Then:
+ *   - at no moment did the total exceed the contract, burst + rate * t;
+ *   - over the 10 s the total is within 1% of that contract;
+ *   - the steady rate, measured from 1 s to 10 s (after the burst), is
+ *     within 1% of the limit.
+ * (The average over the first 10 s including the burst is rate * 10.125 / 10,
+ * 1.25% over the limit by design: see the header's "initial burst".)
+ */
+static void test_ratelimit_simulated_transfer(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(sim_cases); i++) {
+        const struct sim_case *c = &sim_cases[i];
+        struct ratelimit rl;
+        uint64_t now = T0, end = T0 + 10 * NS, sent = 0, sent_at_1s = UINT64_MAX;
+        uint64_t quantum = c->rate / 20 > 65536 ? 65536 : (c->rate / 20 ? c->rate / 20 : 1);
+        size_t writes = 0, waits = 0;
+        bool over = false;
+
+        ratelimit_start(&rl, c->rate, T0);
+        while (now < end) {
+            uint64_t allow = ratelimit_allowance(&rl, now), w;
+
+            if (sent_at_1s == UINT64_MAX && now >= T0 + NS)
+                sent_at_1s = sent;
+            if (allow >= quantum || (c->write_max != 0 && allow >= c->write_max)) {
+                uint64_t n = c->write_max != 0 && allow > c->write_max ? c->write_max : allow;
+
+                ratelimit_consume(&rl, n);
+                sent += n;
+                writes++;
+                if ((double)sent >
+                    (double)c->rate / 8.0 + (double)c->rate * (double)(now - T0) / 1e9 + 1.0)
+                    over = true;
+                continue;
+            }
+            w = ratelimit_wait_ns(&rl, now);
+            if (w == 0) {
+                row_fail(&t, c->what, "allowance %" PRIu64 " below the quantum, but no wait",
+                         allow);
+                break;
+            }
+            now += w;
+            waits++;
+        }
+        if (over) {
+            row_fail(&t, c->what, "more was sent than burst + rate * t allows");
+            continue;
+        }
+        {
+            double budget = (double)c->rate / 8.0 + (double)c->rate * 10.0;
+            double steady = (double)(sent - sent_at_1s) / ((double)(now - T0 - NS) / 1e9);
+
+            if (absd((double)sent - budget) > 0.01 * budget)
+                row_fail(&t, c->what,
+                         "%" PRIu64 " bytes in 10 s, the contract allows %.0f (%zu writes, "
+                         "%zu waits)",
+                         sent, budget, writes, waits);
+            else if (absd(steady - (double)c->rate) > 0.01 * (double)c->rate)
+                row_fail(&t, c->what, "the steady rate is %.1f B/s for a limit of %" PRIu64, steady,
+                         c->rate);
+            else if (waits == 0)
+                row_fail(&t, c->what, "the sender never had to wait; the limit did nothing");
+        }
+    }
+    tally_end(&t, NROWS(sim_cases));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ratelimit_allowance),
+        cmocka_unit_test(test_ratelimit_linear),
+        cmocka_unit_test(test_ratelimit_wait),
+        cmocka_unit_test(test_ratelimit_wait_is_enough),
+        cmocka_unit_test(test_ratelimit_simulated_transfer),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
