@@ -272,7 +272,7 @@ static bool prefix_is_plausible(const char *buf, size_t len)
 enum http_parse_result http_parse_request(const char *buf, size_t len, size_t *scanned,
                                           struct http_request *req)
 {
-    size_t start = 0, end, line_start;
+    size_t start = 0, end, line_start, rl_len;
     const char *eol;
     enum http_parse_result r;
 
@@ -280,32 +280,33 @@ enum http_parse_result http_parse_request(const char *buf, size_t len, size_t *s
     /* RFC 9112 2.2: ignore empty lines before the request line. */
     while (len - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n')
         start += 2;
-    if (len - start == 1 && buf[start] == '\r')
-        return HTTP_PARSE_INCOMPLETE;
     end = find_head_end(buf, len, start, scanned);
     if (end == SIZE_MAX)
         return fail(req, HTTP_PARSE_BAD_REQUEST, "bare LF where CRLF is required");
-    if (end == 0) {
-        const char *nl = memchr(buf + start, '\n', len - start);
-        size_t rl_len = nl ? (size_t)(nl - buf - start) : len - start;
-
-        if (nl == NULL && rl_len > 0 && buf[len - 1] == '\r')
-            rl_len--; /* the CR of a CRLF whose LF has not arrived */
-
-        if (!prefix_is_plausible(buf + start, rl_len))
-            return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed request line");
-        if (rl_len > HTTP_MAX_REQUEST_LINE + (nl != NULL ? 1 : 0))
-            return fail(req, HTTP_PARSE_URI_TOO_LONG, "request line too long");
-        if (len > HTTP_MAX_HEAD)
-            return fail(req, HTTP_PARSE_HEADERS_TOO_LARGE, "request head too large");
-        return HTTP_PARSE_INCOMPLETE;
+    /*
+     * Judge the request line the same way whether it is whole or still
+     * arriving (the fuzzer checks that a prefix never gets another error
+     * than the whole): the method's characters, then the length, then,
+     * once complete, everything else.
+     */
+    eol = memchr(buf + start, '\n', (end != 0 ? end : len) - start);
+    rl_len = eol != NULL ? (size_t)(eol - 1 - buf) - start : len - start;
+    if (eol == NULL && rl_len > 0 && buf[len - 1] == '\r')
+        rl_len--; /* the CR of a CRLF whose LF has not arrived */
+    if (!prefix_is_plausible(buf + start, rl_len))
+        return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed request line");
+    if (rl_len > HTTP_MAX_REQUEST_LINE)
+        return fail(req, HTTP_PARSE_URI_TOO_LONG, "request line too long");
+    if (eol != NULL) {
+        r = parse_request_line(strview_make(buf + start, rl_len), req);
+        if (r != HTTP_PARSE_OK)
+            return r;
     }
-    eol = memchr(buf + start, '\n', end - start);
-    r = parse_request_line(strview_make(buf + start, (size_t)(eol - 1 - buf - start)), req);
-    if (r != HTTP_PARSE_OK)
-        return r;
-    if (end > HTTP_MAX_HEAD)
+    /* Leading empty lines count toward the limit too. */
+    if (end > HTTP_MAX_HEAD || (end == 0 && len > HTTP_MAX_HEAD))
         return fail(req, HTTP_PARSE_HEADERS_TOO_LARGE, "request head too large");
+    if (end == 0)
+        return HTTP_PARSE_INCOMPLETE;
     line_start = (size_t)(eol + 1 - buf);
     while (line_start < end - 2) {
         const char *nl = memchr(buf + line_start, '\n', end - line_start);

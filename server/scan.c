@@ -342,21 +342,19 @@ static int scan_dir(struct scanner *sc, const struct snapshot *prev, struct scan
     return err;
 }
 
-/* Write the catalog and the cache for S; log what happened. */
-static void write_files(struct scanner *sc, const struct snapshot *s, const struct scan_list *l,
-                        uint64_t started)
+void scanner_write(struct scanner *sc, const struct snapshot *s)
 {
     char hs[32];
     char *cache;
     size_t cache_len = 0;
     int err = atomicfile_write(sc->catalog_path, s->text, s->text_len, 0644);
 
-    human_size(l->total, hs, sizeof(hs));
+    human_size(sc->last_total, hs, sizeof(hs));
     if (err != 0)
         log_warnx("catalog: cannot write %s: %s; serving the new catalog from memory",
                   sc->catalog_path, strerror(-err));
     snprintf(sc->summary, sizeof(sc->summary), "catalog: %zu file%s, %s (%zu hashed in %.1f s)%s%s",
-             s->n, s->n == 1 ? "" : "s", hs, l->nhashed, (double)(now_ns() - started) / 1e9,
+             s->n, s->n == 1 ? "" : "s", hs, sc->last_nhashed, sc->last_secs,
              err == 0 ? ", written to " : "", err == 0 ? sc->catalog_path : "");
     cache = hashcache_render(s->entries, s->n, &cache_len);
     err = cache ? atomicfile_write(sc->cache_path, cache, cache_len, 0644) : -ENOMEM;
@@ -393,7 +391,9 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
     s = snapshot_new(l.v, l.n, prev, time(NULL));
     if (s == NULL)
         return -ENOMEM;
-    write_files(sc, s, &l, started);
+    sc->last_nhashed = l.nhashed;
+    sc->last_total = l.total;
+    sc->last_secs = (double)(now_ns() - started) / 1e9;
     /* The first scan has absorbed the cache file; snapshots carry it now. */
     snap_entries_free(sc->cache, sc->ncache);
     sc->cache = NULL;
@@ -433,8 +433,13 @@ static void *scanner_main(void *arg)
                 log_warnx("catalog: cannot scan the root directory: %s; keeping the last catalog",
                           strerror(-err));
             if (next != NULL) {
+                /* Serve it first, then write it: HTTP clients are the
+                 * catalog's main readers, and a reader of the file that
+                 * then asks over HTTP must not get the older version. */
+                catalog_store_publish(sc->store, snapshot_ref(next));
+                scanner_write(sc, next);
+                snapshot_unref(next);
                 log_out("%s", sc->summary);
-                catalog_store_publish(sc->store, next);
             }
             snapshot_unref(prev);
         }

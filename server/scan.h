@@ -29,7 +29,10 @@ struct scanner {
     void *buf; /* hashing buffer */
     size_t bufsize;
     bool is_startup;   /* the first scan: no progress lines before "listening on" */
-    char summary[512]; /* what the last scan that changed something did */
+    size_t last_nhashed; /* what the last scan that changed something found */
+    uint64_t last_total;
+    double last_secs;
+    char summary[512]; /* ... in one line, once written */
 
     pthread_t thread;
     bool has_thread;
@@ -47,15 +50,21 @@ struct scanner {
 int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsigned rescan_secs);
 
 /*
- * Scan once: list the root, hash what PREV (NULL at startup) and the cache
- * do not already know, and when anything changed (or the catalog file is
- * missing) write the catalog and the cache. Returns 0 and a snapshot with
- * one reference in *OUT when there is something new to publish, 0 and
- * *OUT == NULL when nothing changed, or a negative errno value when the
- * root could not be listed. After a change, sc->summary says in one line
- * what the scan found and wrote; the caller logs it.
+ * Scan once: list the root and hash what PREV (NULL at startup) and the
+ * cache do not already know. Returns 0 and a snapshot with one reference
+ * in *OUT when anything changed (or the catalog file is missing), 0 and
+ * *OUT == NULL when nothing did, or a negative errno value when the root
+ * could not be listed. A new snapshot is then written with
+ * scanner_write().
  */
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out);
+
+/*
+ * Write S's catalog and the hash cache, each atomically; a failure is
+ * logged (the snapshot is still served from memory). Afterwards
+ * sc->summary says in one line what the scan found and wrote.
+ */
+void scanner_write(struct scanner *sc, const struct snapshot *s);
 
 /* Start the rescan thread, publishing into STORE. 0 or a negative errno. */
 int scanner_start(struct scanner *sc, struct catalog_store *store);

@@ -271,6 +271,7 @@ int server_run(const struct server_opts *opts)
         log_warnx("cannot list --root %s: %s", opts->root, strerror(rc ? -rc : ENOMEM));
         goto out_scanner;
     }
+    scanner_write(&s->scanner, first);
     catalog_store_init(&s->store, first);
     announce(addr);
     log_out("%s", s->scanner.summary);

@@ -53,6 +53,24 @@ check_eq() {
     if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
 }
 
+# check_status WHAT EXPECTED ACTUAL FILE...: an exit status; on failure the
+# tails of FILE... go into the report, so a flaky run explains itself
+check_status() {
+    local what=$1 want=$2 got=$3 f lines=()
+    shift 3
+    if [ "$want" = "$got" ]; then
+        ok "$what"
+        return
+    fi
+    lines=("expected exit status $want, got $got")
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        lines+=("--- ${f##*/}:")
+        while IFS= read -r l; do lines+=("$l"); done < <(tail -n 15 "$f")
+    done
+    not_ok "$what" "${lines[@]}"
+}
+
 # done_testing: the TAP plan, and the exit status
 done_testing() {
     echo "1..$T_N"
@@ -67,12 +85,15 @@ mkfile() {
 }
 
 # start_server ROOT [ARGS...]: start bin/server on 127.0.0.1, port chosen by
-# the kernel, catalog in $T_DIR/text.txt; sets SERVER_PID, PORT and BASE.
+# the kernel (or $START_PORT, to come back on the same one), catalog in
+# $T_DIR/text.txt; sets SERVER_PID, PORT and BASE. The access log of every
+# run is appended to $T_DIR/server.log.
 start_server() {
     local root=$1 i
     shift
+    [ -f "$T_DIR/server.out" ] && cat "$T_DIR/server.out" >> "$T_DIR/server.log"
     : > "$T_DIR/server.out"
-    "$SERVER" --port 0 --bind 127.0.0.1 --root "$root" --catalog "$T_DIR/text.txt" \
+    "$SERVER" --port "${START_PORT:-0}" --bind 127.0.0.1 --root "$root" --catalog "$T_DIR/text.txt" \
         --rescan 0 "$@" > "$T_DIR/server.out" 2> "$T_DIR/server.err" &
     SERVER_PID=$!
     for i in $(seq 1 200); do
