@@ -1,7 +1,8 @@
 # Makefile - build bin/server, make the sample files, run the tests.
 #
-#   make              install missing Debian packages, build bin/server
-#   make run          build, make the sample files, serve them on port 8080
+#   make              install missing Debian packages, build bin/server and bin/client
+#   make run          build, make the sample files, serve them on port 8080 and
+#                     download input.txt with the client (q quits both)
 #   make test         build in every mode (release, asan, tsan) and run every test
 #   make check        build and test one mode: make check MODE=asan CC=clang
 #   make samples      (re)create the sample files in resources/
@@ -41,12 +42,15 @@ endif
 # pkg-config runs when a recipe needs it (recursive '='), after deps.sh
 # has had its chance to install what is missing.
 SERVER_LIBS = $(shell pkg-config --libs libcrypto)
+CLIENT_CFLAGS = $(shell pkg-config --cflags libcurl ncursesw libcrypto)
+CLIENT_LIBS = $(shell pkg-config --libs libcurl ncursesw libcrypto)
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka)
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(wildcard common/*.c))
 SERVER_OBJ := $(call obj,$(filter-out server/main.c,$(wildcard server/*.c)))
+CLIENT_OBJ := $(call obj,$(filter-out client/main.c,$(wildcard client/*.c)))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
@@ -63,7 +67,7 @@ deps:
 test-deps:
 	@sh scripts/deps.sh test
 
-build: $(BINDIR)/server
+build: $(BINDIR)/server $(BINDIR)/client
 
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
 	$(Q)$(AR) rcs $@ $^
@@ -71,22 +75,34 @@ $(BUILD)/libcommon.a: $(COMMON_OBJ)
 $(BUILD)/libserver.a: $(SERVER_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
+$(BUILD)/libclient.a: $(CLIENT_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
 $(BINDIR)/server: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+
+$(BINDIR)/client: $(BUILD)/client/main.o $(BUILD)/libclient.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(LDLIBS)
+
+# Only client/ sees libcurl's and ncurses' headers (and their feature macros).
+$(BUILD)/client/%.o: CPPFLAGS += $(CLIENT_CFLAGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<  ($(MODE))"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# Tests reach modules by path ("server/range.h") and see cmocka.
-$(BUILD)/tests/%.o: CPPFLAGS += -I. $(TEST_CFLAGS)
+# Tests reach modules by path ("server/http_req.h") and see cmocka.
+$(BUILD)/tests/%.o: CPPFLAGS += -I. $(TEST_CFLAGS) $(CLIENT_CFLAGS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libserver.a $(BUILD)/libclient.a \
+		$(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(SERVER_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CLIENT_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$(BUILD)/libserver.a $(BUILD)/libcommon.a
@@ -97,14 +113,14 @@ $(BUILD)/tools/mksample: $(BUILD)/tools/mksample.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Everything one mode's test run needs.
-check-build: $(BINDIR)/server $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tools/mksample
+check-build: $(BINDIR)/server $(BINDIR)/client $(UNIT_BIN) $(REPLAY_BIN) $(BUILD)/tools/mksample
 
 samples: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tools/mksample
 	@sh tools/mksamples.sh $(BUILD)/tools/mksample resources
 
 run: all samples
-	$(BINDIR)/server --port $(PORT) --root resources --catalog text.txt --limit-rate 4M
+	@PORT=$(PORT) sh scripts/run.sh
 
 # One mode: make check MODE=asan
 check: test-deps

@@ -1,0 +1,680 @@
+/*
+ * client/controller.c - the download queue.
+ *
+ * DESIGN. controller_run() runs on its own thread (client.c starts it; the
+ * main thread draws). Every --interval seconds it reads the input file and
+ * the server's catalog, merges them into the list of items (an item keeps
+ * its state across polls, so a line is downloaded once), and starts a job
+ * thread for each waiting item while fewer than --jobs run. A job runs
+ * download_run() and reports back under c->lock; the controller joins it
+ * and turns the result into the item's state and a result line. The
+ * controller is the only writer of the item list; the UI sees it only
+ * through struct progress. STOP (q, Ctrl-C) makes every download stop and
+ * keep its partial file, and the controller return.
+ */
+#include "controller.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "atomicfile.h"
+#include "catalog.h"
+#include "download.h"
+#include "encode.h"
+#include "fetch.h"
+#include "human.h"
+#include "input.h"
+#include "name.h"
+#include "ui_model.h"
+
+#define INPUT_MAX        (4u << 20)
+#define CATALOG_MAX      (64u << 20)
+#define CTL_TICK_MS      200
+#define URL_MAX          8192
+#define STALL_SECS       20
+#define MAX_ATTEMPTS     8
+
+struct item {
+    char *label;         /* the input line: a catalog name or a URL */
+    enum input_kind kind;
+    bool has_sha256;     /* given on the line (or by --sha256) */
+    uint8_t sha256[SHA256_LEN];
+    enum entry_state state;
+    char reason[PROGRESS_REASON_MAX];
+    bool has_size;
+    uint64_t size;
+    bool is_listed;      /* present in the input at the last poll */
+};
+
+struct controller;
+
+struct job {
+    struct controller *c;
+    size_t slot;         /* its progress slot */
+    pthread_t thread;
+    bool is_busy;        /* guarded by c->lock */
+    bool is_finished;    /* guarded by c->lock: the thread is done, join it */
+    char *label;         /* which item: matched by label, the list may change */
+    char url[URL_MAX];
+    char final[PATH_MAX];
+    struct dl_request req;
+    struct dl_result res;
+};
+
+struct controller {
+    const struct client_opts *opts;
+    struct progress *progress;
+    const atomic_bool *stop;
+    struct fetch *fetch; /* for the catalog */
+    struct catalog catalog;
+    bool has_catalog;
+    char catalog_err[PROGRESS_REASON_MAX];
+    struct item *items;
+    size_t nitems;
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* a job finished */
+    struct job jobs[PROGRESS_MAX_FILES];
+    char base[URL_MAX];  /* the server URL without a trailing slash */
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool is_stopping(const struct controller *c)
+{
+    return atomic_load(c->stop);
+}
+
+static struct item *find_item(struct controller *c, const char *label)
+{
+    for (size_t i = 0; i < c->nitems; i++)
+        if (strcmp(c->items[i].label, label) == 0)
+            return &c->items[i];
+    return NULL;
+}
+
+static bool is_running(struct controller *c, const char *label)
+{
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++)
+        if (c->jobs[k].is_busy && strcmp(c->jobs[k].label, label) == 0)
+            return true;
+    return false;
+}
+
+/* Show the item list in the progress picture. */
+static void publish_queue(struct controller *c)
+{
+    const char **labels = calloc(c->nitems ? c->nitems : 1, sizeof(*labels));
+
+    if (labels == NULL)
+        return;
+    for (size_t i = 0; i < c->nitems; i++)
+        labels[i] = c->items[i].label;
+    if (progress_set_queue(c->progress, labels, c->nitems) == 0)
+        for (size_t i = 0; i < c->nitems; i++)
+            progress_set_entry(c->progress, i, c->items[i].state, c->items[i].has_size,
+                               c->items[i].size, c->items[i].reason);
+    free(labels);
+}
+
+static void set_state(struct controller *c, struct item *it, enum entry_state state,
+                      const char *reason)
+{
+    it->state = state;
+    snprintf(it->reason, sizeof(it->reason), "%s", reason ? reason : "");
+    progress_set_entry(c->progress, (size_t)(it - c->items), state, it->has_size, it->size,
+                       it->reason);
+}
+
+/* Add ENTRY (from the input) unless it is there already. */
+static int add_item(struct controller *c, const struct input_entry *e, size_t *cap)
+{
+    struct item *it;
+    char *label = strndup(e->text.p, e->text.len);
+
+    if (label == NULL)
+        return -ENOMEM;
+    it = find_item(c, label);
+    if (it != NULL) {
+        it->is_listed = true;
+        free(label);
+        return 0;
+    }
+    if (c->nitems == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct item *v = realloc(c->items, ncap * sizeof(*v));
+
+        if (v == NULL) {
+            free(label);
+            return -ENOMEM;
+        }
+        c->items = v;
+        *cap = ncap;
+    }
+    it = &c->items[c->nitems++];
+    memset(it, 0, sizeof(*it));
+    it->label = label;
+    it->kind = e->kind;
+    it->has_sha256 = e->has_sha256;
+    memcpy(it->sha256, e->sha256, SHA256_LEN);
+    it->state = ENTRY_WAITING;
+    it->is_listed = true;
+    return 0;
+}
+
+/* Drop items no longer in the input, unless they are being downloaded. */
+static void prune_items(struct controller *c)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < c->nitems; i++) {
+        if (c->items[i].is_listed || is_running(c, c->items[i].label))
+            c->items[o++] = c->items[i];
+        else
+            free(c->items[i].label);
+    }
+    c->nitems = o;
+}
+
+/* Read the input file into the item list. */
+static void read_input(struct controller *c, size_t *cap)
+{
+    char *buf = NULL;
+    size_t len = 0, lineno = 0;
+    int err = atomicfile_read(c->opts->input, INPUT_MAX, &buf, &len);
+    const char *p, *end;
+
+    if (err != 0) {
+        progress_message(c->progress, true, "cannot read %s: %s%s", c->opts->input,
+                         err == -EFBIG ? "too large" : strerror(-err),
+                         c->opts->is_once ? "" : "; looking again shortly");
+        return; /* keep the items we have */
+    }
+    for (size_t i = 0; i < c->nitems; i++)
+        c->items[i].is_listed = false;
+    for (p = buf, end = buf + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        struct input_entry e;
+        const char *why;
+
+        lineno++;
+        switch (input_parse_line(p, n, &e, &why)) {
+        case INPUT_ENTRY:
+            if (add_item(c, &e, cap) != 0)
+                progress_message(c->progress, true, "out of memory reading %s", c->opts->input);
+            break;
+        case INPUT_BAD:
+            progress_message(c->progress, true, "%s line %zu: %s; line ignored", c->opts->input,
+                             lineno, why);
+            break;
+        case INPUT_SKIP:
+            break;
+        }
+        p += n + 1;
+    }
+    free(buf);
+    prune_items(c);
+}
+
+/* Record (and show) why the catalog could not be used. */
+static void catalog_errf(struct controller *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void catalog_errf(struct controller *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->catalog_err, sizeof(c->catalog_err), fmt, ap);
+    va_end(ap);
+    progress_message(c->progress, true, "%s", c->catalog_err);
+}
+
+/* Fetch and parse the server's catalog; keep the last good one on failure. */
+static void read_catalog(struct controller *c)
+{
+    char url[URL_MAX + 16], err[FETCH_ERR_MAX];
+    char *body = NULL;
+    size_t len = 0, bad_line = 0;
+    long status = 0;
+    struct catalog fresh;
+    int rc;
+
+    snprintf(url, sizeof(url), "%s/text.txt", c->base);
+    rc = fetch_get(c->fetch, url, CATALOG_MAX, &body, &len, &status, err);
+    if (rc != 0) {
+        catalog_errf(c, "cannot fetch the catalog %s: %s", url, err);
+        return;
+    }
+    if (status != 200) {
+        catalog_errf(c, "cannot fetch the catalog %s: the server answered HTTP %ld", url, status);
+        free(body);
+        return;
+    }
+    rc = catalog_parse(body, len, &fresh, &bad_line);
+    free(body);
+    if (rc != 0) {
+        catalog_errf(c, "the catalog %s is not valid (line %zu)", url, bad_line);
+        return;
+    }
+    catalog_free(&c->catalog);
+    c->catalog = fresh;
+    c->has_catalog = true;
+    c->catalog_err[0] = '\0';
+}
+
+/* Names wait for the catalog: waiting when listed, missing when not. */
+static void resolve_names(struct controller *c)
+{
+    for (size_t i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        const struct catalog_entry *e;
+
+        if (it->kind != INPUT_NAME || (it->state != ENTRY_WAITING && it->state != ENTRY_MISSING))
+            continue;
+        if (is_running(c, it->label))
+            continue;
+        e = c->has_catalog ? catalog_find(&c->catalog, it->label) : NULL;
+        if (e != NULL) {
+            it->has_size = true;
+            it->size = e->size;
+            set_state(c, it, ENTRY_WAITING, NULL);
+        } else if (!c->has_catalog) {
+            set_state(c, it, ENTRY_MISSING, c->catalog_err);
+        } else {
+            /* The state's name says "not in catalog"; the reason adds what happens next. */
+            set_state(c, it, ENTRY_MISSING,
+                      c->opts->is_once || c->opts->cmd == CLIENT_GET
+                          ? NULL
+                          : "looking again at each poll");
+        }
+    }
+}
+
+static void poll_queue(struct controller *c, size_t *cap)
+{
+    bool has_names = false;
+
+    if (c->opts->cmd == CLIENT_WATCH)
+        read_input(c, cap);
+    for (size_t i = 0; i < c->nitems; i++)
+        if (c->items[i].kind == INPUT_NAME)
+            has_names = true;
+    if (has_names) /* URLs need no catalog */
+        read_catalog(c);
+    publish_queue(c);
+    resolve_names(c);
+}
+
+static void *job_main(void *arg)
+{
+    struct job *j = arg;
+
+    download_run(&j->req, &j->res);
+    pthread_mutex_lock(&j->c->lock);
+    j->is_finished = true;
+    pthread_cond_signal(&j->c->cond);
+    pthread_mutex_unlock(&j->c->lock);
+    return NULL;
+}
+
+/* Where IT comes from and where it goes. False (with a reason) when it cannot be placed. */
+static bool job_paths(struct controller *c, const struct item *it, struct job *j,
+                      const char **why)
+{
+    char name[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1];
+    int n;
+
+    if (it->kind == INPUT_NAME) {
+        name_encode_path(it->label, enc, sizeof(enc));
+        n = snprintf(j->url, sizeof(j->url), "%s/%s", c->base, enc);
+        snprintf(name, sizeof(name), "%s", it->label);
+    } else {
+        n = snprintf(j->url, sizeof(j->url), "%s", it->label);
+        if (!input_url_filename(it->label, strlen(it->label), name, sizeof(name))) {
+            *why = "the URL does not end in a usable file name";
+            return false;
+        }
+    }
+    if (n < 0 || (size_t)n >= sizeof(j->url)) {
+        *why = "the URL is too long";
+        return false;
+    }
+    if (c->opts->output != NULL)
+        n = snprintf(j->final, sizeof(j->final), "%s", c->opts->output);
+    else
+        n = snprintf(j->final, sizeof(j->final), "%s/%s", c->opts->dir, name);
+    if (n < 0 || (size_t)n >= sizeof(j->final)) {
+        *why = "the destination path is too long";
+        return false;
+    }
+    return true;
+}
+
+static void start_job(struct controller *c, struct item *it, struct job *j)
+{
+    const struct catalog_entry *e = NULL;
+    const char *why = NULL;
+    int err;
+
+    if (!job_paths(c, it, j, &why)) {
+        set_state(c, it, ENTRY_FAILED, why);
+        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
+        return;
+    }
+    if (it->kind == INPUT_NAME && c->has_catalog)
+        e = catalog_find(&c->catalog, it->label);
+    memset(&j->req, 0, sizeof(j->req));
+    memset(&j->res, 0, sizeof(j->res));
+    j->req.url = j->url;
+    j->req.label = it->label;
+    j->req.final_path = j->final;
+    if (it->has_sha256) {
+        j->req.has_sha256 = true;
+        memcpy(j->req.sha256, it->sha256, SHA256_LEN);
+    } else if (e != NULL) {
+        j->req.has_sha256 = true;
+        memcpy(j->req.sha256, e->sha256, SHA256_LEN);
+    }
+    if (e != NULL) {
+        j->req.has_size = true;
+        j->req.size = e->size;
+    }
+    j->req.connections = c->opts->connections;
+    j->req.stall_secs = STALL_SECS;
+    j->req.max_attempts = MAX_ATTEMPTS;
+    j->req.stop = c->stop;
+    j->req.progress = c->progress;
+    j->req.progress_slot = j->slot;
+    free(j->label);
+    j->label = strdup(it->label);
+    if (j->label == NULL) {
+        set_state(c, it, ENTRY_FAILED, "out of memory");
+        return;
+    }
+    j->is_busy = true;
+    j->is_finished = false;
+    set_state(c, it, ENTRY_ACTIVE, NULL);
+    err = pthread_create(&j->thread, NULL, job_main, j);
+    if (err != 0) {
+        j->is_busy = false;
+        set_state(c, it, ENTRY_FAILED, "cannot start a thread");
+    }
+}
+
+/* The result line of a finished download. */
+static void report(struct controller *c, struct item *it, const struct dl_result *r)
+{
+    char size[32], took[32], speed[32], hex[SHA256_HEX_LEN + 1], resumed[64] = "";
+
+    human_size(r->size, size, sizeof(size));
+    ui_format_duration(r->seconds, took, sizeof(took));
+    ui_format_speed(r->seconds > 0 ? (double)r->fetched / r->seconds : 0, speed, sizeof(speed));
+    encode_hex(r->sha256, SHA256_LEN, hex);
+    if (r->resumed > 0) {
+        char rs[32];
+
+        human_size(r->resumed, rs, sizeof(rs));
+        snprintf(resumed, sizeof(resumed), "  (resumed: %s were already here)", rs);
+    }
+    it->has_size = it->has_size || r->status != DL_FAILED;
+    if (r->status != DL_FAILED)
+        it->size = r->size;
+    switch (r->status) {
+    case DL_VERIFIED:
+        set_state(c, it, ENTRY_VERIFIED, NULL);
+        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s", it->label,
+                       size, took, speed, resumed);
+        break;
+    case DL_PRESENT:
+        set_state(c, it, ENTRY_PRESENT, r->reason[0] ? r->reason : NULL);
+        progress_event(c->progress, ENTRY_PRESENT, "%s  %s  already in %s, %s", it->label, size,
+                       c->opts->output ? c->opts->output : c->opts->dir,
+                       r->reason[0] ? "not checked (no hash known)" : "sha256 ok");
+        break;
+    case DL_UNVERIFIED:
+        set_state(c, it, ENTRY_UNVERIFIED, "no SHA-256 published to check against");
+        progress_event(c->progress, ENTRY_UNVERIFIED,
+                       "%s  %s  %s  %s  not verified: no SHA-256 was published (sha256 %s)%s",
+                       it->label, size, took, speed, hex, resumed);
+        break;
+    case DL_FAILED:
+        set_state(c, it, ENTRY_FAILED, r->reason);
+        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, r->reason);
+        break;
+    case DL_STOPPED:
+        set_state(c, it, ENTRY_WAITING, "stopped; resumes next time");
+        break;
+    }
+}
+
+/* Join finished jobs and record their results. Lock held on entry and exit. */
+static void collect_jobs(struct controller *c)
+{
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
+        struct job *j = &c->jobs[k];
+        struct item *it;
+
+        if (!j->is_busy || !j->is_finished)
+            continue;
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(j->thread, NULL);
+        it = find_item(c, j->label);
+        if (it != NULL)
+            report(c, it, &j->res);
+        pthread_mutex_lock(&c->lock);
+        j->is_busy = false;
+    }
+}
+
+static size_t busy_jobs(const struct controller *c)
+{
+    size_t n = 0;
+
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++)
+        n += c->jobs[k].is_busy ? 1 : 0;
+    return n;
+}
+
+/* Start waiting items while job slots are free. Lock held. */
+static void schedule(struct controller *c)
+{
+    for (size_t i = 0; i < c->nitems && !is_stopping(c); i++) {
+        struct item *it = &c->items[i];
+        struct job *free_job = NULL;
+
+        if (it->state != ENTRY_WAITING || is_running(c, it->label))
+            continue;
+        for (size_t k = 0; k < c->opts->jobs && k < PROGRESS_MAX_FILES; k++) {
+            if (!c->jobs[k].is_busy) {
+                free_job = &c->jobs[k];
+                break;
+            }
+        }
+        if (free_job == NULL)
+            return;
+        start_job(c, it, free_job);
+    }
+}
+
+static bool has_waiting(const struct controller *c)
+{
+    for (size_t i = 0; i < c->nitems; i++)
+        if (c->items[i].state == ENTRY_WAITING)
+            return true;
+    return false;
+}
+
+/*
+ * 1 when something failed. For get and --once, every entry must have ended
+ * in the download directory; a watch that is quit only fails for entries
+ * that did (waiting and missing ones were not tried to the end).
+ */
+static int exit_status(const struct controller *c)
+{
+    bool is_single = c->opts->cmd == CLIENT_GET || c->opts->is_once;
+
+    for (size_t i = 0; i < c->nitems; i++) {
+        enum entry_state s = c->items[i].state;
+
+        if (s == ENTRY_FAILED)
+            return 1;
+        if (is_single && s != ENTRY_VERIFIED && s != ENTRY_PRESENT && s != ENTRY_UNVERIFIED)
+            return 1;
+    }
+    return 0;
+}
+
+static void wait_ms(struct controller *c, uint64_t ms)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&c->cond, &c->lock, &until);
+}
+
+/* The single item of "get". */
+static int add_target(struct controller *c, size_t *cap)
+{
+    struct input_entry e;
+
+    memset(&e, 0, sizeof(e));
+    e.text = strview_from_cstr(c->opts->target);
+    e.kind = input_is_url(e.text.p, e.text.len) ? INPUT_URL : INPUT_NAME;
+    if (e.kind == INPUT_NAME && name_check(e.text.p, e.text.len) != NAME_OK) {
+        progress_message(c->progress, true, "'%s' is not a file name: %s", c->opts->target,
+                         name_strerror(name_check(e.text.p, e.text.len)));
+        return -EINVAL;
+    }
+    e.has_sha256 = c->opts->has_sha256;
+    memcpy(e.sha256, c->opts->sha256, SHA256_LEN);
+    return add_item(c, &e, cap);
+}
+
+/* Make sure the download directory exists. */
+static int ensure_dir(struct controller *c)
+{
+    struct stat st;
+
+    if (c->opts->output != NULL)
+        return 0;
+    if (mkdir(c->opts->dir, 0755) != 0 && errno != EEXIST) {
+        progress_message(c->progress, true, "cannot create the download directory %s: %s",
+                         c->opts->dir, strerror(errno));
+        return -errno;
+    }
+    if (stat(c->opts->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        progress_message(c->progress, true, "%s is not a directory", c->opts->dir);
+        return -ENOTDIR;
+    }
+    return 0;
+}
+
+static void controller_loop(struct controller *c, size_t *cap)
+{
+    bool is_single = c->opts->cmd == CLIENT_GET || c->opts->is_once;
+    uint64_t next_poll = 0;
+
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        uint64_t now = now_ms();
+
+        collect_jobs(c);
+        if (is_stopping(c))
+            break;
+        if (now >= next_poll && (next_poll == 0 || !is_single)) {
+            pthread_mutex_unlock(&c->lock);
+            poll_queue(c, cap);
+            pthread_mutex_lock(&c->lock);
+            next_poll = now + (uint64_t)c->opts->interval * 1000u;
+        }
+        schedule(c);
+        if (is_single && !has_waiting(c) && busy_jobs(c) == 0)
+            break;
+        wait_ms(c, CTL_TICK_MS);
+    }
+    /* Stopping: the downloads see the stop flag; wait for them. */
+    while (busy_jobs(c) > 0) {
+        collect_jobs(c);
+        if (busy_jobs(c) > 0)
+            wait_ms(c, CTL_TICK_MS);
+    }
+    pthread_mutex_unlock(&c->lock);
+    /* A single pass is over: names still missing failed. */
+    for (size_t i = 0; i < c->nitems && is_single && !is_stopping(c); i++)
+        if (c->items[i].state == ENTRY_MISSING)
+            progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", c->items[i].label,
+                           c->items[i].reason[0] != '\0'
+                               ? c->items[i].reason
+                               : "not in the server's catalog");
+}
+
+int controller_run(const struct client_opts *opts, struct progress *progress,
+                   const atomic_bool *stop)
+{
+    struct controller *c = calloc(1, sizeof(*c));
+    size_t cap = 0, n;
+    int status = 1;
+
+    if (c == NULL) {
+        progress_message(progress, true, "out of memory");
+        progress_finish(progress);
+        return 1;
+    }
+    c->opts = opts;
+    c->progress = progress;
+    c->stop = stop;
+    n = strlen(opts->server);
+    while (n > 0 && opts->server[n - 1] == '/')
+        n--;
+    snprintf(c->base, sizeof(c->base), "%.*s", (int)n, opts->server);
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
+        c->jobs[k].c = c;
+        c->jobs[k].slot = k;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    c->fetch = fetch_new();
+    if (c->fetch == NULL) {
+        progress_message(progress, true, "out of memory");
+        goto out;
+    }
+    if (ensure_dir(c) != 0)
+        goto out;
+    if (opts->cmd == CLIENT_GET && add_target(c, &cap) != 0)
+        goto out;
+    controller_loop(c, &cap);
+    status = exit_status(c);
+out:
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++)
+        free(c->jobs[k].label);
+    for (size_t i = 0; i < c->nitems; i++)
+        free(c->items[i].label);
+    free(c->items);
+    catalog_free(&c->catalog);
+    fetch_free(c->fetch);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c);
+    progress_finish(progress);
+    return status;
+}

@@ -1,0 +1,57 @@
+/*
+ * client/download.h - download one file over several connections, verify
+ * it, and give it its final name.
+ */
+#ifndef CLIENT_DOWNLOAD_H
+#define CLIENT_DOWNLOAD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "progress.h"
+#include "sha256.h"
+
+struct dl_request {
+    const char *url;
+    const char *label;      /* for messages: the name or URL as the user wrote it */
+    const char *final_path; /* where the verified file goes */
+    bool has_sha256;        /* the expected hash (catalog, input line, --sha256) */
+    uint8_t sha256[SHA256_LEN];
+    bool has_size;          /* the catalog's size, checked against the server's */
+    uint64_t size;
+    unsigned connections;   /* at most this many at once */
+    unsigned stall_secs;    /* a connection with no data for this long is retried */
+    unsigned max_attempts;  /* failures in a row, without progress, before giving up */
+    const atomic_bool *stop; /* set from outside: stop now, keep what was fetched */
+    struct progress *progress; /* where to show it; NULL: nowhere */
+    size_t progress_slot;      /* which active-file slot of PROGRESS */
+};
+
+enum dl_status {
+    DL_VERIFIED,   /* downloaded, SHA-256 matched, renamed into place */
+    DL_PRESENT,    /* the final name already held the right file */
+    DL_UNVERIFIED, /* downloaded and renamed, but no hash was known to check */
+    DL_FAILED,     /* see reason; no file took the final name */
+    DL_STOPPED,    /* stopped from outside; the partial file and state remain */
+};
+
+struct dl_result {
+    enum dl_status status;
+    char reason[512];     /* why it failed, in plain words */
+    uint64_t size;
+    double seconds;       /* wall time of the transfer and verification */
+    uint64_t fetched;     /* bytes transferred in this run */
+    uint64_t resumed;     /* bytes that were already there from an earlier run */
+    uint8_t sha256[SHA256_LEN]; /* the file's hash (for VERIFIED, PRESENT, UNVERIFIED) */
+};
+
+/*
+ * Download REQ->url to REQ->final_path. Blocks until done, failed or
+ * stopped; starts and joins its own connection threads. Resumes from a
+ * state file left by an earlier run when the remote file is unchanged.
+ */
+void download_run(const struct dl_request *req, struct dl_result *res);
+
+#endif

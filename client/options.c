@@ -1,0 +1,230 @@
+/*
+ * client/options.c - getopt_long over a table; subcommands are the
+ * positional words left after option parsing (GNU getopt permutes, so
+ * options may come before or after them). No I/O but client_options_usage().
+ */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "encode.h"
+#include "strparse.h"
+
+enum {
+    OPT_SHA256 = 256,
+};
+
+static const struct option long_options[] = {
+    {"server", required_argument, NULL, 's'},
+    {"input", required_argument, NULL, 'i'},
+    {"dir", required_argument, NULL, 'd'},
+    {"connections", required_argument, NULL, 'c'},
+    {"interval", required_argument, NULL, 'n'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"once", no_argument, NULL, '1'},
+    {"plain", no_argument, NULL, 'p'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"output", required_argument, NULL, 'o'},
+    {"sha256", required_argument, NULL, OPT_SHA256},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void client_options_defaults(struct client_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->cmd = CLIENT_WATCH;
+    opts->server = "http://127.0.0.1:8080";
+    opts->input = "./input.txt";
+    opts->dir = "./data";
+    opts->connections = 4;
+    opts->interval = 5;
+    opts->jobs = 1;
+}
+
+void client_options_usage(FILE *out)
+{
+    fputs("Usage: client [OPTION]...                watch the queue file and download\n"
+          "       client get NAME|URL [OPTION]...   download one file\n"
+          "       client list [OPTION]...           show the server's catalog\n"
+          "\n"
+          "Downloads each file over several connections at once, checks its SHA-256\n"
+          "against the server's catalog, and only then puts it in the download\n"
+          "directory. A stopped or killed download resumes where it left off.\n"
+          "\n"
+          "  -s, --server URL       the server whose catalog (URL/text.txt) names files\n"
+          "                         (default http://127.0.0.1:8080)\n"
+          "  -i, --input FILE       the queue: one catalog name or http(s) URL per line,\n"
+          "                         optionally followed by a TAB and the SHA-256\n"
+          "                         (default ./input.txt)\n"
+          "  -d, --dir DIR          where finished downloads go (default ./data)\n"
+          "  -c, --connections N    connections per file, 1 to 16 (default 4)\n"
+          "  -n, --interval SECS    read the queue and the catalog again every SECS\n"
+          "                         seconds (default 5)\n"
+          "  -j, --jobs N           files downloaded at once, 1 to 8 (default 1)\n"
+          "  -1, --once             process the queue once and exit: 0 if every entry\n"
+          "                         ended verified, 1 otherwise\n"
+          "  -p, --plain            plain progress lines even on a terminal\n"
+          "  -q, --quiet            print only failures\n"
+          "  -o, --output PATH      get: write the file to PATH instead of DIR/NAME\n"
+          "      --sha256 HEX       get: the SHA-256 the file must have\n"
+          "  -h, --help             show this help and exit\n"
+          "  -V, --version          show the version and exit\n"
+          "\n"
+          "In the full-screen display, q quits (partial downloads are kept and\n"
+          "resume next time). Exit status: 0 success; 1 a download or a verification\n"
+          "failed; 2 usage error.\n",
+          out);
+}
+
+static bool number(const char *name, const char *arg, uint64_t min, uint64_t max, unsigned *out,
+                   char *err, size_t errlen)
+{
+    uint64_t v;
+
+    if (strparse_uint(arg, max, &v) == STRPARSE_OK && v >= min) {
+        *out = (unsigned)v;
+        return true;
+    }
+    snprintf(err, errlen, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
+             (unsigned long long)min, (unsigned long long)max);
+    return false;
+}
+
+/* The words that follow the options: a subcommand and its operand. */
+static enum client_options_result positional(int argc, char **argv, struct client_opts *opts,
+                                             char *err, size_t errlen)
+{
+    int i = optind;
+
+    if (i == argc)
+        return CLIENT_OPTIONS_OK;
+    if (strcmp(argv[i], "get") == 0) {
+        opts->cmd = CLIENT_GET;
+        if (argc - i != 2) {
+            snprintf(err, errlen, "'get' needs exactly one NAME or URL");
+            return CLIENT_OPTIONS_USAGE;
+        }
+        opts->target = argv[i + 1];
+        return CLIENT_OPTIONS_OK;
+    }
+    if (strcmp(argv[i], "list") == 0) {
+        opts->cmd = CLIENT_LIST;
+        if (argc - i != 1) {
+            snprintf(err, errlen, "'list' takes no argument ('%s')", argv[i + 1]);
+            return CLIENT_OPTIONS_USAGE;
+        }
+        return CLIENT_OPTIONS_OK;
+    }
+    if (strcmp(argv[i], "watch") == 0 && argc - i == 1)
+        return CLIENT_OPTIONS_OK;
+    snprintf(err, errlen, "unknown command '%s' (commands: get, list)", argv[i]);
+    return CLIENT_OPTIONS_USAGE;
+}
+
+/* Options that only make sense for some commands. */
+static enum client_options_result check_fit(const struct client_opts *o, bool has_input,
+                                            bool has_interval, char *err, size_t errlen)
+{
+    if (o->cmd != CLIENT_GET && (o->output != NULL || o->has_sha256)) {
+        snprintf(err, errlen, "--output and --sha256 are for 'get'");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (o->cmd != CLIENT_WATCH && (o->is_once || has_input || has_interval)) {
+        snprintf(err, errlen, "--once, --input and --interval are for watching the queue");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (o->output != NULL && o->output[0] == '\0') {
+        snprintf(err, errlen, "--output needs a path");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    return CLIENT_OPTIONS_OK;
+}
+
+enum client_options_result client_options_parse(int argc, char **argv, struct client_opts *opts,
+                                                char *err, size_t errlen)
+{
+    bool has_input = false, has_interval = false;
+    enum client_options_result r;
+    int c;
+
+    client_options_defaults(opts);
+    err[0] = '\0';
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:i:d:c:n:j:1pqo:hV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            opts->server = optarg;
+            break;
+        case 'i':
+            opts->input = optarg;
+            has_input = true;
+            break;
+        case 'd':
+            opts->dir = optarg;
+            break;
+        case 'c':
+            if (!number("connections", optarg, 1, 16, &opts->connections, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case 'n':
+            if (!number("interval", optarg, 1, 86400, &opts->interval, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            has_interval = true;
+            break;
+        case 'j':
+            if (!number("jobs", optarg, 1, 8, &opts->jobs, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case '1':
+            opts->is_once = true;
+            break;
+        case 'p':
+            opts->is_plain = true;
+            break;
+        case 'q':
+            opts->is_quiet = true;
+            break;
+        case 'o':
+            opts->output = optarg;
+            break;
+        case OPT_SHA256:
+            if (!decode_hex(optarg, strlen(optarg), opts->sha256, SHA256_LEN)) {
+                snprintf(err, errlen, "--sha256: '%s' is not 64 hex digits", optarg);
+                return CLIENT_OPTIONS_USAGE;
+            }
+            opts->has_sha256 = true;
+            break;
+        case 'h':
+            return CLIENT_OPTIONS_HELP;
+        case 'V':
+            return CLIENT_OPTIONS_VERSION;
+        case ':':
+            if (optopt != 0 && optopt < 256)
+                snprintf(err, errlen, "option '-%c' needs a value", optopt);
+            else
+                snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return CLIENT_OPTIONS_USAGE;
+        default:
+            if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt != 0)
+                snprintf(err, errlen, "option '%.*s' takes no value",
+                         (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+            else if (strncmp(argv[optind - 1], "--", 2) == 0)
+                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            else
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
+            return CLIENT_OPTIONS_USAGE;
+        }
+    }
+    r = positional(argc, argv, opts, err, errlen);
+    if (r != CLIENT_OPTIONS_OK)
+        return r;
+    if (opts->server[0] == '\0' || opts->dir[0] == '\0' || opts->input[0] == '\0') {
+        snprintf(err, errlen, "--server, --dir and --input need a value");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    return check_fit(opts, has_input, has_interval, err, errlen);
+}

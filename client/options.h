@@ -1,0 +1,63 @@
+/*
+ * client/options.h - the client's command line, parsed into a struct.
+ *
+ *   client [OPTIONS]                  watch input.txt (the default)
+ *   client get NAME|URL [OPTIONS]     download one file
+ *   client list [OPTIONS]             show the server's catalog
+ *
+ * Options may stand before or after the subcommand.
+ */
+#ifndef CLIENT_OPTIONS_H
+#define CLIENT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sha256.h"
+
+enum client_cmd {
+    CLIENT_WATCH, /* poll input.txt (with --once: process it once) */
+    CLIENT_GET,
+    CLIENT_LIST,
+};
+
+struct client_opts {
+    enum client_cmd cmd;
+    const char *server;     /* base URL of the catalog's server */
+    const char *input;      /* the queue file */
+    const char *dir;        /* where finished downloads go */
+    unsigned connections;   /* per file */
+    unsigned interval;      /* seconds between polls of the input */
+    unsigned jobs;          /* files downloaded at once */
+    bool is_once;
+    bool is_plain;
+    bool is_quiet;
+    const char *target;     /* get: a catalog name or a URL */
+    const char *output;     /* get -o PATH: NULL for DIR/NAME */
+    bool has_sha256;        /* get --sha256 HEX */
+    uint8_t sha256[SHA256_LEN];
+};
+
+enum client_options_result {
+    CLIENT_OPTIONS_OK,
+    CLIENT_OPTIONS_HELP,
+    CLIENT_OPTIONS_VERSION,
+    CLIENT_OPTIONS_USAGE, /* explained in ERR: exit 2 */
+};
+
+/* Fill *OPTS with the documented defaults. */
+void client_options_defaults(struct client_opts *opts);
+
+/*
+ * Parse ARGV into *OPTS (defaults first; strings point into ARGV). Uses
+ * getopt_long(): not thread-safe; resets getopt's state on entry.
+ */
+enum client_options_result client_options_parse(int argc, char **argv, struct client_opts *opts,
+                                                char *err, size_t errlen);
+
+/* Print --help to OUT. */
+void client_options_usage(FILE *out);
+
+#endif

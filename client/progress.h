@@ -1,0 +1,147 @@
+/*
+ * client/progress.h - what the user interface shows, and the only thing
+ * it reads. The controller thread writes it; the UI thread copies it
+ * (progress_view) and draws the copy. Neither waits for the other beyond
+ * the copy, and the UI never sees a download's internals.
+ */
+#ifndef CLIENT_PROGRESS_H
+#define CLIENT_PROGRESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+#define PROGRESS_TEXT_MAX   256
+#define PROGRESS_REASON_MAX 200
+#define PROGRESS_MAX_FILES  8  /* files downloading at once (--jobs) */
+#define PROGRESS_MAX_EVENTS 64 /* result lines kept for the UI to pick up */
+
+/* A queue entry's state, in the order a download goes through them. */
+enum entry_state {
+    ENTRY_WAITING,     /* queued */
+    ENTRY_MISSING,     /* not in the catalog (yet): tried again at each poll */
+    ENTRY_ACTIVE,      /* downloading */
+    ENTRY_VERIFYING,   /* downloaded, SHA-256 being checked */
+    ENTRY_VERIFIED,    /* in the download directory, hash checked */
+    ENTRY_PRESENT,     /* was already in the download directory with the right hash */
+    ENTRY_UNVERIFIED,  /* in the download directory; no hash was published to check */
+    ENTRY_FAILED,      /* gave up: see reason */
+};
+
+/* A short word for STATE ("waiting", "verified"...). */
+const char *progress_state_name(enum entry_state state);
+
+/* True for states an entry does not leave (until the input changes). */
+bool progress_state_is_final(enum entry_state state);
+
+struct progress_entry {
+    char label[PROGRESS_TEXT_MAX]; /* the input line: a name or URL */
+    enum entry_state state;
+    bool has_size;
+    uint64_t size;
+    char reason[PROGRESS_REASON_MAX]; /* for failed, missing, retrying */
+};
+
+enum slot_state {
+    SLOT_IDLE,
+    SLOT_CONNECTING, /* request sent, no bytes yet */
+    SLOT_RUNNING,
+    SLOT_RETRYING,   /* waiting before another attempt */
+    SLOT_DONE,
+};
+
+/* One connection of an active file. */
+struct progress_slot {
+    enum slot_state state;
+    uint64_t start;  /* its current range [start, end) */
+    uint64_t end;
+    uint64_t pos;    /* bytes of the range written: start <= pos <= end */
+    double speed;    /* bytes per second, recent */
+    unsigned attempt;
+};
+
+/* A file being downloaded. */
+struct progress_file {
+    char name[PROGRESS_TEXT_MAX];
+    char host[PROGRESS_TEXT_MAX]; /* where it comes from, "127.0.0.1:8080" */
+    bool has_size;
+    uint64_t size;
+    uint64_t done;    /* bytes written */
+    double speed;     /* bytes per second, recent */
+    double elapsed;   /* seconds since the download started */
+    bool is_verifying;
+    uint64_t hashed;  /* bytes of the verification done */
+    unsigned nslots;
+    struct progress_slot slots[PLAN_MAX_CONN];
+};
+
+/* A finished download, for one result line. */
+struct progress_event {
+    uint64_t seq;
+    enum entry_state state; /* VERIFIED, PRESENT, UNVERIFIED or FAILED */
+    char text[2 * PROGRESS_TEXT_MAX];
+};
+
+/* What the UI draws: a copy, owned by whoever took it. */
+struct progress_view {
+    char server[PROGRESS_TEXT_MAX];
+    struct progress_entry *entries; /* the queue, in input order */
+    size_t nentries;
+    struct progress_file files[PROGRESS_MAX_FILES];
+    size_t nfiles;
+    char message[PROGRESS_TEXT_MAX]; /* the latest notice or error */
+    bool is_error;
+    struct progress_event events[PROGRESS_MAX_EVENTS];
+    size_t nevents;   /* events[0..nevents) are the latest, oldest first */
+    bool is_finished; /* the controller has stopped */
+};
+
+struct progress {
+    pthread_mutex_t lock; /* guards everything below */
+    struct progress_view v;
+    size_t entries_cap;
+    uint64_t next_seq;
+};
+
+void progress_init(struct progress *p, const char *server);
+void progress_cleanup(struct progress *p);
+
+/*
+ * Copy the current state into *OUT (whose entries array is reallocated as
+ * needed; release it with progress_view_free()). Returns 0 or -ENOMEM.
+ * Takes p->lock.
+ */
+int progress_copy(struct progress *p, struct progress_view *out);
+void progress_view_free(struct progress_view *v);
+
+/*
+ * Writers (the controller thread). Each takes p->lock for a copy, never
+ * for I/O.
+ */
+
+/* Make the queue hold N entries with these labels, keeping the states of
+ * labels it already had. Returns 0 or -ENOMEM. */
+int progress_set_queue(struct progress *p, const char *const *labels, size_t n);
+
+/* Set entry I's state, size (when HAS_SIZE) and reason (NULL: none). */
+void progress_set_entry(struct progress *p, size_t i, enum entry_state state, bool has_size,
+                        uint64_t size, const char *reason);
+
+/* Replace active file slot K (K < PROGRESS_MAX_FILES) with F; NULL ends it. */
+void progress_set_file(struct progress *p, size_t k, const struct progress_file *f);
+
+/* Show a notice (IS_ERROR: an error) on the message line. */
+void progress_message(struct progress *p, bool is_error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Add a result line. */
+void progress_event(struct progress *p, enum entry_state state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The controller is done; the UI may leave once it has shown the end. */
+void progress_finish(struct progress *p);
+
+#endif

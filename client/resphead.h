@@ -1,0 +1,37 @@
+/*
+ * client/resphead.h - read the header lines of an HTTP response into a
+ * struct fetch_info, one line at a time, as libcurl hands them over.
+ *
+ * Pure: no I/O, no allocation. A status line starts a new response (a
+ * redirect, a 100 Continue), so only the last response's fields remain.
+ */
+#ifndef CLIENT_RESPHEAD_H
+#define CLIENT_RESPHEAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fetch.h"
+
+enum resphead_line {
+    RESPHEAD_STATUS, /* a status line: *INFO was reset and has the status */
+    RESPHEAD_FIELD,  /* a header field (used or ignored) */
+    RESPHEAD_END,    /* the blank line that ends a head */
+    RESPHEAD_BAD,    /* not a header line */
+};
+
+/* Read one LINE (with or without its CRLF) into *INFO. */
+enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line, size_t len);
+
+/* True when STATUS is a redirect libcurl follows (301, 302, 303, 307, 308). */
+bool resphead_is_redirect(long status);
+
+/*
+ * A SHA-256 from a Repr-Digest value ("sha-256=:BASE64:", other algorithms
+ * in the list skipped) or from an RFC 3230 Digest value ("SHA-256=BASE64").
+ */
+bool resphead_repr_digest(const char *v, size_t len, uint8_t out[SHA256_LEN]);
+bool resphead_digest(const char *v, size_t len, uint8_t out[SHA256_LEN]);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * client/ui_plain.c - the display for pipes, logs and --plain: a progress
+ * line at most once a second per active file, a result line per file,
+ * notices on stderr. Nothing is redrawn; every line is final.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "human.h"
+#include "ui.h"
+#include "ui_model.h"
+
+struct plain {
+    FILE *out;
+    FILE *err;
+    bool is_quiet;
+    uint64_t last_seq; /* events already printed */
+    char last_message[PROGRESS_TEXT_MAX];
+    char names[PROGRESS_MAX_FILES][PROGRESS_TEXT_MAX];
+    double printed[PROGRESS_MAX_FILES]; /* when its last progress line went out */
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_line(struct plain *pl, const struct progress_file *f)
+{
+    char pct[16], done[32], total[32], speed[32], eta[32];
+
+    human_size(f->done, done, sizeof(done));
+    ui_format_speed(f->speed, speed, sizeof(speed));
+    if (f->is_verifying) {
+        fprintf(pl->out, "%s  verifying SHA-256\n", f->name);
+    } else if (f->has_size) {
+        ui_format_percent(f->done, f->size, pct, sizeof(pct));
+        human_size(f->size, total, sizeof(total));
+        ui_format_eta(f->size - (f->done < f->size ? f->done : f->size), f->speed, eta,
+                      sizeof(eta));
+        fprintf(pl->out, "%s  %s  %s of %s  %s  ETA %s  %u connection%s\n", f->name, pct, done,
+                total, speed, eta, f->nslots, f->nslots == 1 ? "" : "s");
+    } else {
+        fprintf(pl->out, "%s  %s  %s\n", f->name, done, speed);
+    }
+}
+
+static void plain_draw(struct ui *ui, const struct progress_view *v)
+{
+    struct plain *pl = ui->priv;
+    double now = mono();
+
+    for (size_t i = 0; i < v->nevents; i++) {
+        const struct progress_event *e = &v->events[i];
+
+        if (e->seq <= pl->last_seq)
+            continue;
+        pl->last_seq = e->seq;
+        if (!pl->is_quiet || e->state == ENTRY_FAILED)
+            fprintf(e->state == ENTRY_FAILED ? pl->err : pl->out, "%s\n", e->text);
+    }
+    if (strcmp(v->message, pl->last_message) != 0) {
+        memcpy(pl->last_message, v->message, sizeof(pl->last_message));
+        if (v->message[0] != '\0' && (v->is_error || !pl->is_quiet))
+            fprintf(pl->err, "%s\n", v->message);
+    }
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
+        const struct progress_file *f = &v->files[k];
+
+        if (k >= v->nfiles || f->name[0] == '\0') {
+            pl->names[k][0] = '\0';
+            continue;
+        }
+        if (strcmp(pl->names[k], f->name) != 0) { /* a new download in this slot */
+            memcpy(pl->names[k], f->name, sizeof(pl->names[k]));
+            pl->printed[k] = now; /* the first line after a second, not at once */
+            continue;
+        }
+        if (!pl->is_quiet && now - pl->printed[k] >= 1.0) {
+            progress_line(pl, f);
+            pl->printed[k] = now;
+        }
+    }
+    fflush(pl->out);
+    fflush(pl->err);
+}
+
+static enum ui_key plain_wait(struct ui *ui, int timeout_ms)
+{
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+
+    (void)ui;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    return UI_KEY_NONE;
+}
+
+static void plain_end(struct ui *ui)
+{
+    struct plain *pl = ui->priv;
+
+    if (pl == NULL)
+        return;
+    fflush(pl->out);
+    fflush(pl->err);
+    free(pl);
+    ui->priv = NULL;
+}
+
+int ui_plain_start(struct ui *ui, FILE *out, FILE *err, bool is_quiet)
+{
+    struct plain *pl = calloc(1, sizeof(*pl));
+
+    if (pl == NULL)
+        return -ENOMEM;
+    pl->out = out;
+    pl->err = err;
+    pl->is_quiet = is_quiet;
+    ui->draw = plain_draw;
+    ui->wait = plain_wait;
+    ui->end = plain_end;
+    ui->priv = pl;
+    return 0;
+}

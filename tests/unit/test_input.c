@@ -1,0 +1,350 @@
+/*
+ * tests/unit/test_input.c - client/input.c: the lines of input.txt
+ * (input_parse_line), what counts as a URL (input_is_url), and the file
+ * name a URL downloads to (input_url_filename), one row per behaviour.
+ *
+ * Every table reports all its failing rows before failing, so one run
+ * shows the whole picture.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/input.h"
+#include "common/encode.h"
+#include "common/name.h"
+
+/* A string literal and its length, so rows can hold NUL bytes. */
+#define S(lit) lit, sizeof(lit) - 1
+
+#define HASH_LO "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define HASH_UP "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF"
+#define HASH_63 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"
+#define HASH_65 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0"
+#define HASH_NX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeegg"
+
+/* 255 and 256 bytes: NAME_MAX_LEN and one more. */
+#define X15  "xxxxxxxxxxxxxxx"
+#define X16  "xxxxxxxxxxxxxxxx"
+#define X255 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X15
+#define X256 X255 "x"
+
+struct line_case {
+    const char *what; /* the behaviour, stated as a fact */
+    const char *line;
+    size_t len;
+    enum input_result want;
+    enum input_kind kind;
+    const char *text; /* the expected name or URL (INPUT_ENTRY) */
+    bool has_sha256;  /* when true, the hash is HASH_LO's bytes */
+};
+
+static const struct line_case line_cases[] = {
+    /* Names. */
+    {"a plain name is an entry", S("big.iso"), INPUT_ENTRY, INPUT_NAME, "big.iso", false},
+    {"a name with spaces is taken whole", S("notes on it.txt"), INPUT_ENTRY, INPUT_NAME,
+     "notes on it.txt", false},
+    {"leading and trailing spaces of a name are kept", S("  spaced name.txt  "), INPUT_ENTRY,
+     INPUT_NAME, "  spaced name.txt  ", false},
+    {"a CR before the LF is dropped", S("big.iso\r"), INPUT_ENTRY, INPUT_NAME, "big.iso", false},
+    {"only the LEN bytes given are read", "big.iso\nnext", 7, INPUT_ENTRY, INPUT_NAME, "big.iso",
+     false},
+    {"a name of NAME_MAX_LEN bytes is an entry", S(X255), INPUT_ENTRY, INPUT_NAME, X255, false},
+    {"a UTF-8 name is an entry", S("caf\xc3\xa9.txt"), INPUT_ENTRY, INPUT_NAME, "caf\xc3\xa9.txt",
+     false},
+    {"a '#' after the first byte is part of the name", S("a#b"), INPUT_ENTRY, INPUT_NAME, "a#b",
+     false},
+    {"a '#' after leading spaces is part of a name, not a comment", S("  #x"), INPUT_ENTRY,
+     INPUT_NAME, "  #x", false},
+    {"a name, a TAB and 64 hex digits carry a hash", S("big.iso\t" HASH_LO), INPUT_ENTRY,
+     INPUT_NAME, "big.iso", true},
+    {"a hash in uppercase hex is accepted", S("big.iso\t" HASH_UP), INPUT_ENTRY, INPUT_NAME,
+     "big.iso", true},
+    {"spaces around the hash after the TAB are allowed", S("big.iso\t  " HASH_LO "  "), INPUT_ENTRY,
+     INPUT_NAME, "big.iso", true},
+    {"a name with spaces keeps them before the TAB", S("my file.txt\t" HASH_LO), INPUT_ENTRY,
+     INPUT_NAME, "my file.txt", true},
+    {"a name and hash line may end in CRLF", S("big.iso\t" HASH_LO "\r"), INPUT_ENTRY, INPUT_NAME,
+     "big.iso", true},
+    {"hex after spaces (not a TAB) is part of a name", S("big.iso " HASH_LO), INPUT_ENTRY,
+     INPUT_NAME, "big.iso " HASH_LO, false},
+
+    /* Skipped lines. */
+    {"an empty line is skipped", S(""), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a lone CR is skipped", S("\r"), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a line of spaces is skipped", S("    "), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a line of spaces and TABs is skipped", S(" \t \t "), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a line of spaces and a CR is skipped", S("   \r"), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a '#' comment is skipped", S("# my downloads"), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a lone '#' is skipped", S("#"), INPUT_SKIP, INPUT_NAME, NULL, false},
+    {"a commented-out URL is skipped", S("#https://example.org/x"), INPUT_SKIP, INPUT_NAME, NULL,
+     false},
+    {"a line starting with '#' is a comment, never a '#' name", S("#big.iso\t" HASH_LO), INPUT_SKIP,
+     INPUT_NAME, NULL, false},
+
+    /* Bad hashes. */
+    {"a TAB followed by words is bad", S("big.iso\tnot a hash"), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+    {"a TAB followed by nothing is bad", S("big.iso\t"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a TAB followed by 63 hex digits is bad", S("big.iso\t" HASH_63), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+    {"a TAB followed by 65 hex digits is bad", S("big.iso\t" HASH_65), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+    {"a TAB followed by 64 characters not all hex is bad", S("big.iso\t" HASH_NX), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"two hashes after the TAB are bad", S("big.iso\t" HASH_LO " " HASH_LO), INPUT_BAD, INPUT_NAME,
+     NULL, false},
+    {"a second TAB after the hash is bad", S("big.iso\t" HASH_LO "\tx"), INPUT_BAD, INPUT_NAME,
+     NULL, false},
+    {"a hash with no name before the TAB is bad", S("\t" HASH_LO), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+
+    /* URLs. */
+    {"an http URL is a URL entry", S("http://example.org/file.tar.gz"), INPUT_ENTRY, INPUT_URL,
+     "http://example.org/file.tar.gz", false},
+    {"an https URL is a URL entry", S("https://example.org/file.tar.gz"), INPUT_ENTRY, INPUT_URL,
+     "https://example.org/file.tar.gz", false},
+    {"the scheme is matched in any case (HTTP)", S("HTTP://example.org/a"), INPUT_ENTRY, INPUT_URL,
+     "HTTP://example.org/a", false},
+    {"the scheme is matched in any case (HtTpS)", S("HtTpS://example.org/a"), INPUT_ENTRY,
+     INPUT_URL, "HtTpS://example.org/a", false},
+    {"a URL of a bare host is a URL entry", S("http://h"), INPUT_ENTRY, INPUT_URL, "http://h",
+     false},
+    {"a URL with a port, a query and a fragment is kept whole",
+     S("http://127.0.0.1:8080/a%20b?x=1#y"), INPUT_ENTRY, INPUT_URL,
+     "http://127.0.0.1:8080/a%20b?x=1#y", false},
+    {"a URL's CRLF is dropped", S("http://h/a\r"), INPUT_ENTRY, INPUT_URL, "http://h/a", false},
+    {"spaces around a URL are trimmed", S("  http://h/a  "), INPUT_ENTRY, INPUT_URL, "http://h/a",
+     false},
+    {"a URL, a TAB and a hash carry a hash", S("https://h/a.iso\t" HASH_LO), INPUT_ENTRY, INPUT_URL,
+     "https://h/a.iso", true},
+    {"a URL, spaces and a hash carry a hash", S("https://h/a.iso   " HASH_LO), INPUT_ENTRY,
+     INPUT_URL, "https://h/a.iso", true},
+    {"a URL, one space and an uppercase hash carry a hash", S("https://h/a.iso " HASH_UP),
+     INPUT_ENTRY, INPUT_URL, "https://h/a.iso", true},
+    {"a URL, a space, a TAB and a hash carry a hash", S("https://h/a.iso \t" HASH_LO), INPUT_ENTRY,
+     INPUT_URL, "https://h/a.iso", true},
+    {"a URL with a space not followed by a hash is bad", S("http://h/a b.txt"), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"a URL with a space before words and a hash is bad", S("http://h/a b " HASH_LO), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"a URL with a space and a TAB hash is still bad", S("http://h/a b\t" HASH_LO), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"a URL followed by spaces and a short hash is bad", S("http://h/a " HASH_63), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"\"http://\" with no host is bad", S("http://"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"https://\" with no host is bad", S("https://"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"http:///x\" (empty host) is bad", S("http:///x"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"https:///x\" (empty host) is bad", S("https:///x"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"http://?x\" (empty host) is bad", S("http://?x"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"http://#x\" (empty host) is bad", S("http://#x"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a control character in a URL is bad", S("http://h/a\x01"), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+    {"a DEL in a URL is bad", S("http://h/a\x7f"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"another scheme is not a URL, and its '/' makes it a bad name", S("ftp://h/a"), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+
+    /* Names that fail common/name.h. */
+    {"a name with a leading '.' is bad", S(".hidden"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\".\" is bad", S("."), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"\"..\" is bad", S(".."), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name with a '/' is bad", S("dir/file"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path with '..' is bad", S("../etc/passwd"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name with a control character is bad", S("a\x01z"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name with a NUL is bad", S("a\0z"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name with a CR inside is bad", S("a\rz"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name ending in two CRs is bad (only one is dropped)", S("a\r\r"), INPUT_BAD, INPUT_NAME,
+     NULL, false},
+    {"a name with a DEL is bad", S("a\x7fz"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name with a C1 control is bad", S("a\xc2\x85z"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name that is not UTF-8 is bad", S("a\xffz"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a name longer than NAME_MAX_LEN is bad", S(X256), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a bad name is bad even with a good hash", S(".hidden\t" HASH_LO), INPUT_BAD, INPUT_NAME, NULL,
+     false},
+};
+
+static void test_input_parse_line(void **state)
+{
+    uint8_t want_sha[SHA256_LEN];
+    int nbad = 0;
+
+    (void)state;
+    assert_true(decode_hex(HASH_LO, strlen(HASH_LO), want_sha, SHA256_LEN));
+    for (size_t i = 0; i < sizeof(line_cases) / sizeof(line_cases[0]); i++) {
+        const struct line_case *c = &line_cases[i];
+        struct input_entry e;
+        const char *why = "not touched";
+        enum input_result r;
+        bool ok;
+
+        memset(&e, 0xa5, sizeof(e));
+        r = input_parse_line(c->line, c->len, &e, &why);
+        ok = r == c->want;
+        if (ok && r == INPUT_ENTRY) {
+            ok = why == NULL && e.kind == c->kind && e.text.len == strlen(c->text) &&
+                 memcmp(e.text.p, c->text, e.text.len) == 0 && e.text.p >= c->line &&
+                 e.text.p + e.text.len <= c->line + c->len && e.has_sha256 == c->has_sha256 &&
+                 (!c->has_sha256 || memcmp(e.sha256, want_sha, SHA256_LEN) == 0);
+        } else if (ok) {
+            static const struct input_entry zero;
+
+            /* *OUT is zeroed; *WHY is NULL for a skip and a reason for a bad line. */
+            ok = memcmp(&e, &zero, sizeof(e)) == 0 &&
+                 (r == INPUT_SKIP ? why == NULL : why != NULL && why[0] != '\0');
+        }
+        if (!ok) {
+            nbad++;
+            print_error("row %zu: %s: gave %d (kind %d, text \"%.*s\", sha %d, why \"%s\")\n", i,
+                        c->what, (int)r, (int)e.kind, r == INPUT_ENTRY ? (int)e.text.len : 0,
+                        r == INPUT_ENTRY ? e.text.p : "", (int)e.has_sha256, why ? why : "(null)");
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_parse_line rows failed", nbad);
+}
+
+/* The reason a bad name gives is common/name.h's, so the user sees what rule it broke. */
+static void test_input_bad_name_reason(void **state)
+{
+    struct input_entry e;
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(input_parse_line(S(".hidden"), &e, &why), INPUT_BAD);
+    assert_string_equal(why, name_strerror(NAME_DOT));
+    assert_int_equal(input_parse_line(S("a/b"), &e, &why), INPUT_BAD);
+    assert_string_equal(why, name_strerror(NAME_HAS_SLASH));
+    assert_int_equal(input_parse_line(S("a\x01"), &e, &why), INPUT_BAD);
+    assert_string_equal(why, name_strerror(NAME_CONTROL));
+}
+
+struct url_case {
+    const char *what;
+    const char *s;
+    size_t len;
+    bool want;
+};
+
+static const struct url_case url_cases[] = {
+    {"http:// and a host is a URL", S("http://h"), true},
+    {"https:// and a host is a URL", S("https://h/x"), true},
+    {"an uppercase scheme is a URL", S("HTTPS://H/X"), true},
+    {"a mixed-case scheme is a URL", S("hTtP://h"), true},
+    {"only LEN bytes count, and a URL prefix within them is enough", "http://hxyz", 8, true},
+    {"an empty string is not a URL", S(""), false},
+    {"\"http\" alone is not a URL", S("http"), false},
+    {"\"http:/\" is not a URL", S("http:/x"), false},
+    {"\"https:/\" is not a URL", S("https:/x"), false},
+    {"ftp:// is not a URL", S("ftp://h"), false},
+    {"httpx:// is not a URL", S("httpx://h"), false},
+    {"a leading space is not a URL", S(" http://h"), false},
+    {"a name is not a URL", S("big.iso"), false},
+    {"a name containing http:// later is not a URL", S("see http://h"), false},
+};
+
+static void test_input_is_url(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(url_cases) / sizeof(url_cases[0]); i++) {
+        const struct url_case *c = &url_cases[i];
+        bool got = input_is_url(c->s, c->len);
+
+        if (got != c->want) {
+            nbad++;
+            print_error("row %zu: %s: \"%.*s\" gave %d\n", i, c->what, (int)c->len, c->s, got);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_is_url rows failed", nbad);
+}
+
+struct fname_case {
+    const char *what;
+    const char *url;
+    size_t cap;
+    bool want;
+    const char *name; /* when want */
+};
+
+static const struct fname_case fname_cases[] = {
+    {"the last path segment is the name", "http://h/dir/file.txt", 256, true, "file.txt"},
+    {"a segment right after the host is the name", "http://h/file.txt", 256, true, "file.txt"},
+    {"a port does not confuse the parse", "http://h:8080/a/b.iso", 256, true, "b.iso"},
+    {"an https URL works alike", "HTTPS://h/x/y.bin", 256, true, "y.bin"},
+    {"a segment is percent-decoded", "http://h/a%20b.txt", 256, true, "a b.txt"},
+    {"uppercase and lowercase escapes decode", "http://h/%41%6a.txt", 256, true, "Aj.txt"},
+    {"UTF-8 escapes decode to a UTF-8 name", "http://h/caf%C3%A9", 256, true, "caf\xc3\xa9"},
+    {"a query is stripped", "http://h/f.txt?x=1&y=2", 256, true, "f.txt"},
+    {"a query holding slashes is stripped first", "http://h/f.txt?u=http://x/y/z", 256, true,
+     "f.txt"},
+    {"a fragment is stripped", "http://h/f.txt#part", 256, true, "f.txt"},
+    {"a query and a fragment are stripped", "http://h/f.txt?q#frag", 256, true, "f.txt"},
+    {"a '?' inside the fragment is stripped with it", "http://h/f.txt#a?b", 256, true, "f.txt"},
+    {"a trailing slash gives index.html", "http://h/dir/", 256, true, "index.html"},
+    {"a bare host gives index.html", "http://h", 256, true, "index.html"},
+    {"a host and '/' give index.html", "http://h/", 256, true, "index.html"},
+    {"a host and a query give index.html", "http://h?x=/y", 256, true, "index.html"},
+    {"a trailing slash before a query gives index.html", "http://h/d/?x=1", 256, true,
+     "index.html"},
+    {"a segment decoding to \"..\" gives no name", "http://h/%2e%2e", 256, false, NULL},
+    {"a segment decoding to \".\" gives no name", "http://h/a/%2E", 256, false, NULL},
+    {"a hidden name gives no name", "http://h/.hidden", 256, false, NULL},
+    {"an encoded slash gives no name", "http://h/a%2Fb", 256, false, NULL},
+    {"an encoded NUL gives no name", "http://h/a%00b", 256, false, NULL},
+    {"an encoded control character gives no name", "http://h/a%0Ab", 256, false, NULL},
+    {"an encoded '#' at the start gives no name", "http://h/%23x", 256, false, NULL},
+    {"an escape without hex digits gives no name", "http://h/a%zz", 256, false, NULL},
+    {"a cut escape gives no name", "http://h/a%2", 256, false, NULL},
+    {"a decoded name that is not UTF-8 gives no name", "http://h/a%FF", 256, false, NULL},
+    {"a name of NAME_MAX_LEN bytes fits a large buffer", "http://h/" X255, 512, true, X255},
+    {"a name over NAME_MAX_LEN gives no name", "http://h/" X256, 512, false, NULL},
+    {"a buffer of exactly the name and its NUL is enough", "http://h/file.txt", 9, true,
+     "file.txt"},
+    {"a buffer one byte too small gives no name", "http://h/file.txt", 8, false, NULL},
+    {"a buffer of one byte gives no name", "http://h/file.txt", 1, false, NULL},
+    {"a buffer of exactly \"index.html\" and its NUL is enough", "http://h/", 11, true,
+     "index.html"},
+    {"a buffer too small for index.html gives no name", "http://h/", 10, false, NULL},
+};
+
+static void test_input_url_filename(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(fname_cases) / sizeof(fname_cases[0]); i++) {
+        const struct fname_case *c = &fname_cases[i];
+        char out[600];
+        bool got;
+
+        memset(out, 'Z', sizeof(out));
+        got = input_url_filename(c->url, strlen(c->url), out, c->cap);
+        /* Nothing is written past CAP. */
+        if (got != c->want || (got && strcmp(out, c->name) != 0) || out[c->cap] != 'Z') {
+            nbad++;
+            print_error("row %zu: %s: \"%s\" (cap %zu) gave %d \"%.*s\"\n", i, c->what, c->url,
+                        c->cap, got, got ? (int)c->cap : 0, out);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_url_filename rows failed", nbad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_input_parse_line),
+        cmocka_unit_test(test_input_bad_name_reason),
+        cmocka_unit_test(test_input_is_url),
+        cmocka_unit_test(test_input_url_filename),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
