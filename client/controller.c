@@ -34,34 +34,34 @@
 #include "name.h"
 #include "ui_model.h"
 
-#define INPUT_MAX        (4u << 20)
-#define CATALOG_MAX      (64u << 20)
-#define CTL_TICK_MS      200
-#define URL_MAX          8192
-#define STALL_SECS       20
-#define MAX_ATTEMPTS     8
+#define INPUT_MAX    (4u << 20)
+#define CATALOG_MAX  (64u << 20)
+#define CTL_TICK_MS  200
+#define URL_MAX      8192
+#define STALL_SECS   20
+#define MAX_ATTEMPTS 8
 
 struct item {
-    char *label;         /* the input line: a catalog name or a URL */
+    char *label; /* the input line: a catalog name or a URL */
     enum input_kind kind;
-    bool has_sha256;     /* given on the line (or by --sha256) */
+    bool has_sha256; /* given on the line (or by --sha256) */
     uint8_t sha256[SHA256_LEN];
     enum entry_state state;
     char reason[PROGRESS_REASON_MAX];
     bool has_size;
     uint64_t size;
-    bool is_listed;      /* present in the input at the last poll */
+    bool is_listed; /* present in the input at the last poll */
 };
 
 struct controller;
 
 struct job {
     struct controller *c;
-    size_t slot;         /* its progress slot */
+    size_t slot; /* its progress slot */
     pthread_t thread;
-    bool is_busy;        /* guarded by c->lock */
-    bool is_finished;    /* guarded by c->lock: the thread is done, join it */
-    char *label;         /* which item: matched by label, the list may change */
+    bool is_busy;     /* guarded by c->lock */
+    bool is_finished; /* guarded by c->lock: the thread is done, join it */
+    char *label;      /* which item: matched by label, the list may change */
     char url[URL_MAX];
     char final[PATH_MAX];
     struct dl_request req;
@@ -81,7 +81,7 @@ struct controller {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a job finished */
     struct job jobs[PROGRESS_MAX_FILES];
-    char base[URL_MAX];  /* the server URL without a trailing slash */
+    char base[URL_MAX]; /* the server URL without a trailing slash */
 };
 
 static uint64_t now_ms(void)
@@ -332,8 +332,7 @@ static void *job_main(void *arg)
 }
 
 /* Where IT comes from and where it goes. False (with a reason) when it cannot be placed. */
-static bool job_paths(struct controller *c, const struct item *it, struct job *j,
-                      const char **why)
+static bool job_paths(struct controller *c, const struct item *it, struct job *j, const char **why)
 {
     char name[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1];
     int n;
@@ -436,8 +435,8 @@ static void report(struct controller *c, struct item *it, const struct dl_result
     switch (r->status) {
     case DL_VERIFIED:
         set_state(c, it, ENTRY_VERIFIED, NULL);
-        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s", it->label,
-                       size, took, speed, resumed);
+        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s", it->label, size,
+                       took, speed, resumed);
         break;
     case DL_PRESENT:
         set_state(c, it, ENTRY_PRESENT, r->reason[0] ? r->reason : NULL);
@@ -623,9 +622,8 @@ static void controller_loop(struct controller *c, size_t *cap)
     for (size_t i = 0; i < c->nitems && is_single && !is_stopping(c); i++)
         if (c->items[i].state == ENTRY_MISSING)
             progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", c->items[i].label,
-                           c->items[i].reason[0] != '\0'
-                               ? c->items[i].reason
-                               : "not in the server's catalog");
+                           c->items[i].reason[0] != '\0' ? c->items[i].reason
+                                                         : "not in the server's catalog");
 }
 
 int controller_run(const struct client_opts *opts, struct progress *progress,

@@ -49,7 +49,7 @@
 #include "state.h"
 #include "store.h"
 
-#define DL_TICK_MS       100  /* the supervisor's pace */
+#define DL_TICK_MS       100 /* the supervisor's pace */
 #define DL_SAVE_NS       1000000000ull
 #define DL_SPEED_NS      500000000ull
 #define DL_MAX_RESTARTS  3
@@ -115,8 +115,8 @@ struct dl {
     pthread_cond_t slot_wake; /* slots wait here */
 
     /* Guarded by lock. */
-    bool has_info;      /* the size and validator are known */
-    bool is_ranged;     /* the server honours Range */
+    bool has_info;  /* the size and validator are known */
+    bool is_ranged; /* the server honours Range */
     bool is_size_known;
     uint64_t size;
     char validator[FETCH_VALIDATOR_MAX]; /* for If-Range: ETag, else Last-Modified */
@@ -135,9 +135,9 @@ struct dl {
     unsigned nconn; /* connections this file gets */
     struct hasher hasher;
     uint64_t started_ns;
-    uint64_t resumed;    /* bytes already there when this run started */
+    uint64_t resumed; /* bytes already there when this run started */
     uint64_t last_save_ns;
-    unsigned failures;   /* failed attempts in a row without progress */
+    unsigned failures; /* failed attempts in a row without progress */
     char last_err[FETCH_ERR_MAX + 64];
     unsigned restarts;
 };
@@ -192,7 +192,7 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
         if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
             cr->range.first != 0) {
             slot_errf(s, "the server answered a range request with a bad "
-                                             "Content-Range");
+                         "Content-Range");
             return OUT_FATAL;
         }
         d->is_ranged = true;
@@ -252,8 +252,7 @@ static enum slot_outcome range_head(struct dl *d, struct slot *s, const struct f
         return OUT_CHANGED;
     }
     if (info->status == 404 || info->status == 410) {
-        slot_errf(s, "not found on the server any more (HTTP %ld)",
-                 info->status);
+        slot_errf(s, "not found on the server any more (HTTP %ld)", info->status);
         return OUT_FATAL;
     }
     slot_errf(s, "the server answered HTTP %ld", info->status);
@@ -592,8 +591,8 @@ static void save_state(struct dl *d)
  */
 static const char *resume_refusal(const struct dl *d, const struct dl_state *st)
 {
-    bool is_pinned = d->req->has_sha256 && st->has_sha256 &&
-                     sha256_equal(st->sha256, d->req->sha256);
+    bool is_pinned =
+        d->req->has_sha256 && st->has_sha256 && sha256_equal(st->sha256, d->req->sha256);
 
     if (d->req->has_sha256 && st->has_sha256 && !is_pinned)
         return "the partial download is of another version of the file (its hash changed)";
@@ -668,9 +667,10 @@ static int prepare_file(struct dl *d)
     size = d->is_size_known ? d->size : UINT64_MAX;
     pthread_mutex_unlock(&d->lock);
     if (d->req->has_size && size != d->req->size) {
-        failf(d, "the server's file has %" PRIu64 " bytes but the catalog says %" PRIu64
-                 " (it changed on the server?)",
-                 size, d->req->size);
+        failf(d,
+              "the server's file has %" PRIu64 " bytes but the catalog says %" PRIu64
+              " (it changed on the server?)",
+              size, d->req->size);
         return -EINVAL;
     }
     fd = store_create_part(d->paths.part, size);
@@ -681,15 +681,13 @@ static int prepare_file(struct dl *d)
         if (fd == -ENOSPC)
             failf(d, "not enough space in %s for %s (%s)", d->paths.dir, d->req->label, hs);
         else
-            failf(d, "cannot create %s: %s",
-                     d->paths.part, strerror(-fd));
+            failf(d, "cannot create %s: %s", d->paths.part, strerror(-fd));
         return fd;
     }
     d->fd = fd;
     err = hasher_start(&d->hasher, fd);
     if (err != 0) {
-        failf(d, "cannot start hashing: %s",
-                 strerror(-err));
+        failf(d, "cannot start hashing: %s", strerror(-err));
         return err;
     }
     pthread_mutex_lock(&d->lock);
@@ -990,8 +988,8 @@ static int transfer(struct dl *d)
             if (verdict > 0 && d->restarts < DL_MAX_RESTARTS) {
                 d->restarts++;
                 if (d->req->progress != NULL)
-                    progress_message(d->req->progress, true, "%s: %s; starting over",
-                                     d->req->label, d->last_err);
+                    progress_message(d->req->progress, true, "%s: %s; starting over", d->req->label,
+                                     d->last_err);
                 restart(d);
                 pthread_mutex_lock(&d->lock);
                 continue;
@@ -1004,9 +1002,7 @@ static int transfer(struct dl *d)
             } else {
                 d->res->status = DL_FAILED;
                 failf(d, "%s%s", d->last_err,
-                         verdict < 0 && d->failures >= d->req->max_attempts
-                             ? "; giving up"
-                             : "");
+                      verdict < 0 && d->failures >= d->req->max_attempts ? "; giving up" : "");
                 save_state(d);
             }
             return -1;
@@ -1071,8 +1067,7 @@ static void check_existing(struct dl *d, bool *is_decided)
     *is_decided = true;
     if (err != 0) {
         d->res->status = DL_FAILED;
-        failf(d, "%s exists but cannot be read: %s",
-                 d->paths.final, strerror(-err));
+        failf(d, "%s exists but cannot be read: %s", d->paths.final, strerror(-err));
         return;
     }
     d->res->size = size;
@@ -1084,8 +1079,7 @@ static void check_existing(struct dl *d, bool *is_decided)
         d->res->status = DL_PRESENT;
     } else {
         d->res->status = DL_FAILED;
-        failf(d, "%s exists and differs from the expected file; not overwritten",
-                 d->paths.final);
+        failf(d, "%s exists and differs from the expected file; not overwritten", d->paths.final);
     }
 }
 
@@ -1100,8 +1094,7 @@ static void finish(struct dl *d)
     err = hasher_finish(&d->hasher, d->size, got);
     if (err != 0) {
         d->res->status = DL_FAILED;
-        failf(d, "cannot read back %s to verify it: %s",
-                 d->paths.part, strerror(-err));
+        failf(d, "cannot read back %s to verify it: %s", d->paths.part, strerror(-err));
         store_discard(&d->paths);
         return;
     }
@@ -1115,9 +1108,10 @@ static void finish(struct dl *d)
     if (want != NULL && !sha256_equal(want, got)) {
         encode_hex(want, SHA256_LEN, want_hex);
         d->res->status = DL_FAILED;
-        failf(d, "SHA-256 mismatch: expected %s, got %s; the download was deleted, "
-                 "%s was not touched",
-                 want_hex, got_hex, d->paths.final);
+        failf(d,
+              "SHA-256 mismatch: expected %s, got %s; the download was deleted, "
+              "%s was not touched",
+              want_hex, got_hex, d->paths.final);
         store_discard(&d->paths);
         return;
     }
@@ -1130,17 +1124,17 @@ static void finish(struct dl *d)
             store_discard(&d->paths);
         } else if (d->res->status == DL_FAILED) {
             d->res->reason[0] = '\0'; /* a more precise message than check_existing()'s */
-            failf(d, "%s appeared meanwhile and differs; not overwritten (the download is "
-                     "kept as %s)",
-                     d->paths.final, d->paths.part);
+            failf(d,
+                  "%s appeared meanwhile and differs; not overwritten (the download is "
+                  "kept as %s)",
+                  d->paths.final, d->paths.part);
             unlink(d->paths.state);
         }
         return;
     }
     if (err != 0) {
         d->res->status = DL_FAILED;
-        failf(d, "cannot move it to %s: %s",
-                 d->paths.final, strerror(-err));
+        failf(d, "cannot move it to %s: %s", d->paths.final, strerror(-err));
         return;
     }
     unlink(d->paths.state);
@@ -1201,13 +1195,12 @@ void download_run(const struct dl_request *req, struct dl_result *res)
         err = hasher_start(&d->hasher, d->fd);
         if (err != 0) {
             res->status = DL_FAILED;
-            failf(d, "cannot start hashing: %s",
-                     strerror(-err));
+            failf(d, "cannot start hashing: %s", strerror(-err));
             goto out;
         }
         if (req->progress != NULL)
-            progress_message(req->progress, false, "%s: resuming (%" PRIu64 " of %" PRIu64
-                             " bytes already here)",
+            progress_message(req->progress, false,
+                             "%s: resuming (%" PRIu64 " of %" PRIu64 " bytes already here)",
                              req->label, d->resumed, d->size);
     } else {
         store_discard(&d->paths);

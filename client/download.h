@@ -19,12 +19,12 @@ struct dl_request {
     const char *final_path; /* where the verified file goes */
     bool has_sha256;        /* the expected hash (catalog, input line, --sha256) */
     uint8_t sha256[SHA256_LEN];
-    bool has_size;          /* the catalog's size, checked against the server's */
+    bool has_size; /* the catalog's size, checked against the server's */
     uint64_t size;
-    unsigned connections;   /* at most this many at once */
-    unsigned stall_secs;    /* a connection with no data for this long is retried */
-    unsigned max_attempts;  /* failures in a row, without progress, before giving up */
-    const atomic_bool *stop; /* set from outside: stop now, keep what was fetched */
+    unsigned connections;      /* at most this many at once */
+    unsigned stall_secs;       /* a connection with no data for this long is retried */
+    unsigned max_attempts;     /* failures in a row, without progress, before giving up */
+    const atomic_bool *stop;   /* set from outside: stop now, keep what was fetched */
     struct progress *progress; /* where to show it; NULL: nowhere */
     size_t progress_slot;      /* which active-file slot of PROGRESS */
 };
@@ -39,11 +39,11 @@ enum dl_status {
 
 struct dl_result {
     enum dl_status status;
-    char reason[512];     /* why it failed, in plain words */
+    char reason[512]; /* why it failed, in plain words */
     uint64_t size;
-    double seconds;       /* wall time of the transfer and verification */
-    uint64_t fetched;     /* bytes transferred in this run */
-    uint64_t resumed;     /* bytes that were already there from an earlier run */
+    double seconds;             /* wall time of the transfer and verification */
+    uint64_t fetched;           /* bytes transferred in this run */
+    uint64_t resumed;           /* bytes that were already there from an earlier run */
     uint8_t sha256[SHA256_LEN]; /* the file's hash (for VERIFIED, PRESENT, UNVERIFIED) */
 };
 

@@ -248,8 +248,8 @@ static size_t mem_data(void *arg, const char *p, size_t n)
     return n;
 }
 
-int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len,
-              long *status, char *err)
+int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len, long *status,
+              char *err)
 {
     struct membuf m = {NULL, 0, 0, max, 0, false};
     struct fetch_sink sink = {mem_head, mem_data, NULL, &m};

@@ -26,10 +26,10 @@ struct fetch_info {
     bool has_content_range;
     struct content_range content_range;
     bool has_length;
-    uint64_t length; /* Content-Length */
+    uint64_t length;                         /* Content-Length */
     char etag[FETCH_VALIDATOR_MAX];          /* "" when none, or a weak tag */
     char last_modified[FETCH_VALIDATOR_MAX]; /* "" when none */
-    bool has_digest; /* Repr-Digest (or Digest) gave a SHA-256 */
+    bool has_digest;                         /* Repr-Digest (or Digest) gave a SHA-256 */
     uint8_t sha256[SHA256_LEN];
 };
 
@@ -46,7 +46,7 @@ struct fetch_sink {
 
 struct fetch_req {
     const char *url;
-    bool has_range;     /* send Range: bytes=FIRST-LAST (or FIRST- when LAST is UINT64_MAX) */
+    bool has_range; /* send Range: bytes=FIRST-LAST (or FIRST- when LAST is UINT64_MAX) */
     uint64_t first;
     uint64_t last;
     const char *if_range; /* sent as If-Range when not NULL */
@@ -79,7 +79,7 @@ enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
  * owned by the caller: free()). *STATUS is the HTTP status. Returns 0, or
  * -EIO with ERR set (network trouble, a body over MAX).
  */
-int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len,
-              long *status, char *err);
+int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len, long *status,
+              char *err);
 
 #endif

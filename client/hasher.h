@@ -19,16 +19,16 @@
 struct hasher {
     pthread_t thread;
     bool has_thread;
-    int fd;            /* borrowed: the partial file */
+    int fd; /* borrowed: the partial file */
     struct sha256 *ctx;
     void *buf;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    uint64_t ready;    /* guarded by lock: bytes [0, ready) are written */
-    uint64_t hashed;   /* guarded by lock: bytes hashed so far */
-    uint64_t end;      /* guarded by lock: total size once known, else UINT64_MAX */
-    bool is_stopping;  /* guarded by lock */
-    int err;           /* guarded by lock: a read error, -errno */
+    uint64_t ready;   /* guarded by lock: bytes [0, ready) are written */
+    uint64_t hashed;  /* guarded by lock: bytes hashed so far */
+    uint64_t end;     /* guarded by lock: total size once known, else UINT64_MAX */
+    bool is_stopping; /* guarded by lock */
+    int err;          /* guarded by lock: a read error, -errno */
 };
 
 /* Start hashing FD from byte 0. 0 or a negative errno value. */

@@ -26,7 +26,7 @@ static bool is_hex64(struct strview v)
 /* The URL's host part is not empty and the URL has no space or control byte. */
 static bool url_is_sane(struct strview u)
 {
-    size_t skip = (u.p[4] == ':' ) ? 7 : 8; /* "http://" or "https://" */
+    size_t skip = (u.p[4] == ':') ? 7 : 8; /* "http://" or "https://" */
     size_t i;
 
     for (i = 0; i < u.len; i++)
@@ -65,8 +65,7 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
             const char *sp = memchr(v.p, ' ', v.len);
 
             if (sp != NULL) {
-                struct strview hash =
-                    strview_trim(strview_make(sp, (size_t)(v.p + v.len - sp)));
+                struct strview hash = strview_trim(strview_make(sp, (size_t)(v.p + v.len - sp)));
 
                 if (!is_hex64(hash)) {
                     *why = "a URL cannot contain spaces (write them as %20)";

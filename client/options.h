@@ -25,18 +25,18 @@ enum client_cmd {
 
 struct client_opts {
     enum client_cmd cmd;
-    const char *server;     /* base URL of the catalog's server */
-    const char *input;      /* the queue file */
-    const char *dir;        /* where finished downloads go */
-    unsigned connections;   /* per file */
-    unsigned interval;      /* seconds between polls of the input */
-    unsigned jobs;          /* files downloaded at once */
+    const char *server;   /* base URL of the catalog's server */
+    const char *input;    /* the queue file */
+    const char *dir;      /* where finished downloads go */
+    unsigned connections; /* per file */
+    unsigned interval;    /* seconds between polls of the input */
+    unsigned jobs;        /* files downloaded at once */
     bool is_once;
     bool is_plain;
     bool is_quiet;
-    const char *target;     /* get: a catalog name or a URL */
-    const char *output;     /* get -o PATH: NULL for DIR/NAME */
-    bool has_sha256;        /* get --sha256 HEX */
+    const char *target; /* get: a catalog name or a URL */
+    const char *output; /* get -o PATH: NULL for DIR/NAME */
+    bool has_sha256;    /* get --sha256 HEX */
     uint8_t sha256[SHA256_LEN];
 };
 

@@ -46,17 +46,17 @@ void plan_split(uint64_t size, unsigned n, struct plan_range *out);
 
 /* One connection's work as the planner sees it. */
 struct plan_slot {
-    bool is_busy;    /* downloading [pos, end) */
-    uint64_t pos;    /* next byte it will write */
-    uint64_t end;    /* one past its last byte */
-    double speed;    /* its recent speed, bytes per second (0: unknown) */
+    bool is_busy; /* downloading [pos, end) */
+    uint64_t pos; /* next byte it will write */
+    uint64_t end; /* one past its last byte */
+    double speed; /* its recent speed, bytes per second (0: unknown) */
 };
 
 struct plan_pick {
-    bool has_work;   /* false: nothing worth taking */
-    size_t victim;   /* the slot that gives up [from, to) */
-    uint64_t from;   /* the victim's new end, and the taker's start */
-    uint64_t to;     /* the taker's end (the victim's old end) */
+    bool has_work;    /* false: nothing worth taking */
+    size_t victim;    /* the slot that gives up [from, to) */
+    uint64_t from;    /* the victim's new end, and the taker's start */
+    uint64_t to;      /* the taker's end (the victim's old end) */
     bool is_takeover; /* the victim gives up all it had left */
 };
 

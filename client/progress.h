@@ -21,14 +21,14 @@
 
 /* A queue entry's state, in the order a download goes through them. */
 enum entry_state {
-    ENTRY_WAITING,     /* queued */
-    ENTRY_MISSING,     /* not in the catalog (yet): tried again at each poll */
-    ENTRY_ACTIVE,      /* downloading */
-    ENTRY_VERIFYING,   /* downloaded, SHA-256 being checked */
-    ENTRY_VERIFIED,    /* in the download directory, hash checked */
-    ENTRY_PRESENT,     /* was already in the download directory with the right hash */
-    ENTRY_UNVERIFIED,  /* in the download directory; no hash was published to check */
-    ENTRY_FAILED,      /* gave up: see reason */
+    ENTRY_WAITING,    /* queued */
+    ENTRY_MISSING,    /* not in the catalog (yet): tried again at each poll */
+    ENTRY_ACTIVE,     /* downloading */
+    ENTRY_VERIFYING,  /* downloaded, SHA-256 being checked */
+    ENTRY_VERIFIED,   /* in the download directory, hash checked */
+    ENTRY_PRESENT,    /* was already in the download directory with the right hash */
+    ENTRY_UNVERIFIED, /* in the download directory; no hash was published to check */
+    ENTRY_FAILED,     /* gave up: see reason */
 };
 
 /* A short word for STATE ("waiting", "verified"...). */
@@ -49,17 +49,17 @@ enum slot_state {
     SLOT_IDLE,
     SLOT_CONNECTING, /* request sent, no bytes yet */
     SLOT_RUNNING,
-    SLOT_RETRYING,   /* waiting before another attempt */
+    SLOT_RETRYING, /* waiting before another attempt */
     SLOT_DONE,
 };
 
 /* One connection of an active file. */
 struct progress_slot {
     enum slot_state state;
-    uint64_t start;  /* its current range [start, end) */
+    uint64_t start; /* its current range [start, end) */
     uint64_t end;
-    uint64_t pos;    /* bytes of the range written: start <= pos <= end */
-    double speed;    /* bytes per second, recent */
+    uint64_t pos; /* bytes of the range written: start <= pos <= end */
+    double speed; /* bytes per second, recent */
     unsigned attempt;
 };
 
@@ -69,11 +69,11 @@ struct progress_file {
     char host[PROGRESS_TEXT_MAX]; /* where it comes from, "127.0.0.1:8080" */
     bool has_size;
     uint64_t size;
-    uint64_t done;    /* bytes written */
-    double speed;     /* bytes per second, recent */
-    double elapsed;   /* seconds since the download started */
+    uint64_t done;  /* bytes written */
+    double speed;   /* bytes per second, recent */
+    double elapsed; /* seconds since the download started */
     bool is_verifying;
-    uint64_t hashed;  /* bytes of the verification done */
+    uint64_t hashed; /* bytes of the verification done */
     unsigned nslots;
     struct progress_slot slots[PLAN_MAX_CONN];
 };

@@ -69,8 +69,8 @@ bool resphead_digest(const char *v, size_t len, uint8_t out[SHA256_LEN])
             continue;
         if (!strview_eq_ci(strview_trim(strview_make(item.p, (size_t)(eq - item.p))), "sha-256"))
             continue;
-        if (sha_from_base64(strview_trim(strview_make(eq + 1, (size_t)(item.p + item.len - eq - 1))),
-                            out))
+        if (sha_from_base64(
+                strview_trim(strview_make(eq + 1, (size_t)(item.p + item.len - eq - 1))), out))
             return true;
     }
     return false;

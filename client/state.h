@@ -28,9 +28,9 @@
 #include "plan.h"
 #include "sha256.h"
 
-#define STATE_VERSION      1
-#define STATE_MAX_RANGES   256
-#define STATE_URL_MAX      4096
+#define STATE_VERSION       1
+#define STATE_MAX_RANGES    256
+#define STATE_URL_MAX       4096
 #define STATE_VALIDATOR_MAX 256
 
 struct dl_state {

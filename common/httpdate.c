@@ -124,8 +124,8 @@ static bool parse_asctime(struct cursor c, struct tm *tm)
     } else if (!cur_digits(&c, 2, &tm->tm_mday)) {
         return false;
     }
-    if (!cur_lit(&c, " ") || !cur_time(&c, tm) || !cur_lit(&c, " ") ||
-        !cur_digits(&c, 4, &year) || c.len != 0)
+    if (!cur_lit(&c, " ") || !cur_time(&c, tm) || !cur_lit(&c, " ") || !cur_digits(&c, 4, &year) ||
+        c.len != 0)
         return false;
     tm->tm_year = year - 1900;
     return true;

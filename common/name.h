@@ -23,12 +23,12 @@ enum name_result {
     NAME_OK,
     NAME_EMPTY,
     NAME_TOO_LONG,
-    NAME_HAS_SLASH,    /* more than one path component */
-    NAME_DOT,          /* starts with '.': hidden, ".", ".." */
-    NAME_CONTROL,      /* a control character: TAB, CR, LF, NUL, ... */
-    NAME_BAD_UTF8,     /* not valid UTF-8 */
-    NAME_BAD_ESCAPE,   /* a '%' not followed by two hex digits */
-    NAME_COMMENT,      /* starts with '#' */
+    NAME_HAS_SLASH,  /* more than one path component */
+    NAME_DOT,        /* starts with '.': hidden, ".", ".." */
+    NAME_CONTROL,    /* a control character: TAB, CR, LF, NUL, ... */
+    NAME_BAD_UTF8,   /* not valid UTF-8 */
+    NAME_BAD_ESCAPE, /* a '%' not followed by two hex digits */
+    NAME_COMMENT,    /* starts with '#' */
 };
 
 /* Check NAME[0..LEN) against the rule above. */

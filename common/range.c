@@ -102,8 +102,7 @@ enum range_result range_parse_set(const char *value, size_t len, uint64_t size,
     return RANGE_OK;
 }
 
-enum range_result range_parse(const char *value, size_t len, uint64_t size,
-                              struct byte_range *out)
+enum range_result range_parse(const char *value, size_t len, uint64_t size, struct byte_range *out)
 {
     size_t n;
     enum range_result r = range_parse_set(value, len, size, out, 1, &n);

@@ -44,8 +44,7 @@ enum range_result range_parse_set(const char *value, size_t len, uint64_t size,
  * The single-range form: as range_parse_set() with room for one part, so a
  * list of several parts is RANGE_IGNORE. *OUT is zeroed unless RANGE_OK.
  */
-enum range_result range_parse(const char *value, size_t len, uint64_t size,
-                              struct byte_range *out);
+enum range_result range_parse(const char *value, size_t len, uint64_t size, struct byte_range *out);
 
 /* True when R[0..N) are in ascending order and none overlaps another. */
 bool range_set_is_ascending(const struct byte_range *r, size_t n);

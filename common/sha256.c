@@ -63,8 +63,8 @@ int sha256_buf(const void *data, size_t len, uint8_t out[SHA256_LEN])
     return 0;
 }
 
-int sha256_fd(int fd, void *buf, size_t bufsize, const atomic_bool *stop,
-              uint8_t out[SHA256_LEN], uint64_t *nread)
+int sha256_fd(int fd, void *buf, size_t bufsize, const atomic_bool *stop, uint8_t out[SHA256_LEN],
+              uint64_t *nread)
 {
     struct sha256 *h = sha256_new();
     uint64_t total = 0;

@@ -43,8 +43,8 @@ int sha256_buf(const void *data, size_t len, uint8_t out[SHA256_LEN]);
  * STOP, when not NULL, is polled between reads; when it becomes true the
  * function gives up with -ECANCELED. Returns 0 or a negative errno value.
  */
-int sha256_fd(int fd, void *buf, size_t bufsize, const atomic_bool *stop,
-              uint8_t out[SHA256_LEN], uint64_t *nread);
+int sha256_fd(int fd, void *buf, size_t bufsize, const atomic_bool *stop, uint8_t out[SHA256_LEN],
+              uint64_t *nread);
 
 /* Constant-time comparison of two digests (CRYPTO_memcmp). */
 bool sha256_equal(const uint8_t a[SHA256_LEN], const uint8_t b[SHA256_LEN]);

@@ -51,8 +51,7 @@ static void refuse(int fd)
     char drain[1024];
 
     if (r != NULL) {
-        respond_error(503, "too many connections; try again shortly", "Retry-After: 1\r\n", &rc,
-                      r);
+        respond_error(503, "too many connections; try again shortly", "Retry-After: 1\r\n", &rc, r);
         for (size_t i = 0; i < r->nsegs; i++)
             (void)send(fd, r->segs[i].mem + r->segs[i].off, (size_t)r->segs[i].len,
                        MSG_NOSIGNAL | MSG_DONTWAIT); /* best effort: the socket is new */

@@ -21,12 +21,12 @@
 #include "listen.h"
 
 struct access_entry {
-    struct timespec start;      /* wall clock */
+    struct timespec start; /* wall clock */
     char method[24];
     char target[512];
     char range[128];
     int status;
-    uint64_t bytes;             /* body bytes sent */
+    uint64_t bytes; /* body bytes sent */
     uint64_t duration_ns;
     bool is_aborted;
 };

@@ -96,7 +96,8 @@ bool cond_if_range_allows(const struct http_request *req, const char *etag, time
         return true;
     v = *ir;
     /* RFC 9110 13.1.5: an entity tag starts with DQUOTE or W/DQUOTE; anything else is a date. */
-    if ((v.len > 0 && v.p[0] == '"') || (v.len > 2 && v.p[0] == 'W' && v.p[1] == '/' && v.p[2] == '"')) {
+    if ((v.len > 0 && v.p[0] == '"') ||
+        (v.len > 2 && v.p[0] == 'W' && v.p[1] == '/' && v.p[2] == '"')) {
         if (!next_etag(&v, &is_weak, &opaque) || is_weak || strview_trim(v).len != 0)
             return false;
         return strview_eq(opaque, etag);

@@ -32,11 +32,11 @@
 #include "resource.h"
 #include "worker.h"
 
-#define CONN_TURN_BYTES    (8u << 20) /* sent per connection per round */
-#define CONN_MAX_BURST     8          /* pipelined requests per round */
-#define CONN_DISCARD_MAX   (1u << 20) /* request bodies we skip to keep the connection */
-#define CONN_LINGER_NS     (2ull * 1000000000u)
-#define CONN_LINGER_BYTES  (256u << 10)
+#define CONN_TURN_BYTES   (8u << 20) /* sent per connection per round */
+#define CONN_MAX_BURST    8          /* pipelined requests per round */
+#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we skip to keep the connection */
+#define CONN_LINGER_NS    (2ull * 1000000000u)
+#define CONN_LINGER_BYTES (256u << 10)
 
 enum step {
     STEP_AGAIN, /* progress made; the state machine may continue */

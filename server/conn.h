@@ -55,16 +55,16 @@ struct conn {
     /* Input. */
     char *in; /* CONN_IN_CAP bytes, allocated at the first read */
     size_t in_len;
-    size_t in_scanned;      /* the parser's bookmark */
-    uint64_t discard_left;  /* body bytes of the last request still to skip */
-    bool has_partial;       /* some bytes of the next request have arrived */
+    size_t in_scanned;     /* the parser's bookmark */
+    uint64_t discard_left; /* body bytes of the last request still to skip */
+    bool has_partial;      /* some bytes of the next request have arrived */
     unsigned nrequests;
 
     /* The response in flight. */
     struct response resp;
-    size_t seg;        /* the segment being sent */
-    uint64_t seg_done; /* bytes of it already sent */
-    int file_fd;       /* -1 unless a file segment is to be sent */
+    size_t seg;            /* the segment being sent */
+    uint64_t seg_done;     /* bytes of it already sent */
+    int file_fd;           /* -1 unless a file segment is to be sent */
     struct snapshot *snap; /* keeps memory bodies alive; NULL when idle */
     struct ratelimit rl;
     uint64_t resp_start_ns;

@@ -21,8 +21,8 @@ struct server_ctx {
     uint64_t header_timeout_ns;
     uint64_t idle_timeout_ns;
     uint64_t send_timeout_ns;
-    uint64_t grace_ns;           /* how long a stop waits for transfers */
-    atomic_uint nconns;          /* open connections: the acceptor adds, workers subtract */
+    uint64_t grace_ns;  /* how long a stop waits for transfers */
+    atomic_uint nconns; /* open connections: the acceptor adds, workers subtract */
 };
 
 /* Stop grace period: transfers in flight get this long to finish. */

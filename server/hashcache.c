@@ -23,8 +23,7 @@ size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
 
     if (cap > 0)
         out[0] = '\0';
-    if (name_check(e->name, strlen(e->name)) != NAME_OK || e->mtime_sec < 0 ||
-        e->mtime_nsec < 0)
+    if (name_check(e->name, strlen(e->name)) != NAME_OK || e->mtime_sec < 0 || e->mtime_nsec < 0)
         return 0;
     encode_hex(e->sha256, SHA256_LEN, hex);
     n = snprintf(out, cap, "%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64 "\t%s\t%s\n", e->ino,

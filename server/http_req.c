@@ -52,10 +52,10 @@ static const struct {
     const char *name;
     enum http_method method;
 } methods[] = {
-    {"GET", HTTP_METHOD_GET},         {"HEAD", HTTP_METHOD_HEAD},
-    {"PUT", HTTP_METHOD_PUT},         {"DELETE", HTTP_METHOD_DELETE},
-    {"POST", HTTP_METHOD_POST},       {"OPTIONS", HTTP_METHOD_OPTIONS},
-    {"TRACE", HTTP_METHOD_TRACE},     {"CONNECT", HTTP_METHOD_CONNECT},
+    {"GET", HTTP_METHOD_GET},     {"HEAD", HTTP_METHOD_HEAD},
+    {"PUT", HTTP_METHOD_PUT},     {"DELETE", HTTP_METHOD_DELETE},
+    {"POST", HTTP_METHOD_POST},   {"OPTIONS", HTTP_METHOD_OPTIONS},
+    {"TRACE", HTTP_METHOD_TRACE}, {"CONNECT", HTTP_METHOD_CONNECT},
     {"PATCH", HTTP_METHOD_PATCH},
 };
 

@@ -47,10 +47,10 @@ struct http_request {
     bool is_keep_alive;      /* the client wants the connection kept open */
     bool has_content_length; /* Content-Length was sent */
     uint64_t content_length;
-    bool is_chunked;        /* Transfer-Encoding: chunked */
-    bool expects_continue;  /* Expect: 100-continue */
-    size_t head_len;        /* bytes of BUF the head took, leading CRLFs included */
-    const char *error;      /* for an error result: why, in words (static text) */
+    bool is_chunked;       /* Transfer-Encoding: chunked */
+    bool expects_continue; /* Expect: 100-continue */
+    size_t head_len;       /* bytes of BUF the head took, leading CRLFs included */
+    const char *error;     /* for an error result: why, in words (static text) */
 };
 
 enum http_parse_result {

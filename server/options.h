@@ -10,19 +10,19 @@
 #include <stdio.h>
 
 struct server_opts {
-    uint16_t port;              /* 0: the kernel picks */
-    const char *bind;           /* NULL: all interfaces */
-    const char *root;           /* the directory to publish */
-    const char *catalog;        /* where text.txt is written */
-    unsigned max_connections;   /* more are answered 503 */
-    uint64_t limit_rate;        /* bytes per second per connection; 0: none */
-    unsigned rescan_secs;       /* 0: only on SIGHUP */
-    const char *token_file;     /* NULL: read only */
-    bool is_quiet;              /* no access log or notices */
-    unsigned threads;           /* worker threads; 0: one per CPU */
-    unsigned header_timeout;    /* seconds to receive a request head */
-    unsigned idle_timeout;      /* seconds a kept-alive connection may idle */
-    unsigned send_timeout;      /* seconds without progress while sending */
+    uint16_t port;            /* 0: the kernel picks */
+    const char *bind;         /* NULL: all interfaces */
+    const char *root;         /* the directory to publish */
+    const char *catalog;      /* where text.txt is written */
+    unsigned max_connections; /* more are answered 503 */
+    uint64_t limit_rate;      /* bytes per second per connection; 0: none */
+    unsigned rescan_secs;     /* 0: only on SIGHUP */
+    const char *token_file;   /* NULL: read only */
+    bool is_quiet;            /* no access log or notices */
+    unsigned threads;         /* worker threads; 0: one per CPU */
+    unsigned header_timeout;  /* seconds to receive a request head */
+    unsigned idle_timeout;    /* seconds a kept-alive connection may idle */
+    unsigned send_timeout;    /* seconds without progress while sending */
 };
 
 enum options_result {

@@ -59,8 +59,7 @@ uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns)
         return 0;
     /* The first moment at which allowed() covers what was sent plus a quantum. */
     need = rl->sent + quantum(rl) - rl->rate / 8;
-    at = need / rl->rate * NS_PER_SEC +
-         (need % rl->rate * NS_PER_SEC + rl->rate - 1) / rl->rate;
+    at = need / rl->rate * NS_PER_SEC + (need % rl->rate * NS_PER_SEC + rl->rate - 1) / rl->rate;
     elapsed = now_ns > rl->start_ns ? now_ns - rl->start_ns : 0;
     if (at <= elapsed + 1000000)
         return 1000000; /* at least a millisecond: never a busy wait */

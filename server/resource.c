@@ -103,8 +103,8 @@ static int open_status(int err, const char **detail)
     }
 }
 
-int resource_open(const struct server_ctx *ctx, const struct snapshot *snap,
-                  struct strview target, struct resource *out, const char **detail)
+int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
+                  struct resource *out, const char **detail)
 {
     const struct snap_entry *e;
     struct strview path;
@@ -139,8 +139,8 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap,
         memcpy(out->rep.sha256, snap->text_sha256, SHA256_LEN);
         return 0;
     }
-    out->fd = openat(ctx->rootfd, out->name,
-                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    out->fd =
+        openat(ctx->rootfd, out->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (out->fd < 0)
         return open_status(errno, detail);
     if (fstat(out->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -159,7 +159,8 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap,
     /* The catalog's hash counts only if it was computed for this very file. */
     e = snapshot_find(snap, out->name);
     if (e != NULL && e->ino == (uint64_t)st.st_ino && e->size == (uint64_t)st.st_size &&
-        e->mtime_sec == (int64_t)st.st_mtim.tv_sec && e->mtime_nsec == (int64_t)st.st_mtim.tv_nsec) {
+        e->mtime_sec == (int64_t)st.st_mtim.tv_sec &&
+        e->mtime_nsec == (int64_t)st.st_mtim.tv_nsec) {
         out->rep.has_digest = true;
         memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
     }

@@ -37,8 +37,8 @@ bool resource_target_path(struct strview target, struct strview *path);
  * O_NOFOLLOW and must be a regular file; its name is validated after
  * percent-decoding, so nothing outside the root is ever opened.
  */
-int resource_open(const struct server_ctx *ctx, const struct snapshot *snap,
-                  struct strview target, struct resource *out, const char **detail);
+int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
+                  struct resource *out, const char **detail);
 
 /* A strong ETag for a file identity: "INODE-SIZE-MTIMENS" in hex. Pure. */
 void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,

@@ -90,7 +90,8 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     *len += (size_t)n;
 }
 
-#define HEAD_APPEND(out, ...) append((out)->head, sizeof((out)->head), &(out)->head_len, __VA_ARGS__)
+#define HEAD_APPEND(out, ...)                                                                      \
+    append((out)->head, sizeof((out)->head), &(out)->head_len, __VA_ARGS__)
 
 static void reset(struct response *out, int status)
 {
@@ -111,8 +112,8 @@ static void head_start(struct response *out, int status, const struct resp_ctx *
     out->is_close = !ctx->is_keep_alive || respond_status_closes(status);
     if (!httpdate_format(ctx->now, date))
         date[0] = '\0';
-    HEAD_APPEND(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status,
-                respond_reason(status), date, SERVER_SOFTWARE);
+    HEAD_APPEND(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status, respond_reason(status),
+                date, SERVER_SOFTWARE);
     if (out->is_close)
         HEAD_APPEND(out, "Connection: close\r\n");
     else if (ctx->version_minor == 0)
@@ -220,8 +221,7 @@ static void respond_unsatisfiable(const struct repr *rep, const struct resp_ctx 
     respond_error(416, "the requested range lies outside the file", line, ctx, out);
 }
 
-static void respond_whole(const struct repr *rep, const struct resp_ctx *ctx,
-                          struct response *out)
+static void respond_whole(const struct repr *rep, const struct resp_ctx *ctx, struct response *out)
 {
     head_start(out, 200, ctx);
     HEAD_APPEND(out, "Content-Type: %s\r\nContent-Length: %" PRIu64 "\r\n", rep->content_type,
@@ -278,19 +278,17 @@ static void respond_multipart(const struct repr *rep, const struct byte_range *r
     for (size_t i = 0; i < n; i++) {
         delim_start[i] = out->extra_len;
         append(out->extra, sizeof(out->extra), &out->extra_len,
-               "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64
-               "/%" PRIu64 "\r\n\r\n",
-               i == 0 ? "" : "\r\n", boundary, rep->content_type, r[i].first, r[i].last,
-               rep->size);
+               "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64
+               "\r\n\r\n",
+               i == 0 ? "" : "\r\n", boundary, rep->content_type, r[i].first, r[i].last, rep->size);
         total += range_length(&r[i]);
     }
     delim_start[n] = out->extra_len;
     append(out->extra, sizeof(out->extra), &out->extra_len, "\r\n--%s--\r\n", boundary);
     total += out->extra_len;
-    HEAD_APPEND(out,
-                "Content-Type: multipart/byteranges; boundary=%s\r\nContent-Length: %" PRIu64
-                "\r\n",
-                boundary, total);
+    HEAD_APPEND(
+        out, "Content-Type: multipart/byteranges; boundary=%s\r\nContent-Length: %" PRIu64 "\r\n",
+        boundary, total);
     head_representation(out, rep, true);
     head_finish(out);
     out->body_len = total;

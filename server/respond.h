@@ -28,12 +28,12 @@
 
 /* A representation: a file on disk, or bytes in memory (the catalog). */
 struct repr {
-    bool is_file;        /* body bytes come from the caller's file descriptor */
-    const char *mem;     /* body bytes when !is_file (borrowed) */
-    uint64_t size;       /* bytes in the representation */
-    time_t mtime;        /* Last-Modified */
+    bool is_file;             /* body bytes come from the caller's file descriptor */
+    const char *mem;          /* body bytes when !is_file (borrowed) */
+    uint64_t size;            /* bytes in the representation */
+    time_t mtime;             /* Last-Modified */
     char etag[RESP_ETAG_MAX]; /* strong, quotes included */
-    bool has_digest;     /* sha256 is known to match these bytes */
+    bool has_digest;          /* sha256 is known to match these bytes */
     uint8_t sha256[SHA256_LEN];
     const char *content_type;
 };
@@ -52,8 +52,8 @@ struct resp_seg {
 
 struct response {
     int status;
-    bool is_close;     /* "Connection: close" was sent: close once sent */
-    uint64_t body_len; /* Content-Length announced (sent only for GET) */
+    bool is_close;                       /* "Connection: close" was sent: close once sent */
+    uint64_t body_len;                   /* Content-Length announced (sent only for GET) */
     struct resp_seg segs[RESP_MAX_SEGS]; /* segs[0] is always the head */
     size_t nsegs;
     char head[RESP_HEAD_MAX];
@@ -64,10 +64,10 @@ struct response {
 
 /* What shapes every response on this connection. */
 struct resp_ctx {
-    time_t now;          /* for the Date header */
+    time_t now;             /* for the Date header */
     unsigned version_minor; /* of the request: 0 for HTTP/1.0 */
-    bool is_keep_alive;  /* the connection stays open after this response */
-    bool is_head;        /* HEAD: headers only */
+    bool is_keep_alive;     /* the connection stays open after this response */
+    bool is_head;           /* HEAD: headers only */
 };
 
 /*

@@ -34,9 +34,9 @@
 #include "name.h"
 #include "resource.h"
 
-#define SCAN_BUF_SIZE   (1u << 20)
-#define SCAN_BIG_FILE   (64ull << 20) /* announce hashing of files this large */
-#define SCAN_CACHE_MAX  (256u << 20)
+#define SCAN_BUF_SIZE  (1u << 20)
+#define SCAN_BIG_FILE  (64ull << 20) /* announce hashing of files this large */
+#define SCAN_CACHE_MAX (256u << 20)
 
 /* A growable list of names (the files a scan did not publish). */
 struct namelist {
@@ -359,8 +359,7 @@ void scanner_write(struct scanner *sc, const struct snapshot *s)
     cache = hashcache_render(s->entries, s->n, &cache_len);
     err = cache ? atomicfile_write(sc->cache_path, cache, cache_len, 0644) : -ENOMEM;
     if (err != 0)
-        log_warnx("catalog: cannot write the hash cache %s: %s", sc->cache_path,
-                  strerror(-err));
+        log_warnx("catalog: cannot write the hash cache %s: %s", sc->cache_path, strerror(-err));
     free(cache);
 }
 

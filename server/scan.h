@@ -15,10 +15,10 @@
 #include "snapshot.h"
 
 struct scanner {
-    int rootfd;               /* borrowed */
-    const char *catalog_path; /* borrowed */
-    char *cache_path;         /* owned */
-    unsigned rescan_secs;     /* 0: only on request */
+    int rootfd;                  /* borrowed */
+    const char *catalog_path;    /* borrowed */
+    char *cache_path;            /* owned */
+    unsigned rescan_secs;        /* 0: only on request */
     struct catalog_store *store; /* set by scanner_start(); borrowed */
 
     /* Owned by whichever thread scans (startup, then the scanner thread). */
@@ -28,7 +28,7 @@ struct scanner {
     size_t nwarned;
     void *buf; /* hashing buffer */
     size_t bufsize;
-    bool is_startup;   /* the first scan: no progress lines before "listening on" */
+    bool is_startup;     /* the first scan: no progress lines before "listening on" */
     size_t last_nhashed; /* what the last scan that changed something found */
     uint64_t last_total;
     double last_secs;

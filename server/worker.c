@@ -190,8 +190,7 @@ static void drain_pipe(struct worker *w, uint64_t now)
                 atomic_fetch_sub(&w->ctx->nconns, 1);
                 continue;
             }
-            if (conn_new(w, h[i].fd, (struct sockaddr *)&h[i].addr, h[i].addrlen, now) ==
-                NULL) {
+            if (conn_new(w, h[i].fd, (struct sockaddr *)&h[i].addr, h[i].addrlen, now) == NULL) {
                 atomic_fetch_sub(&w->nconns, 1);
                 atomic_fetch_sub(&w->ctx->nconns, 1);
             }

@@ -33,8 +33,8 @@ struct worker {
     pthread_t thread;
     bool has_thread;
     int epfd;
-    int pipe_rd; /* read by this worker */
-    int pipe_wr; /* written by the acceptor and by server_run() (stop) */
+    int pipe_rd;        /* read by this worker */
+    int pipe_wr;        /* written by the acceptor and by server_run() (stop) */
     atomic_uint nconns; /* connections owned; read by the acceptor to balance */
 
     /* Owned by the worker thread. */

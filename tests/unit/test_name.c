@@ -60,9 +60,15 @@ static const struct check_case check_cases[] = {
     {"an LF is refused", S("a\nb"), NAME_CONTROL},
     {"a NUL inside is refused", S("a\0b"), NAME_CONTROL},
     {"a NUL at the end is refused", S("ab\0"), NAME_CONTROL},
-    {"a C1 control (NEL, U+0085) is refused", S("a\xc2\x85" "b"), NAME_CONTROL},
+    {"a C1 control (NEL, U+0085) is refused",
+     S("a\xc2\x85"
+       "b"),
+     NAME_CONTROL},
     {"a C1 control (CSI, U+009B) is refused", S("\xc2\x9b[2J"), NAME_CONTROL},
-    {"U+00A0, just past C1, is allowed", S("a\xc2\xa0" "b"), NAME_OK},
+    {"U+00A0, just past C1, is allowed",
+     S("a\xc2\xa0"
+       "b"),
+     NAME_OK},
     {"a leading '#' is refused (a catalog comment)", S("#notes.txt"), NAME_COMMENT},
     {"a '#' after the first byte is allowed", S("notes#1.txt"), NAME_OK},
     {"a NUL alone is refused", S("\0"), NAME_CONTROL},

@@ -28,22 +28,20 @@ static const struct range_case cases[] = {
     {"an open range runs to the end", "bytes=900-", 1000, RANGE_OK, 900, 999},
     {"an open range from 0 is the whole file", "bytes=0-", 1000, RANGE_OK, 0, 999},
     {"a last byte past the end is clamped", "bytes=10-5000", 1000, RANGE_OK, 10, 999},
-    {"a last byte of UINT64_MAX is clamped", "bytes=10-18446744073709551615", 1000, RANGE_OK,
-     10, 999},
+    {"a last byte of UINT64_MAX is clamped", "bytes=10-18446744073709551615", 1000, RANGE_OK, 10,
+     999},
     {"a suffix selects the last N bytes", "bytes=-100", 1000, RANGE_OK, 900, 999},
     {"a suffix of exactly the size selects all", "bytes=-1000", 1000, RANGE_OK, 0, 999},
     {"a suffix longer than the file selects all of it", "bytes=-5000", 1000, RANGE_OK, 0, 999},
     {"the unit is case-insensitive", "Bytes=1-2", 1000, RANGE_OK, 1, 2},
     {"spaces around the value are allowed", "  bytes=1-2  ", 1000, RANGE_OK, 1, 2},
-    {"a first byte at the size is unsatisfiable", "bytes=1000-", 1000, RANGE_UNSATISFIABLE, 0,
+    {"a first byte at the size is unsatisfiable", "bytes=1000-", 1000, RANGE_UNSATISFIABLE, 0, 0},
+    {"a first byte past the size is unsatisfiable", "bytes=2000-3000", 1000, RANGE_UNSATISFIABLE, 0,
      0},
-    {"a first byte past the size is unsatisfiable", "bytes=2000-3000", 1000,
-     RANGE_UNSATISFIABLE, 0, 0},
     {"a zero-length suffix is unsatisfiable", "bytes=-0", 1000, RANGE_UNSATISFIABLE, 0, 0},
-    {"any range of an empty file but a suffix is unsatisfiable", "bytes=0-", 0,
-     RANGE_UNSATISFIABLE, 0, 0},
-    {"a suffix of an empty file selects the whole (empty) file", "bytes=-5", 0, RANGE_IGNORE, 0,
-     0},
+    {"any range of an empty file but a suffix is unsatisfiable", "bytes=0-", 0, RANGE_UNSATISFIABLE,
+     0, 0},
+    {"a suffix of an empty file selects the whole (empty) file", "bytes=-5", 0, RANGE_IGNORE, 0, 0},
     {"last before first is malformed", "bytes=5-4", 1000, RANGE_IGNORE, 0, 0},
     {"another unit is ignored", "items=0-1", 1000, RANGE_IGNORE, 0, 0},
     {"no '=' is malformed", "bytes 0-1", 1000, RANGE_IGNORE, 0, 0},
@@ -57,8 +55,7 @@ static const struct range_case cases[] = {
     {"an overflow is malformed", "bytes=0-99999999999999999999", 1000, RANGE_IGNORE, 0, 0},
     {"an overflowing first position is malformed", "bytes=99999999999999999999-", 1000,
      RANGE_IGNORE, 0, 0},
-    {"an overflowing suffix is malformed", "bytes=-99999999999999999999", 1000, RANGE_IGNORE,
-     0, 0},
+    {"an overflowing suffix is malformed", "bytes=-99999999999999999999", 1000, RANGE_IGNORE, 0, 0},
     {"two ranges are not a single range", "bytes=0-1,5-6", 1000, RANGE_IGNORE, 0, 0},
 };
 
@@ -89,19 +86,31 @@ struct set_case {
 static const struct set_case set_cases[] = {
     {"two ranges are kept in order", "bytes=0-1,5-6", 100, 16, RANGE_OK, 2, {{0, 1}, {5, 6}}},
     {"order as asked, not sorted", "bytes=50-60,0-1", 100, 16, RANGE_OK, 2, {{50, 60}, {0, 1}}},
-    {"spaces around commas are allowed", "bytes=0-1 , 5-6", 100, 16, RANGE_OK, 2,
-     {{0, 1}, {5, 6}}},
-    {"empty list elements are ignored", "bytes=0-1,,5-6,", 100, 16, RANGE_OK, 2,
-     {{0, 1}, {5, 6}}},
-    {"unsatisfiable parts are dropped", "bytes=0-1,500-600,-2", 100, 16, RANGE_OK, 2,
+    {"spaces around commas are allowed", "bytes=0-1 , 5-6", 100, 16, RANGE_OK, 2, {{0, 1}, {5, 6}}},
+    {"empty list elements are ignored", "bytes=0-1,,5-6,", 100, 16, RANGE_OK, 2, {{0, 1}, {5, 6}}},
+    {"unsatisfiable parts are dropped",
+     "bytes=0-1,500-600,-2",
+     100,
+     16,
+     RANGE_OK,
+     2,
      {{0, 1}, {98, 99}}},
-    {"all parts unsatisfiable is unsatisfiable", "bytes=500-600,700-", 100, 16,
-     RANGE_UNSATISFIABLE, 0, {{0, 0}}},
-    {"one malformed part spoils the set", "bytes=0-1,x", 100, 16, RANGE_IGNORE, 0, {{0, 0}}},
-    {"more parts than allowed are ignored", "bytes=0-1,2-3,4-5", 100, 2, RANGE_IGNORE, 0,
+    {"all parts unsatisfiable is unsatisfiable",
+     "bytes=500-600,700-",
+     100,
+     16,
+     RANGE_UNSATISFIABLE,
+     0,
      {{0, 0}}},
+    {"one malformed part spoils the set", "bytes=0-1,x", 100, 16, RANGE_IGNORE, 0, {{0, 0}}},
+    {"more parts than allowed are ignored", "bytes=0-1,2-3,4-5", 100, 2, RANGE_IGNORE, 0, {{0, 0}}},
     {"exactly the maximum is fine", "bytes=0-1,2-3", 100, 2, RANGE_OK, 2, {{0, 1}, {2, 3}}},
-    {"overlapping parts are returned untouched", "bytes=0-10,5-20", 100, 16, RANGE_OK, 2,
+    {"overlapping parts are returned untouched",
+     "bytes=0-10,5-20",
+     100,
+     16,
+     RANGE_OK,
+     2,
      {{0, 10}, {5, 20}}},
 };
 
@@ -112,8 +121,7 @@ static void test_range_set_cases(void **state)
         const struct set_case *c = &set_cases[i];
         struct byte_range got[RANGE_MAX_PARTS];
         size_t n = 99;
-        enum range_result r =
-            range_parse_set(c->value, strlen(c->value), c->size, got, c->max, &n);
+        enum range_result r = range_parse_set(c->value, strlen(c->value), c->size, got, c->max, &n);
 
         if (r != c->want || n != c->n)
             fail_msg("%s: \"%s\" gave %d with %zu parts", c->what, c->value, (int)r, n);
@@ -157,8 +165,8 @@ static const struct cr_case cr_cases[] = {
     {"another unit is invalid", "items 0-1/2", false, false, false, 0, 0, 0},
     {"a missing slash is invalid", "bytes 0-1", false, false, false, 0, 0, 0},
     {"junk after the size is invalid", "bytes 0-1/2x", false, false, false, 0, 0, 0},
-    {"an overflowing size is invalid", "bytes 0-1/99999999999999999999", false, false, false, 0,
-     0, 0},
+    {"an overflowing size is invalid", "bytes 0-1/99999999999999999999", false, false, false, 0, 0,
+     0},
 };
 
 static void test_content_range_cases(void **state)
@@ -170,8 +178,8 @@ static void test_content_range_cases(void **state)
         bool got = range_parse_content_range(c->value, strlen(c->value), &cr);
 
         if (got != c->want || cr.is_unsatisfied != c->is_unsatisfied ||
-            cr.has_size != c->has_size || cr.range.first != c->first ||
-            cr.range.last != c->last || cr.size != c->size)
+            cr.has_size != c->has_size || cr.range.first != c->first || cr.range.last != c->last ||
+            cr.size != c->size)
             fail_msg("%s: \"%s\" gave %d (unsatisfied %d, has_size %d, %" PRIu64 "-%" PRIu64
                      "/%" PRIu64 ")",
                      c->what, c->value, got, cr.is_unsatisfied, cr.has_size, cr.range.first,
