@@ -27,6 +27,7 @@ want_pc ncursesw libncurses-dev
 if [ "$job" = test ] || [ "$job" = bench ]; then
     want_pc cmocka libcmocka-dev
     want_cmd clang clang
+    want_cmd clang-format clang-format
     want_cmd curl curl
     want_cmd wget wget
     want_cmd aria2c aria2
