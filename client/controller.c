@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "atomicfile.h"
+#include "fileio.h"
 #include "catalog.h"
 #include "download.h"
 #include "encode.h"
@@ -193,7 +193,7 @@ static void read_input(struct controller *c, size_t *cap)
 {
     char *buf = NULL;
     size_t len = 0, lineno = 0;
-    int err = atomicfile_read(c->opts->input, INPUT_MAX, &buf, &len);
+    int err = fileio_read(c->opts->input, INPUT_MAX, &buf, &len);
     const char *p, *end;
 
     if (err != 0) {

@@ -43,6 +43,7 @@
 
 #include "encode.h"
 #include "fetch.h"
+#include "fileio.h"
 #include "hasher.h"
 #include "human.h"
 #include "plan.h"
@@ -295,7 +296,7 @@ static bool slot_on_head(void *arg, const struct fetch_info *info)
 static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
 {
     struct dl *d = s->d;
-    int err = store_pwrite_all(d->fd, p, len, off);
+    int err = fileio_pwrite_all(d->fd, p, len, off);
 
     pthread_mutex_lock(&d->lock);
     if (err != 0) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynbuf.h"
 #include "resphead.h"
 #include "version.h"
 
@@ -208,8 +209,7 @@ enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
 
 /* fetch_get()'s sink: collect up to a maximum. */
 struct membuf {
-    char *p;
-    size_t len, cap, max;
+    struct dynbuf buf;
     long status;
     bool is_too_big;
 };
@@ -225,37 +225,23 @@ static bool mem_head(void *arg, const struct fetch_info *info)
 static size_t mem_data(void *arg, const char *p, size_t n)
 {
     struct membuf *m = arg;
+    int err = dynbuf_add(&m->buf, p, n);
 
-    if (m->len + n > m->max) {
+    if (err == -E2BIG)
         m->is_too_big = true;
-        return 0;
-    }
-    if (m->len + n + 1 > m->cap) {
-        size_t ncap = m->cap ? m->cap : 4096;
-        char *np;
-
-        while (ncap < m->len + n + 1)
-            ncap *= 2;
-        np = realloc(m->p, ncap);
-        if (np == NULL)
-            return 0;
-        m->p = np;
-        m->cap = ncap;
-    }
-    memcpy(m->p + m->len, p, n);
-    m->len += n;
-    m->p[m->len] = '\0';
-    return n;
+    return err == 0 ? n : 0;
 }
 
 int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len, long *status,
               char *err)
 {
-    struct membuf m = {NULL, 0, 0, max, 0, false};
+    struct membuf m;
     struct fetch_sink sink = {mem_head, mem_data, NULL, &m};
     struct fetch_req req;
     enum fetch_result r;
 
+    memset(&m, 0, sizeof(m));
+    dynbuf_init(&m.buf, max);
     memset(&req, 0, sizeof(req));
     req.url = url;
     req.stall_secs = 30;
@@ -268,18 +254,14 @@ int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t 
             snprintf(err, FETCH_ERR_MAX, "the response is larger than %zu bytes", max);
         else if (r == FETCH_ABORTED)
             snprintf(err, FETCH_ERR_MAX, "out of memory");
-        free(m.p);
+        dynbuf_free(&m.buf);
         return -EIO;
     }
-    if (m.p == NULL) { /* an empty body */
-        m.p = calloc(1, 1);
-        if (m.p == NULL) {
-            snprintf(err, FETCH_ERR_MAX, "out of memory");
-            return -EIO;
-        }
+    *body = dynbuf_take(&m.buf, len);
+    if (*body == NULL) {
+        snprintf(err, FETCH_ERR_MAX, "out of memory");
+        return -EIO;
     }
-    *body = m.p;
-    *len = m.len;
     *status = m.status;
     return 0;
 }

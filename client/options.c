@@ -8,8 +8,8 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "encode.h"
-#include "strparse.h"
 
 enum {
     OPT_SHA256 = 256,
@@ -79,18 +79,16 @@ void client_options_usage(FILE *out)
           out);
 }
 
+/* cliopt_number() into an unsigned. */
 static bool number(const char *name, const char *arg, uint64_t min, uint64_t max, unsigned *out,
                    char *err, size_t errlen)
 {
     uint64_t v;
 
-    if (strparse_uint(arg, max, &v) == STRPARSE_OK && v >= min) {
-        *out = (unsigned)v;
-        return true;
-    }
-    snprintf(err, errlen, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
-             (unsigned long long)min, (unsigned long long)max);
-    return false;
+    if (!cliopt_number(name, arg, min, max, &v, err, errlen))
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
 /* The words that follow the options: a subcommand and its operand. */
@@ -202,20 +200,8 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
             return CLIENT_OPTIONS_HELP;
         case 'V':
             return CLIENT_OPTIONS_VERSION;
-        case ':':
-            if (optopt != 0 && optopt < 256)
-                snprintf(err, errlen, "option '-%c' needs a value", optopt);
-            else
-                snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-            return CLIENT_OPTIONS_USAGE;
-        default:
-            if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt != 0)
-                snprintf(err, errlen, "option '%.*s' takes no value",
-                         (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            else if (strncmp(argv[optind - 1], "--", 2) == 0)
-                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-            else
-                snprintf(err, errlen, "unknown option '-%c'", optopt);
+        default: /* ':' or '?' */
+            cliopt_explain(c, optopt, argv[optind - 1], err, errlen);
             return CLIENT_OPTIONS_USAGE;
         }
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "atomicfile.h"
+#include "fileio.h"
 #include "encode.h"
 #include "strparse.h"
 #include "strview.h"
@@ -222,7 +223,7 @@ int state_load(const char *path, struct dl_state *s, const char **why)
 {
     char *buf = NULL;
     size_t len = 0;
-    int err = atomicfile_read(path, STATE_FILE_MAX, &buf, &len);
+    int err = fileio_read(path, STATE_FILE_MAX, &buf, &len);
 
     *why = NULL;
     if (err != 0) {

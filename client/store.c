@@ -81,26 +81,6 @@ int store_open_part(const char *path, uint64_t size)
     return fd;
 }
 
-int store_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
-{
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -EIO;
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
-}
-
 int store_commit(const struct store_paths *p, int fd)
 {
     int dfd;

@@ -35,9 +35,6 @@ int store_create_part(const char *path, uint64_t size);
 /* Open an existing partial file of exactly SIZE bytes. fd or -errno. */
 int store_open_part(const char *path, uint64_t size);
 
-/* Write all of BUF at OFFSET. 0 or a negative errno value. */
-int store_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
-
 /*
  * Give the verified partial file its final name: fsync it, rename it
  * without ever replacing an existing file (RENAME_NOREPLACE, or link()

@@ -15,24 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int atomicfile_write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -EIO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
+#include "fileio.h"
 
 /* Split PATH into its directory (into DIR) and base name (returned). */
 static const char *split_path(const char *path, char *dir, size_t cap)
@@ -65,7 +48,7 @@ int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode
     if (fd < 0)
         return -errno;
     has_tmp = true;
-    err = atomicfile_write_all(fd, data, len);
+    err = fileio_write_all(fd, data, len);
     if (err != 0)
         goto out;
     if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
@@ -94,72 +77,5 @@ out:
         close(fd);
     if (has_tmp)
         unlink(tmp);
-    return err;
-}
-
-int atomicfile_read(const char *path, size_t max, char **out, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    char *buf = NULL;
-    size_t have = 0, cap;
-    int err = 0;
-
-    *out = NULL;
-    *len = 0;
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) != 0) {
-        err = -errno;
-        goto out;
-    }
-    if (st.st_size < 0 || (uint64_t)st.st_size > max) {
-        err = -EFBIG;
-        goto out;
-    }
-    if (max > SIZE_MAX - 2)
-        max = SIZE_MAX - 2;
-    cap = (size_t)st.st_size + 2; /* the NUL, and one byte to notice growth */
-    buf = malloc(cap);
-    if (buf == NULL) {
-        err = -ENOMEM;
-        goto out;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (have + 1 == cap) { /* full: the file grew since fstat */
-            size_t ncap = cap > (max + 2) / 2 ? max + 2 : cap * 2;
-            char *nb = realloc(buf, ncap);
-
-            if (nb == NULL) {
-                err = -ENOMEM;
-                goto out;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        n = read(fd, buf + have, cap - 1 - have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            err = -errno;
-            goto out;
-        }
-        if (n == 0)
-            break;
-        have += (size_t)n;
-        if (have > max) {
-            err = -EFBIG;
-            goto out;
-        }
-    }
-    buf[have] = '\0';
-    *out = buf;
-    *len = have;
-    buf = NULL;
-out:
-    free(buf);
-    close(fd);
     return err;
 }

@@ -16,15 +16,4 @@
  */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
 
-/* Write all of BUF to FD, retrying short writes and EINTR. 0 or -errno. */
-int atomicfile_write_all(int fd, const void *buf, size_t len);
-
-/*
- * Read the whole of PATH, at most MAX bytes, into a new NUL-terminated
- * buffer (*OUT, owned by the caller: free()) and its length into *LEN.
- * Returns 0, -EFBIG when the file is larger than MAX, or another negative
- * errno value.
- */
-int atomicfile_read(const char *path, size_t max, char **out, size_t *len);
-
 #endif

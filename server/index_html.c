@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynbuf.h"
 #include "encode.h"
 #include "human.h"
 #include "name.h"
@@ -56,50 +57,17 @@ size_t index_html_escape(const char *s, char *out, size_t cap)
     return need;
 }
 
-/* A growing string; any failure sticks and is reported at the end. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool is_failed;
-};
-
-static void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->is_failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 4096;
-        char *np;
-
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->is_failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sbuf_str(struct sbuf *b, const char *s)
-{
-    sbuf_add(b, s, strlen(s));
-}
-
 char *index_html_render(const struct index_item *items, size_t n, size_t *len)
 {
-    struct sbuf b = {NULL, 0, 0, false};
+    struct dynbuf b;
+    int err;
 
-    sbuf_str(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                 "<title>Files</title></head>\n<body>\n<h1>Files</h1>\n"
-                 "<p>The catalog: <a href=\"text.txt\">text.txt</a></p>\n"
-                 "<table>\n<tr><th>Name</th><th>Size</th><th>SHA-256</th></tr>\n");
-    for (size_t i = 0; i < n; i++) {
+    dynbuf_init(&b, SIZE_MAX / 2);
+    err = dynbuf_add_str(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                             "<title>Files</title></head>\n<body>\n<h1>Files</h1>\n"
+                             "<p>The catalog: <a href=\"text.txt\">text.txt</a></p>\n"
+                             "<table>\n<tr><th>Name</th><th>Size</th><th>SHA-256</th></tr>\n");
+    for (size_t i = 0; i < n && err == 0; i++) {
         char url[3 * NAME_MAX_LEN + 1], text[6 * NAME_MAX_LEN + 1], size[32];
         char hex[SHA256_HEX_LEN + 1], row[sizeof(url) + sizeof(text) + 256];
         int k;
@@ -112,13 +80,13 @@ char *index_html_render(const struct index_item *items, size_t n, size_t *len)
                      "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td><code>%s</code></td></tr>\n",
                      url, text, size, hex);
         if (k > 0)
-            sbuf_add(&b, row, (size_t)k < sizeof(row) ? (size_t)k : sizeof(row) - 1);
+            err = dynbuf_add(&b, row, (size_t)k < sizeof(row) ? (size_t)k : sizeof(row) - 1);
     }
-    sbuf_str(&b, "</table>\n</body></html>\n");
-    if (b.is_failed) {
-        free(b.p);
+    if (err == 0)
+        err = dynbuf_add_str(&b, "</table>\n</body></html>\n");
+    if (err != 0) {
+        dynbuf_free(&b);
         return NULL;
     }
-    *len = b.len;
-    return b.p;
+    return dynbuf_take(&b, len);
 }

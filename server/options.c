@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "strparse.h"
 
 enum {
@@ -88,19 +89,6 @@ void options_usage(FILE *out)
           out);
 }
 
-/* Parse ARG as a number in [MIN, MAX] for option NAME. */
-static bool number(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
-                   char *err, size_t errlen)
-{
-    enum strparse_result r = strparse_uint(arg, max, out);
-
-    if (r == STRPARSE_OK && *out >= min)
-        return true;
-    snprintf(err, errlen, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
-             (unsigned long long)min, (unsigned long long)max);
-    return false;
-}
-
 enum options_result options_parse(int argc, char **argv, struct server_opts *opts, char *err,
                                   size_t errlen)
 {
@@ -114,7 +102,7 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
     while ((c = getopt_long(argc, argv, ":p:b:r:c:m:l:s:t:qhV", long_options, NULL)) != -1) {
         switch (c) {
         case 'p':
-            if (!number("port", optarg, 0, 65535, &v, err, errlen))
+            if (!cliopt_number("port", optarg, 0, 65535, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->port = (uint16_t)v;
             break;
@@ -128,7 +116,7 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             opts->catalog = optarg;
             break;
         case 'm':
-            if (!number("max-connections", optarg, 1, 1000000, &v, err, errlen))
+            if (!cliopt_number("max-connections", optarg, 1, 1000000, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->max_connections = (unsigned)v;
             break;
@@ -142,7 +130,7 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             }
             break;
         case 's':
-            if (!number("rescan", optarg, 0, 86400 * 365, &v, err, errlen))
+            if (!cliopt_number("rescan", optarg, 0, 86400 * 365, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->rescan_secs = (unsigned)v;
             break;
@@ -153,22 +141,22 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             opts->is_quiet = true;
             break;
         case OPT_THREADS:
-            if (!number("threads", optarg, 1, 256, &v, err, errlen))
+            if (!cliopt_number("threads", optarg, 1, 256, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->threads = (unsigned)v;
             break;
         case OPT_HEADER_TIMEOUT:
-            if (!number("header-timeout", optarg, 1, 3600, &v, err, errlen))
+            if (!cliopt_number("header-timeout", optarg, 1, 3600, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->header_timeout = (unsigned)v;
             break;
         case OPT_IDLE_TIMEOUT:
-            if (!number("idle-timeout", optarg, 1, 3600, &v, err, errlen))
+            if (!cliopt_number("idle-timeout", optarg, 1, 3600, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->idle_timeout = (unsigned)v;
             break;
         case OPT_SEND_TIMEOUT:
-            if (!number("send-timeout", optarg, 1, 3600, &v, err, errlen))
+            if (!cliopt_number("send-timeout", optarg, 1, 3600, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->send_timeout = (unsigned)v;
             break;
@@ -176,20 +164,8 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             return OPTIONS_HELP;
         case 'V':
             return OPTIONS_VERSION;
-        case ':':
-            if (optopt != 0 && optopt < 256)
-                snprintf(err, errlen, "option '-%c' needs a value", optopt);
-            else
-                snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-            return OPTIONS_USAGE;
-        default:
-            if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt != 0)
-                snprintf(err, errlen, "option '%.*s' takes no value",
-                         (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            else if (strncmp(argv[optind - 1], "--", 2) == 0)
-                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-            else
-                snprintf(err, errlen, "unknown option '-%c'", optopt);
+        default: /* ':' or '?' */
+            cliopt_explain(c, optopt, argv[optind - 1], err, errlen);
             return OPTIONS_USAGE;
         }
     }

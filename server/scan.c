@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "fileio.h"
 #include "hashcache.h"
 #include "human.h"
 #include "log.h"
@@ -135,7 +136,7 @@ int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsig
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&sc->cond, &attr);
     pthread_condattr_destroy(&attr);
-    err = atomicfile_read(sc->cache_path, SCAN_CACHE_MAX, &buf, &len);
+    err = fileio_read(sc->cache_path, SCAN_CACHE_MAX, &buf, &len);
     if (err == 0)
         sc->cache = hashcache_parse(buf, len, &sc->ncache);
     else if (err != -ENOENT)

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "acceptor.h"
-#include "atomicfile.h"
+#include "fileio.h"
 #include "ctx.h"
 #include "listen.h"
 #include "log.h"
@@ -69,7 +69,7 @@ static char *read_token(const char *path)
 {
     char *buf = NULL;
     size_t len = 0;
-    int err = atomicfile_read(path, TOKEN_MAX, &buf, &len);
+    int err = fileio_read(path, TOKEN_MAX, &buf, &len);
 
     if (err != 0) {
         log_warnx("--token-file %s: %s", path,

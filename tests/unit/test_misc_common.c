@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "common/atomicfile.h"
+#include "common/fileio.h"
 #include "common/human.h"
 #include "common/log.h"
 
@@ -261,7 +262,7 @@ static void test_atomicfile_write_read(void **state)
     assert_int_equal(st.st_mode & 07777, 0640);
     assert_int_equal(st.st_size, sizeof(data) - 1);
 
-    assert_int_equal(atomicfile_read(path, 1 << 20, &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 1 << 20, &buf, &len), 0);
     assert_non_null(buf);
     assert_int_equal(len, sizeof(data) - 1);
     assert_memory_equal(buf, data, sizeof(data) - 1);
@@ -280,7 +281,7 @@ static void test_atomicfile_binary(void **state)
         data[i] = (char)(i * 7 + i / 256);
     join(path, sizeof(path), d->path, "blob");
     assert_int_equal(atomicfile_write(path, data, sizeof(data), 0600), 0);
-    assert_int_equal(atomicfile_read(path, 2 * sizeof(data), &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 2 * sizeof(data), &buf, &len), 0);
     assert_int_equal(len, sizeof(data));
     assert_memory_equal(buf, data, sizeof(data));
     free(buf);
@@ -296,7 +297,7 @@ static void test_atomicfile_replace(void **state)
     join(path, sizeof(path), d->path, "state");
     assert_int_equal(atomicfile_write(path, "a much longer old version\n", 26, 0600), 0);
     assert_int_equal(atomicfile_write(path, "new\n", 4, 0644), 0);
-    assert_int_equal(atomicfile_read(path, 4096, &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 4096, &buf, &len), 0);
     assert_int_equal(len, 4);
     assert_string_equal(buf, "new\n");
     free(buf);
@@ -313,7 +314,7 @@ static void test_atomicfile_empty(void **state)
 
     join(path, sizeof(path), d->path, "empty");
     assert_int_equal(atomicfile_write(path, "", 0, 0600), 0);
-    assert_int_equal(atomicfile_read(path, 4096, &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 4096, &buf, &len), 0);
     assert_non_null(buf);
     assert_int_equal(len, 0);
     assert_string_equal(buf, "");
@@ -354,7 +355,7 @@ static void test_atomicfile_read_max_cases(void **state)
         snprintf(name, sizeof(name), "file%zu", i);
         join(path, sizeof(path), d->path, name);
         assert_int_equal(atomicfile_write(path, data, c->size, 0600), 0);
-        err = atomicfile_read(path, c->max, &buf, &len);
+        err = fileio_read(path, c->max, &buf, &len);
         if (err != c->want || (err == 0 && (buf == NULL || len != c->size || buf[len] != '\0')) ||
             (err != 0 && (buf != NULL || len != 0)))
             fail_msg("%s: %zu bytes with max %zu gave %d (%zu bytes), want %d", c->what, c->size,
@@ -371,7 +372,7 @@ static void test_atomicfile_read_missing(void **state)
     size_t len = 99;
 
     join(path, sizeof(path), d->path, "nothing-here");
-    assert_int_equal(atomicfile_read(path, 4096, &buf, &len), -ENOENT);
+    assert_int_equal(fileio_read(path, 4096, &buf, &len), -ENOENT);
     assert_null(buf);
     assert_int_equal(len, 0);
 }
@@ -442,13 +443,13 @@ static void test_atomicfile_relative(void **state)
     close(cwd);
     assert_int_equal(err, 0);
     join(path, sizeof(path), d->path, "relative.txt");
-    assert_int_equal(atomicfile_read(path, 16, &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 16, &buf, &len), 0);
     assert_string_equal(buf, "rel");
     free(buf);
     assert_int_equal(count_hidden(d->path), 0);
 }
 
-static void test_atomicfile_write_all(void **state)
+static void test_fileio_write_all(void **state)
 {
     const struct tmpdir *d = *state;
     char path[PATH_MAX], *buf = NULL, data[100000];
@@ -459,19 +460,19 @@ static void test_atomicfile_write_all(void **state)
     join(path, sizeof(path), d->path, "all");
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
-    assert_int_equal(atomicfile_write_all(fd, data, sizeof(data)), 0);
-    assert_int_equal(atomicfile_write_all(fd, data, 0), 0);
+    assert_int_equal(fileio_write_all(fd, data, sizeof(data)), 0);
+    assert_int_equal(fileio_write_all(fd, data, 0), 0);
     close(fd);
-    assert_int_equal(atomicfile_read(path, 2 * sizeof(data), &buf, &len), 0);
+    assert_int_equal(fileio_read(path, 2 * sizeof(data), &buf, &len), 0);
     assert_int_equal(len, sizeof(data));
     assert_memory_equal(buf, data, sizeof(data));
     free(buf);
 
     /* Errors come back as negative errno values. */
-    assert_int_equal(atomicfile_write_all(-1, data, 1), -EBADF);
+    assert_int_equal(fileio_write_all(-1, data, 1), -EBADF);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     assert_true(fd >= 0);
-    assert_int_equal(atomicfile_write_all(fd, data, 1), -EBADF);
+    assert_int_equal(fileio_write_all(fd, data, 1), -EBADF);
     close(fd);
 }
 
@@ -487,7 +488,7 @@ int main(void)
         TMPDIR_TEST(test_atomicfile_empty),          TMPDIR_TEST(test_atomicfile_read_max_cases),
         TMPDIR_TEST(test_atomicfile_read_missing),   TMPDIR_TEST(test_atomicfile_missing_dir),
         TMPDIR_TEST(test_atomicfile_rename_fails),   TMPDIR_TEST(test_atomicfile_no_base_name),
-        TMPDIR_TEST(test_atomicfile_relative),       TMPDIR_TEST(test_atomicfile_write_all),
+        TMPDIR_TEST(test_atomicfile_relative),       TMPDIR_TEST(test_fileio_write_all),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,25 @@
+/*
+ * common/fileio.h - whole reads and writes: the loops around read(2),
+ * write(2) and pwrite(2) that short transfers and EINTR call for.
+ */
+#ifndef COMMON_FILEIO_H
+#define COMMON_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Write all of BUF to FD. 0 or a negative errno value. */
+int fileio_write_all(int fd, const void *buf, size_t len);
+
+/* Write all of BUF to FD at OFFSET (the file offset is untouched). 0 or -errno. */
+int fileio_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
+
+/*
+ * Read the whole of PATH, at most MAX bytes, into a new NUL-terminated
+ * buffer (*OUT, owned by the caller: free()) and its length into *LEN.
+ * Returns 0, -EFBIG when the file is larger than MAX, or another negative
+ * errno value.
+ */
+int fileio_read(const char *path, size_t max, char **out, size_t *len);
+
+#endif
