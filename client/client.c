@@ -113,6 +113,9 @@ int client_run(const struct client_opts *opts)
         return err;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (ulimit -f) becomes EFBIG from the write, reported
+     * like a full disk, rather than a signal that kills us mid-write. */
+    signal(SIGXFSZ, SIG_IGN);
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);

@@ -191,6 +191,17 @@ run_client --input "$T_DIR/input4.txt" --once
 check_status "the next run resumes and finishes" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
 check "... with the right SHA-256" same big.bin
 
+# --- no room for the file ---------------------------------------------------------------------
+# A file-size limit stands in for a full disk: the space is reserved before
+# the download starts, so the refusal comes at once, cleanly.
+rm -f "$data/big.bin"
+(ulimit -f 1024 && exec "$CLIENT" get big.bin --server "$BASE" --dir "$data" --plain) \
+    > "$T_DIR/client.out" 2> "$T_DIR/client.err"
+check_status "with no room for the file, get exits 1" 1 $? "$T_DIR/client.err"
+check "... says why, naming the file" grep -q 'big.bin.*\(space\|too large\)' "$T_DIR/client.err"
+check "... and leaves neither the final name nor a partial file" \
+    test ! -e "$data/big.bin" -a ! -e "$data/.big.bin.part"
+
 # --- a server that ignores Range ---------------------------------------------------------------
 stop_server
 plain_root=$T_DIR/plainroot
