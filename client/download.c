@@ -367,7 +367,7 @@ static bool slot_on_tick(void *arg)
         return false;
     pthread_mutex_lock(&d->lock);
     /* Stop when told to, or when a takeover left this slot nothing to do. */
-    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end && !s->is_probe);
+    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end);
     pthread_mutex_unlock(&d->lock);
     return go && !is_stop_requested(d);
 }
@@ -770,7 +770,8 @@ static void plan_view(const struct dl *d, struct plan_slot *v)
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
         const struct slot *s = &d->slots[i];
 
-        v[i].is_busy = s->is_busy && !s->is_probe;
+        /* The probe's range is open-ended until the file is planned. */
+        v[i].is_busy = s->is_busy && s->end != UINT64_MAX && (!s->is_probe || d->is_file_ready);
         v[i].pos = s->claimed;
         v[i].end = s->end;
         v[i].speed = s->speed;
