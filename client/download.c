@@ -32,118 +32,26 @@
 #include "download.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "encode.h"
-#include "fetch.h"
-#include "fileio.h"
-#include "hasher.h"
 #include "human.h"
-#include "plan.h"
-#include "state.h"
-#include "store.h"
 
 #define DL_TICK_MS       100 /* the supervisor's pace */
 #define DL_SAVE_NS       1000000000ull
 #define DL_SPEED_NS      500000000ull
 #define DL_MAX_RESTARTS  3
 #define DL_BACKOFF_MAX_S 30
-#define SLOT_BUF         (1u << 20) /* bytes gathered before one pwrite */
 
-enum slot_cmd {
-    SLOT_WAIT,
-    SLOT_RUN,
-    SLOT_EXIT,
-};
-
-enum slot_outcome {
-    OUT_NONE,
-    OUT_DONE,    /* its range is complete */
-    OUT_CUT,     /* it stopped early: range taken away, or the download aborts */
-    OUT_FAILED,  /* network or server trouble: retry */
-    OUT_FATAL,   /* no point retrying (404, a write error, a lying server) */
-    OUT_CHANGED, /* the remote file changed: start over */
-};
-
-struct dl;
-
-struct slot {
-    struct dl *d;
-    unsigned index;
-    pthread_t thread;
-    bool has_thread;
-    struct fetch *fetch;
-    /*
-     * libcurl hands over 16 KiB at a time; gathering them into one pwrite
-     * per SLOT_BUF spares the filesystem's per-file lock, which concurrent
-     * writers otherwise fight over. The slot thread's own.
-     */
-    char *buf;
-    size_t buf_len;
-    uint64_t buf_off; /* file offset of buf[0] */
-
-    /* Guarded by d->lock. */
-    enum slot_cmd cmd;
-    bool is_busy;  /* ordered to run; cleared when the supervisor takes the outcome */
-    bool is_probe; /* the first request of the download */
-    uint64_t start, claimed, written, end;
-    uint64_t asked_first, asked_last; /* the Range of the request in flight */
-    enum slot_outcome outcome;
-    char err[FETCH_ERR_MAX];
-    enum slot_state ui;
-
-    /* The supervisor's own. */
-    unsigned failures; /* in a row */
-    uint64_t retry_at; /* monotonic ns; 0: not waiting */
-    uint64_t speed_mark, speed_ns;
-    double speed;
-};
-
-struct dl {
-    const struct dl_request *req;
-    struct dl_result *res;
-    struct store_paths paths;
-    char host[PROGRESS_TEXT_MAX];
-    pthread_mutex_t lock;
-    pthread_cond_t wake;      /* the supervisor waits here */
-    pthread_cond_t slot_wake; /* slots wait here */
-
-    /* Guarded by lock. */
-    bool has_info;  /* the size and validator are known */
-    bool is_ranged; /* the server honours Range */
-    bool is_size_known;
-    uint64_t size;
-    char validator[FETCH_VALIDATOR_MAX]; /* for If-Range: ETag, else Last-Modified */
-    char etag[FETCH_VALIDATOR_MAX];
-    char last_modified[FETCH_VALIDATOR_MAX];
-    bool has_remote_digest;
-    uint8_t remote_digest[SHA256_LEN];
-    bool is_file_ready; /* the partial file exists at its size: slots may write */
-    bool is_aborting;   /* slots must stop at once */
-    struct slot slots[PLAN_MAX_CONN];
-    struct plan_range pending[STATE_MAX_RANGES];
-    size_t npending;
-
-    /* The supervisor's own. */
-    int fd;
-    unsigned nconn; /* connections this file gets */
-    struct hasher hasher;
-    uint64_t started_ns;
-    uint64_t resumed; /* bytes already there when this run started */
-    uint64_t last_save_ns;
-    unsigned failures; /* failed attempts in a row without progress */
-    char last_err[FETCH_ERR_MAX + 64];
-    unsigned restarts;
-};
-
-static uint64_t now_ns(void)
+uint64_t dl_now_ns(void)
 {
     struct timespec ts;
 
@@ -165,317 +73,12 @@ static void failf(struct dl *d, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Set a slot's error text. */
-static void slot_errf(struct slot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void slot_errf(struct slot *s, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(s->err, sizeof(s->err), fmt, ap);
-    va_end(ap);
-}
-
-static bool is_stop_requested(const struct dl *d)
+bool dl_is_stop_requested(const struct dl *d)
 {
     return d->req->stop != NULL && atomic_load(d->req->stop);
 }
 
-/* ---- the slot threads ------------------------------------------------- */
-
-/* Check the head of the first response; fills d's identity. Lock held. */
-static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct fetch_info *info)
-{
-    const struct content_range *cr = &info->content_range;
-
-    if (info->status == 206) {
-        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
-            cr->range.first != 0) {
-            slot_errf(s, "the server answered a range request with a bad "
-                         "Content-Range");
-            return OUT_FATAL;
-        }
-        d->is_ranged = true;
-        d->is_size_known = true;
-        d->size = cr->size;
-    } else if (info->status == 200) {
-        d->is_ranged = false;
-        d->is_size_known = info->has_length;
-        d->size = info->has_length ? info->length : 0;
-    } else if (info->status == 416 && info->has_content_range && cr->is_unsatisfied &&
-               cr->size == 0) {
-        d->is_ranged = true; /* an empty file: nothing to fetch */
-        d->is_size_known = true;
-        d->size = 0;
-    } else if (info->status == 404 || info->status == 410) {
-        slot_errf(s, "not found on the server (HTTP %ld)", info->status);
-        return OUT_FATAL;
-    } else if (info->status == 408 || info->status == 429 || info->status >= 500) {
-        slot_errf(s, "the server answered HTTP %ld", info->status);
-        return OUT_FAILED;
-    } else {
-        slot_errf(s, "the server answered HTTP %ld", info->status);
-        return OUT_FATAL;
-    }
-    snprintf(d->etag, sizeof(d->etag), "%s", info->etag);
-    snprintf(d->last_modified, sizeof(d->last_modified), "%s", info->last_modified);
-    snprintf(d->validator, sizeof(d->validator), "%s",
-             info->etag[0] != '\0' ? info->etag : info->last_modified);
-    d->has_remote_digest = info->has_digest;
-    memcpy(d->remote_digest, info->sha256, SHA256_LEN);
-    d->has_info = true;
-    s->end = d->is_size_known ? d->size : UINT64_MAX;
-    return OUT_NONE;
-}
-
-/* Check the head of a range request; lock held. */
-static enum slot_outcome range_head(struct dl *d, struct slot *s, const struct fetch_info *info)
-{
-    const struct content_range *cr = &info->content_range;
-
-    if (info->status == 206) {
-        /* Compare with what was asked: the end may have been lowered since. */
-        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
-            cr->size != d->size || cr->range.first != s->asked_first ||
-            cr->range.last != s->asked_last) {
-            slot_errf(s,
-                      "the server sent another range than the one asked for (bytes %" PRIu64
-                      "-%" PRIu64 ")",
-                      s->asked_first, s->asked_last);
-            return OUT_FAILED;
-        }
-        return OUT_NONE;
-    }
-    if (info->status == 200 || info->status == 416) {
-        /* If-Range failed, or the file shrank: what we have is stale. */
-        slot_errf(s, "the file changed on the server");
-        return OUT_CHANGED;
-    }
-    if (info->status == 404 || info->status == 410) {
-        slot_errf(s, "not found on the server any more (HTTP %ld)", info->status);
-        return OUT_FATAL;
-    }
-    slot_errf(s, "the server answered HTTP %ld", info->status);
-    return info->status == 408 || info->status == 429 || info->status >= 500 ? OUT_FAILED
-                                                                             : OUT_FATAL;
-}
-
-static bool slot_on_head(void *arg, const struct fetch_info *info)
-{
-    struct slot *s = arg;
-    struct dl *d = s->d;
-    enum slot_outcome o;
-    bool go;
-
-    pthread_mutex_lock(&d->lock);
-    o = s->is_probe ? probe_head(d, s, info) : range_head(d, s, info);
-    if (o != OUT_NONE) {
-        s->outcome = o;
-        pthread_mutex_unlock(&d->lock);
-        return false;
-    }
-    if (s->is_probe) {
-        /* Wait for the supervisor to create the partial file. */
-        pthread_cond_signal(&d->wake);
-        while (!d->is_file_ready && !d->is_aborting)
-            pthread_cond_wait(&d->slot_wake, &d->lock);
-        if (d->size == 0 && d->is_size_known)
-            s->outcome = OUT_DONE; /* an empty file: nothing to read */
-    }
-    s->ui = SLOT_RUNNING;
-    go = !d->is_aborting && s->outcome == OUT_NONE;
-    pthread_mutex_unlock(&d->lock);
-    return go;
-}
-
-/*
- * Write LEN bytes at OFF and count them as written. On the slot's thread,
- * without the lock. False after a write error (recorded as the outcome).
- */
-static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
-{
-    struct dl *d = s->d;
-    int err = fileio_pwrite_all(d->fd, p, len, off);
-
-    pthread_mutex_lock(&d->lock);
-    if (err != 0) {
-        slot_errf(s, "cannot write %s: %s", d->paths.part, strerror(-err));
-        s->outcome = OUT_FATAL;
-        s->claimed = s->written; /* nothing past written is on disk */
-    } else {
-        s->written += len;
-    }
-    pthread_mutex_unlock(&d->lock);
-    return err == 0;
-}
-
-/* Write what the slot has gathered. */
-static bool slot_flush(struct slot *s)
-{
-    bool is_ok = s->buf_len == 0 || slot_write(s, s->buf, s->buf_len, s->buf_off);
-
-    s->buf_off += s->buf_len;
-    s->buf_len = 0;
-    return is_ok;
-}
-
-static size_t slot_on_data(void *arg, const char *p, size_t n)
-{
-    struct slot *s = arg;
-    struct dl *d = s->d;
-    uint64_t off, take;
-
-    pthread_mutex_lock(&d->lock);
-    if (d->is_aborting || !d->is_file_ready || s->claimed >= s->end) {
-        if (s->outcome == OUT_NONE)
-            s->outcome = OUT_CUT;
-        pthread_mutex_unlock(&d->lock);
-        return 0;
-    }
-    take = s->end - s->claimed < n ? s->end - s->claimed : n;
-    off = s->claimed;
-    s->claimed += take;
-    if (take < n && s->outcome == OUT_NONE)
-        s->outcome = OUT_CUT; /* the rest of the range went to another slot */
-    pthread_mutex_unlock(&d->lock);
-
-    if (s->buf_len > 0 && (s->buf_len + take > SLOT_BUF || s->buf_off + s->buf_len != off))
-        if (!slot_flush(s))
-            return 0;
-    if (take > SLOT_BUF) { /* larger than the buffer: write it through */
-        s->buf_off = off + take;
-        return slot_write(s, p, (size_t)take, off) ? (size_t)take : 0;
-    }
-    if (s->buf_len == 0)
-        s->buf_off = off;
-    memcpy(s->buf + s->buf_len, p, (size_t)take);
-    s->buf_len += (size_t)take;
-    if (s->buf_len == SLOT_BUF && !slot_flush(s))
-        return 0;
-    return (size_t)take;
-}
-
-static bool slot_on_tick(void *arg)
-{
-    struct slot *s = arg;
-    struct dl *d = s->d;
-    bool go;
-
-    /* A slow connection still shows progress (and resumes) to the byte. */
-    if (!slot_flush(s))
-        return false;
-    pthread_mutex_lock(&d->lock);
-    /* Stop when told to, or when a takeover left this slot nothing to do. */
-    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end);
-    pthread_mutex_unlock(&d->lock);
-    return go && !is_stop_requested(d);
-}
-
-static void *slot_main(void *arg)
-{
-    struct slot *s = arg;
-    struct dl *d = s->d;
-    struct fetch_sink sink = {slot_on_head, slot_on_data, slot_on_tick, s};
-
-    pthread_mutex_lock(&d->lock);
-    for (;;) {
-        struct fetch_req req;
-        char err[FETCH_ERR_MAX], ifrange[FETCH_VALIDATOR_MAX];
-        enum fetch_result r;
-
-        while (s->cmd == SLOT_WAIT)
-            pthread_cond_wait(&d->slot_wake, &d->lock);
-        if (s->cmd == SLOT_EXIT)
-            break;
-        memset(&req, 0, sizeof(req));
-        req.url = d->req->url;
-        req.stall_secs = d->req->stall_secs;
-        req.has_range = true;
-        req.first = s->claimed;
-        req.last = s->is_probe ? UINT64_MAX : s->end - 1;
-        s->asked_first = req.first;
-        s->asked_last = req.last;
-        snprintf(ifrange, sizeof(ifrange), "%s", d->validator);
-        req.if_range = ifrange[0] != '\0' ? ifrange : NULL;
-        if (s->is_probe && !d->has_info)
-            req.if_range = NULL;
-        s->outcome = OUT_NONE;
-        s->err[0] = '\0';
-        s->ui = SLOT_CONNECTING;
-        pthread_mutex_unlock(&d->lock);
-
-        r = fetch_run(s->fetch, &req, &sink, err);
-        (void)slot_flush(s); /* a write error is recorded as the outcome */
-
-        pthread_mutex_lock(&d->lock);
-        if (s->outcome == OUT_NONE || (r == FETCH_FAILED && s->outcome == OUT_CUT)) {
-            if (r == FETCH_FAILED) {
-                s->outcome = OUT_FAILED;
-                slot_errf(s, "%s", err);
-            } else if (!d->is_size_known || s->written >= s->end) {
-                s->outcome = OUT_DONE;
-            } else if (r == FETCH_ABORTED) {
-                s->outcome = OUT_CUT;
-            } else {
-                s->outcome = OUT_FAILED;
-                slot_errf(s, "the server sent less than it announced");
-            }
-        }
-        if (!d->is_size_known && s->outcome == OUT_DONE)
-            s->end = s->written; /* a body of unknown length ends where it ends */
-        s->cmd = SLOT_WAIT;
-        s->ui = s->outcome == OUT_DONE ? SLOT_DONE : SLOT_IDLE;
-        pthread_cond_signal(&d->wake);
-    }
-    pthread_mutex_unlock(&d->lock);
-    return NULL;
-}
-
-/* ---- the supervisor ----------------------------------------------------- */
-
-/* Order slot S to fetch [start, end). Starts its thread the first time. Lock held. */
-static int slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe)
-{
-    int err;
-
-    if (!s->has_thread) {
-        s->fetch = fetch_new();
-        s->buf = malloc(SLOT_BUF);
-        if (s->fetch == NULL || s->buf == NULL) {
-            fetch_free(s->fetch);
-            free(s->buf);
-            s->fetch = NULL;
-            s->buf = NULL;
-            return -ENOMEM;
-        }
-        s->d = d;
-        s->cmd = SLOT_WAIT;
-        err = pthread_create(&s->thread, NULL, slot_main, s);
-        if (err != 0) {
-            fetch_free(s->fetch);
-            free(s->buf);
-            s->fetch = NULL;
-            s->buf = NULL;
-            return -err;
-        }
-        s->has_thread = true;
-    }
-    s->start = s->claimed = s->written = start;
-    s->buf_len = 0;
-    s->buf_off = start;
-    s->end = end;
-    s->is_probe = is_probe;
-    s->is_busy = true;
-    s->outcome = OUT_NONE;
-    s->cmd = SLOT_RUN;
-    s->speed_mark = start;
-    s->speed_ns = now_ns();
-    pthread_cond_broadcast(&d->slot_wake);
-    return 0;
-}
-
-static void pending_add(struct dl *d, uint64_t start, uint64_t end)
+void dl_pending_add(struct dl *d, uint64_t start, uint64_t end)
 {
     if (start >= end)
         return;
@@ -520,142 +123,6 @@ static uint64_t written_prefix(const struct dl *d)
     if (!d->is_size_known) /* one connection, no end known: its written bytes */
         low = d->slots[0].written;
     return low;
-}
-
-static int cmp_range(const void *a, const void *b)
-{
-    const struct plan_range *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* The bytes still missing, sorted and merged, into ST. Lock held. */
-static void missing_ranges(const struct dl *d, struct dl_state *st)
-{
-    struct plan_range *m = st->missing;
-    size_t n = 0;
-
-    for (size_t i = 0; i < d->npending && n < STATE_MAX_RANGES; i++)
-        m[n++] = d->pending[i];
-    for (unsigned i = 0; i < PLAN_MAX_CONN && n < STATE_MAX_RANGES; i++) {
-        const struct slot *s = &d->slots[i];
-
-        if (s->is_busy && s->written < s->end) {
-            m[n].start = s->written;
-            m[n].end = s->end;
-            n++;
-        }
-    }
-    qsort(m, n, sizeof(m[0]), cmp_range);
-    st->nmissing = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (st->nmissing > 0 && m[i].start <= m[st->nmissing - 1].end) {
-            if (m[i].end > m[st->nmissing - 1].end)
-                m[st->nmissing - 1].end = m[i].end;
-        } else {
-            m[st->nmissing++] = m[i];
-        }
-    }
-}
-
-static void save_state(struct dl *d)
-{
-    struct dl_state *st;
-    int err;
-
-    if (!d->is_ranged || !d->is_size_known || !d->is_file_ready || d->size == 0)
-        return;
-    st = calloc(1, sizeof(*st));
-    if (st == NULL)
-        return;
-    snprintf(st->url, sizeof(st->url), "%s", d->req->url);
-    st->size = d->size;
-    snprintf(st->etag, sizeof(st->etag), "%s", d->etag);
-    snprintf(st->last_modified, sizeof(st->last_modified), "%s", d->last_modified);
-    st->has_sha256 = d->req->has_sha256;
-    memcpy(st->sha256, d->req->sha256, SHA256_LEN);
-    pthread_mutex_lock(&d->lock);
-    missing_ranges(d, st);
-    pthread_mutex_unlock(&d->lock);
-    err = state_save(d->paths.state, st);
-    if (err != 0 && d->req->progress != NULL)
-        progress_message(d->req->progress, true, "%s: cannot save the resume state %s: %s",
-                         d->req->label, d->paths.state, strerror(-err));
-    free(st);
-}
-
-/*
- * Why the state ST cannot be used for this download, or NULL when it can.
- * The URL may differ (the server moved) only when the expected hash pins
- * the file down; the remote file's validator must exist unless a hash
- * will check the result.
- */
-static const char *resume_refusal(const struct dl *d, const struct dl_state *st)
-{
-    bool is_pinned =
-        d->req->has_sha256 && st->has_sha256 && sha256_equal(st->sha256, d->req->sha256);
-
-    if (d->req->has_sha256 && st->has_sha256 && !is_pinned)
-        return "the partial download is of another version of the file (its hash changed)";
-    if (d->req->has_size && d->req->size != st->size)
-        return "the partial download is of another version of the file (its size changed)";
-    if (strcmp(st->url, d->req->url) != 0 && !is_pinned)
-        return "the partial download came from another URL";
-    if (st->etag[0] == '\0' && st->last_modified[0] == '\0' && !d->req->has_sha256)
-        return "the server gave no validator to check the partial download against";
-    return NULL;
-}
-
-/*
- * Resume from a state file when it describes this very download: same URL,
- * same expected hash, a validator (or a known hash) to detect a changed
- * remote file, and a partial file of the right size.
- */
-static bool try_resume(struct dl *d)
-{
-    struct dl_state *st = calloc(1, sizeof(*st));
-    const char *why = NULL;
-    int err, fd;
-    bool ok = false;
-
-    if (st == NULL)
-        return false;
-    err = state_load(d->paths.state, st, &why);
-    if (err == -ENOENT)
-        goto out;
-    if (err != 0) {
-        if (d->req->progress != NULL)
-            progress_message(d->req->progress, true, "%s: ignoring %s: %s; starting over",
-                             d->req->label, d->paths.state, why ? why : strerror(-err));
-        goto out;
-    }
-    why = resume_refusal(d, st);
-    if (why != NULL) {
-        if (d->req->progress != NULL)
-            progress_message(d->req->progress, true, "%s: %s; starting over", d->req->label, why);
-        goto out;
-    }
-    fd = store_open_part(d->paths.part, st->size);
-    if (fd < 0)
-        goto out;
-    d->fd = fd;
-    d->has_info = true;
-    d->is_ranged = true;
-    d->is_size_known = true;
-    d->size = st->size;
-    snprintf(d->etag, sizeof(d->etag), "%s", st->etag);
-    snprintf(d->last_modified, sizeof(d->last_modified), "%s", st->last_modified);
-    snprintf(d->validator, sizeof(d->validator), "%s",
-             st->etag[0] != '\0' ? st->etag : st->last_modified);
-    d->npending = 0;
-    for (size_t i = 0; i < st->nmissing; i++)
-        pending_add(d, st->missing[i].start, st->missing[i].end);
-    d->resumed = d->size - plan_ranges_total(st->missing, st->nmissing);
-    d->is_file_ready = true;
-    ok = true;
-out:
-    free(st);
-    return ok;
 }
 
 /* After the first head: create the file, cut slot 0's range, queue the rest. */
@@ -703,7 +170,7 @@ static int prepare_file(struct dl *d)
         if (cut < d->size) {
             plan_split(d->size - cut, d->nconn - 1, chunks);
             for (unsigned i = 0; i + 1 < d->nconn; i++)
-                pending_add(d, cut + chunks[i].start, cut + chunks[i].end);
+                dl_pending_add(d, cut + chunks[i].start, cut + chunks[i].end);
             s0->end = cut;
         }
     }
@@ -734,10 +201,10 @@ static int collect(struct dl *d, struct slot *s, uint64_t now)
         d->failures = 0;
         return 0;
     case OUT_CUT:
-        pending_add(d, s->written, s->end);
+        dl_pending_add(d, s->written, s->end);
         return 0;
     case OUT_FAILED:
-        pending_add(d, s->written, s->end);
+        dl_pending_add(d, s->written, s->end);
         s->failures = has_progress ? 1 : s->failures + 1;
         d->failures = has_progress ? 1 : d->failures + 1;
         s->retry_at = now + backoff_ns(s->failures);
@@ -791,11 +258,11 @@ static int assign(struct dl *d, uint64_t now)
         s->retry_at = 0;
         if (!d->has_info) {
             if (i == 0)
-                err = slot_order(d, s, 0, UINT64_MAX, true);
+                err = dl_slot_order(d, s, 0, UINT64_MAX, true);
         } else if (!d->is_file_ready) {
             continue;
         } else if (pending_take(d, &r)) {
-            err = slot_order(d, s, r.start, r.end, false);
+            err = dl_slot_order(d, s, r.start, r.end, false);
         } else if (d->is_ranged) {
             struct plan_slot view[PLAN_MAX_CONN];
             struct plan_pick pick;
@@ -810,7 +277,7 @@ static int assign(struct dl *d, uint64_t now)
                     uint64_t to = v->end;
 
                     v->end = from;
-                    err = slot_order(d, s, from, to, false);
+                    err = dl_slot_order(d, s, from, to, false);
                 }
             }
         }
@@ -870,7 +337,7 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
         struct dl_state st;
 
         st.size = d->size;
-        missing_ranges(d, &st);
+        dl_missing_ranges(d, &st);
         f.done = d->size - plan_ranges_total(st.missing, st.nmissing);
     } else {
         f.done = d->slots[0].written;
@@ -907,7 +374,7 @@ static void stop_slots(struct dl *d, bool is_exit)
 
             if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE) {
                 s->is_busy = false;
-                pending_add(d, s->written, s->end);
+                dl_pending_add(d, s->written, s->end);
             }
             if (s->is_busy)
                 is_busy = true;
@@ -975,7 +442,7 @@ static int transfer(struct dl *d)
 
     pthread_mutex_lock(&d->lock);
     for (;;) {
-        uint64_t now = now_ns();
+        uint64_t now = dl_now_ns();
         struct timespec until;
         int verdict = 0;
 
@@ -985,7 +452,7 @@ static int transfer(struct dl *d)
             if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE)
                 verdict = collect(d, s, now);
         }
-        if (verdict != 0 || is_stop_requested(d)) {
+        if (verdict != 0 || dl_is_stop_requested(d)) {
             pthread_mutex_unlock(&d->lock);
             if (verdict > 0 && d->restarts < DL_MAX_RESTARTS) {
                 d->restarts++;
@@ -998,14 +465,14 @@ static int transfer(struct dl *d)
             }
             stop_slots(d, false);
             if (verdict == 0) { /* stopped from outside: keep what we have */
-                save_state(d);
+                dl_save_state(d);
                 d->res->status = DL_STOPPED;
                 failf(d, "stopped");
             } else {
                 d->res->status = DL_FAILED;
                 failf(d, "%s%s", d->last_err,
                       verdict < 0 && d->failures >= d->req->max_attempts ? "; giving up" : "");
-                save_state(d);
+                dl_save_state(d);
             }
             return -1;
         }
@@ -1036,7 +503,7 @@ static int transfer(struct dl *d)
         if (now - d->last_save_ns >= DL_SAVE_NS) {
             d->last_save_ns = now;
             pthread_mutex_unlock(&d->lock);
-            save_state(d);
+            dl_save_state(d);
             pthread_mutex_lock(&d->lock);
         }
         clock_gettime(CLOCK_REALTIME, &until);
@@ -1051,7 +518,7 @@ static int transfer(struct dl *d)
         d->size = d->slots[0].written;
         d->is_size_known = true;
     }
-    publish(d, now_ns(), true);
+    publish(d, dl_now_ns(), true);
     pthread_mutex_unlock(&d->lock);
     return 0;
 }
@@ -1171,7 +638,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     d->res = res;
     d->fd = -1;
     d->nconn = 1;
-    d->started_ns = now_ns();
+    d->started_ns = dl_now_ns();
     d->last_save_ns = d->started_ns;
     host_of(req->url, d->host, sizeof(d->host));
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
@@ -1190,7 +657,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     check_existing(d, &is_decided);
     if (is_decided)
         goto out;
-    if (try_resume(d)) {
+    if (dl_try_resume(d)) {
         pthread_mutex_lock(&d->lock);
         d->nconn = plan_connections(d->size, req->connections);
         pthread_mutex_unlock(&d->lock);
@@ -1216,7 +683,7 @@ out:
     hasher_cancel(&d->hasher);
     if (d->fd >= 0)
         close(d->fd);
-    res->seconds = (double)(now_ns() - d->started_ns) / 1e9;
+    res->seconds = (double)(dl_now_ns() - d->started_ns) / 1e9;
     if (req->progress != NULL)
         progress_set_file(req->progress, req->progress_slot, NULL);
     pthread_mutex_destroy(&d->lock);

@@ -1,0 +1,138 @@
+/*
+ * client/dl.h - the inside of one download, shared by its three files:
+ * download.c (the supervisor: plan, steal, retry, verify, rename),
+ * dl_slot.c (the connection threads) and dl_resume.c (the state file).
+ * Not a public interface: only those three include it.
+ *
+ * Locking: everything marked "guarded by d->lock" is read and written
+ * only with d->lock held, and no I/O is ever done while holding it. See
+ * download.c's DESIGN comment for who does what.
+ */
+#ifndef CLIENT_DL_H
+#define CLIENT_DL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "download.h"
+#include "fetch.h"
+#include "hasher.h"
+#include "plan.h"
+#include "state.h"
+#include "store.h"
+
+#define SLOT_BUF (1u << 20) /* bytes gathered before one pwrite */
+
+enum slot_cmd {
+    SLOT_WAIT,
+    SLOT_RUN,
+    SLOT_EXIT,
+};
+
+enum slot_outcome {
+    OUT_NONE,
+    OUT_DONE,    /* its range is complete */
+    OUT_CUT,     /* it stopped early: range taken away, or the download aborts */
+    OUT_FAILED,  /* network or server trouble: retry */
+    OUT_FATAL,   /* no point retrying (404, a write error, a lying server) */
+    OUT_CHANGED, /* the remote file changed: start over */
+};
+
+struct dl;
+
+struct slot {
+    struct dl *d;
+    unsigned index;
+    pthread_t thread;
+    bool has_thread;
+    struct fetch *fetch;
+    /*
+     * libcurl hands over 16 KiB at a time; gathering them into one pwrite
+     * per SLOT_BUF spares the filesystem's per-file lock, which concurrent
+     * writers otherwise fight over. The slot thread's own.
+     */
+    char *buf;
+    size_t buf_len;
+    uint64_t buf_off; /* file offset of buf[0] */
+
+    /* Guarded by d->lock. */
+    enum slot_cmd cmd;
+    bool is_busy;  /* ordered to run; cleared when the supervisor takes the outcome */
+    bool is_probe; /* the first request of the download */
+    uint64_t start, claimed, written, end;
+    uint64_t asked_first, asked_last; /* the Range of the request in flight */
+    enum slot_outcome outcome;
+    char err[FETCH_ERR_MAX];
+    enum slot_state ui;
+
+    /* The supervisor's own. */
+    unsigned failures; /* in a row */
+    uint64_t retry_at; /* monotonic ns; 0: not waiting */
+    uint64_t speed_mark, speed_ns;
+    double speed;
+};
+
+struct dl {
+    const struct dl_request *req;
+    struct dl_result *res;
+    struct store_paths paths;
+    char host[PROGRESS_TEXT_MAX];
+    pthread_mutex_t lock;
+    pthread_cond_t wake;      /* the supervisor waits here */
+    pthread_cond_t slot_wake; /* slots wait here */
+
+    /* Guarded by lock. */
+    bool has_info;  /* the size and validator are known */
+    bool is_ranged; /* the server honours Range */
+    bool is_size_known;
+    uint64_t size;
+    char validator[FETCH_VALIDATOR_MAX]; /* for If-Range: ETag, else Last-Modified */
+    char etag[FETCH_VALIDATOR_MAX];
+    char last_modified[FETCH_VALIDATOR_MAX];
+    bool has_remote_digest;
+    uint8_t remote_digest[SHA256_LEN];
+    bool is_file_ready; /* the partial file exists at its size: slots may write */
+    bool is_aborting;   /* slots must stop at once */
+    struct slot slots[PLAN_MAX_CONN];
+    struct plan_range pending[STATE_MAX_RANGES];
+    size_t npending;
+
+    /* The supervisor's own. */
+    int fd;
+    unsigned nconn; /* connections this file gets */
+    struct hasher hasher;
+    uint64_t started_ns;
+    uint64_t resumed; /* bytes already there when this run started */
+    uint64_t last_save_ns;
+    unsigned failures; /* failed attempts in a row without progress */
+    char last_err[FETCH_ERR_MAX + 64];
+    unsigned restarts;
+};
+
+/* Monotonic clock, nanoseconds. */
+uint64_t dl_now_ns(void);
+
+/* True once the caller asked the download to stop. */
+bool dl_is_stop_requested(const struct dl *d);
+
+/* Queue [START, END) for the next idle slot (nothing when empty). Lock held. */
+void dl_pending_add(struct dl *d, uint64_t start, uint64_t end);
+
+/* dl_slot.c: order slot S to fetch [START, END) (a probe: the whole file,
+ * to learn about it), starting its thread the first time. Lock held.
+ * Returns 0 or a negative errno value. */
+int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe);
+
+/* dl_resume.c: the bytes still missing, sorted and merged, into ST's
+ * missing list. Lock held. */
+void dl_missing_ranges(const struct dl *d, struct dl_state *st);
+
+/* dl_resume.c: save the state file (when the download can be resumed). */
+void dl_save_state(struct dl *d);
+
+/* dl_resume.c: take up an earlier run's partial file when its state file
+ * describes this very download. True when resumed. */
+bool dl_try_resume(struct dl *d);
+
+#endif

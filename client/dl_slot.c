@@ -1,0 +1,321 @@
+/*
+ * client/dl_slot.c - a download's connection threads.
+ *
+ * DESIGN. Each slot is a thread with its own libcurl handle. It waits on
+ * d->slot_wake for an order (a byte range), performs the request, checks
+ * the response's head (the first request learns the file; the others must
+ * get exactly the range they asked for), gathers the body and writes it
+ * with pwrite() at its offsets, and reports the outcome on d->wake. It
+ * claims bytes under d->lock before writing them and counts them as
+ * written after, so the supervisor may shorten its range at any time
+ * without two slots ever writing the same byte. It ends on SLOT_EXIT.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dl.h"
+#include "fileio.h"
+
+/* Set a slot's error text. */
+static void slot_errf(struct slot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void slot_errf(struct slot *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+}
+
+/* Check the head of the first response; fills d's identity. Lock held. */
+static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct fetch_info *info)
+{
+    const struct content_range *cr = &info->content_range;
+
+    if (info->status == 206) {
+        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
+            cr->range.first != 0) {
+            slot_errf(s, "the server answered a range request with a bad "
+                         "Content-Range");
+            return OUT_FATAL;
+        }
+        d->is_ranged = true;
+        d->is_size_known = true;
+        d->size = cr->size;
+    } else if (info->status == 200) {
+        d->is_ranged = false;
+        d->is_size_known = info->has_length;
+        d->size = info->has_length ? info->length : 0;
+    } else if (info->status == 416 && info->has_content_range && cr->is_unsatisfied &&
+               cr->size == 0) {
+        d->is_ranged = true; /* an empty file: nothing to fetch */
+        d->is_size_known = true;
+        d->size = 0;
+    } else if (info->status == 404 || info->status == 410) {
+        slot_errf(s, "not found on the server (HTTP %ld)", info->status);
+        return OUT_FATAL;
+    } else if (info->status == 408 || info->status == 429 || info->status >= 500) {
+        slot_errf(s, "the server answered HTTP %ld", info->status);
+        return OUT_FAILED;
+    } else {
+        slot_errf(s, "the server answered HTTP %ld", info->status);
+        return OUT_FATAL;
+    }
+    snprintf(d->etag, sizeof(d->etag), "%s", info->etag);
+    snprintf(d->last_modified, sizeof(d->last_modified), "%s", info->last_modified);
+    snprintf(d->validator, sizeof(d->validator), "%s",
+             info->etag[0] != '\0' ? info->etag : info->last_modified);
+    d->has_remote_digest = info->has_digest;
+    memcpy(d->remote_digest, info->sha256, SHA256_LEN);
+    d->has_info = true;
+    s->end = d->is_size_known ? d->size : UINT64_MAX;
+    return OUT_NONE;
+}
+
+/* Check the head of a range request; lock held. */
+static enum slot_outcome range_head(struct dl *d, struct slot *s, const struct fetch_info *info)
+{
+    const struct content_range *cr = &info->content_range;
+
+    if (info->status == 206) {
+        /* Compare with what was asked: the end may have been lowered since. */
+        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
+            cr->size != d->size || cr->range.first != s->asked_first ||
+            cr->range.last != s->asked_last) {
+            slot_errf(s,
+                      "the server sent another range than the one asked for (bytes %" PRIu64
+                      "-%" PRIu64 ")",
+                      s->asked_first, s->asked_last);
+            return OUT_FAILED;
+        }
+        return OUT_NONE;
+    }
+    if (info->status == 200 || info->status == 416) {
+        /* If-Range failed, or the file shrank: what we have is stale. */
+        slot_errf(s, "the file changed on the server");
+        return OUT_CHANGED;
+    }
+    if (info->status == 404 || info->status == 410) {
+        slot_errf(s, "not found on the server any more (HTTP %ld)", info->status);
+        return OUT_FATAL;
+    }
+    slot_errf(s, "the server answered HTTP %ld", info->status);
+    return info->status == 408 || info->status == 429 || info->status >= 500 ? OUT_FAILED
+                                                                             : OUT_FATAL;
+}
+
+static bool slot_on_head(void *arg, const struct fetch_info *info)
+{
+    struct slot *s = arg;
+    struct dl *d = s->d;
+    enum slot_outcome o;
+    bool go;
+
+    pthread_mutex_lock(&d->lock);
+    o = s->is_probe ? probe_head(d, s, info) : range_head(d, s, info);
+    if (o != OUT_NONE) {
+        s->outcome = o;
+        pthread_mutex_unlock(&d->lock);
+        return false;
+    }
+    if (s->is_probe) {
+        /* Wait for the supervisor to create the partial file. */
+        pthread_cond_signal(&d->wake);
+        while (!d->is_file_ready && !d->is_aborting)
+            pthread_cond_wait(&d->slot_wake, &d->lock);
+        if (d->size == 0 && d->is_size_known)
+            s->outcome = OUT_DONE; /* an empty file: nothing to read */
+    }
+    s->ui = SLOT_RUNNING;
+    go = !d->is_aborting && s->outcome == OUT_NONE;
+    pthread_mutex_unlock(&d->lock);
+    return go;
+}
+
+/*
+ * Write LEN bytes at OFF and count them as written. On the slot's thread,
+ * without the lock. False after a write error (recorded as the outcome).
+ */
+static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
+{
+    struct dl *d = s->d;
+    int err = fileio_pwrite_all(d->fd, p, len, off);
+
+    pthread_mutex_lock(&d->lock);
+    if (err != 0) {
+        slot_errf(s, "cannot write %s: %s", d->paths.part, strerror(-err));
+        s->outcome = OUT_FATAL;
+        s->claimed = s->written; /* nothing past written is on disk */
+    } else {
+        s->written += len;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return err == 0;
+}
+
+/* Write what the slot has gathered. */
+static bool slot_flush(struct slot *s)
+{
+    bool is_ok = s->buf_len == 0 || slot_write(s, s->buf, s->buf_len, s->buf_off);
+
+    s->buf_off += s->buf_len;
+    s->buf_len = 0;
+    return is_ok;
+}
+
+static size_t slot_on_data(void *arg, const char *p, size_t n)
+{
+    struct slot *s = arg;
+    struct dl *d = s->d;
+    uint64_t off, take;
+
+    pthread_mutex_lock(&d->lock);
+    if (d->is_aborting || !d->is_file_ready || s->claimed >= s->end) {
+        if (s->outcome == OUT_NONE)
+            s->outcome = OUT_CUT;
+        pthread_mutex_unlock(&d->lock);
+        return 0;
+    }
+    take = s->end - s->claimed < n ? s->end - s->claimed : n;
+    off = s->claimed;
+    s->claimed += take;
+    if (take < n && s->outcome == OUT_NONE)
+        s->outcome = OUT_CUT; /* the rest of the range went to another slot */
+    pthread_mutex_unlock(&d->lock);
+
+    if (s->buf_len > 0 && (s->buf_len + take > SLOT_BUF || s->buf_off + s->buf_len != off))
+        if (!slot_flush(s))
+            return 0;
+    if (take > SLOT_BUF) { /* larger than the buffer: write it through */
+        s->buf_off = off + take;
+        return slot_write(s, p, (size_t)take, off) ? (size_t)take : 0;
+    }
+    if (s->buf_len == 0)
+        s->buf_off = off;
+    memcpy(s->buf + s->buf_len, p, (size_t)take);
+    s->buf_len += (size_t)take;
+    if (s->buf_len == SLOT_BUF && !slot_flush(s))
+        return 0;
+    return (size_t)take;
+}
+
+static bool slot_on_tick(void *arg)
+{
+    struct slot *s = arg;
+    struct dl *d = s->d;
+    bool go;
+
+    /* A slow connection still shows progress (and resumes) to the byte. */
+    if (!slot_flush(s))
+        return false;
+    pthread_mutex_lock(&d->lock);
+    /* Stop when told to, or when a takeover left this slot nothing to do. */
+    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end);
+    pthread_mutex_unlock(&d->lock);
+    return go && !dl_is_stop_requested(d);
+}
+
+static void *slot_main(void *arg)
+{
+    struct slot *s = arg;
+    struct dl *d = s->d;
+    struct fetch_sink sink = {slot_on_head, slot_on_data, slot_on_tick, s};
+
+    pthread_mutex_lock(&d->lock);
+    for (;;) {
+        struct fetch_req req;
+        char err[FETCH_ERR_MAX], ifrange[FETCH_VALIDATOR_MAX];
+        enum fetch_result r;
+
+        while (s->cmd == SLOT_WAIT)
+            pthread_cond_wait(&d->slot_wake, &d->lock);
+        if (s->cmd == SLOT_EXIT)
+            break;
+        memset(&req, 0, sizeof(req));
+        req.url = d->req->url;
+        req.stall_secs = d->req->stall_secs;
+        req.has_range = true;
+        req.first = s->claimed;
+        req.last = s->is_probe ? UINT64_MAX : s->end - 1;
+        s->asked_first = req.first;
+        s->asked_last = req.last;
+        snprintf(ifrange, sizeof(ifrange), "%s", d->validator);
+        req.if_range = ifrange[0] != '\0' ? ifrange : NULL;
+        if (s->is_probe && !d->has_info)
+            req.if_range = NULL;
+        s->outcome = OUT_NONE;
+        s->err[0] = '\0';
+        s->ui = SLOT_CONNECTING;
+        pthread_mutex_unlock(&d->lock);
+
+        r = fetch_run(s->fetch, &req, &sink, err);
+        (void)slot_flush(s); /* a write error is recorded as the outcome */
+
+        pthread_mutex_lock(&d->lock);
+        if (s->outcome == OUT_NONE || (r == FETCH_FAILED && s->outcome == OUT_CUT)) {
+            if (r == FETCH_FAILED) {
+                s->outcome = OUT_FAILED;
+                slot_errf(s, "%s", err);
+            } else if (!d->is_size_known || s->written >= s->end) {
+                s->outcome = OUT_DONE;
+            } else if (r == FETCH_ABORTED) {
+                s->outcome = OUT_CUT;
+            } else {
+                s->outcome = OUT_FAILED;
+                slot_errf(s, "the server sent less than it announced");
+            }
+        }
+        if (!d->is_size_known && s->outcome == OUT_DONE)
+            s->end = s->written; /* a body of unknown length ends where it ends */
+        s->cmd = SLOT_WAIT;
+        s->ui = s->outcome == OUT_DONE ? SLOT_DONE : SLOT_IDLE;
+        pthread_cond_signal(&d->wake);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe)
+{
+    int err;
+
+    if (!s->has_thread) {
+        s->fetch = fetch_new();
+        s->buf = malloc(SLOT_BUF);
+        if (s->fetch == NULL || s->buf == NULL) {
+            fetch_free(s->fetch);
+            free(s->buf);
+            s->fetch = NULL;
+            s->buf = NULL;
+            return -ENOMEM;
+        }
+        s->d = d;
+        s->cmd = SLOT_WAIT;
+        err = pthread_create(&s->thread, NULL, slot_main, s);
+        if (err != 0) {
+            fetch_free(s->fetch);
+            free(s->buf);
+            s->fetch = NULL;
+            s->buf = NULL;
+            return -err;
+        }
+        s->has_thread = true;
+    }
+    s->start = s->claimed = s->written = start;
+    s->buf_len = 0;
+    s->buf_off = start;
+    s->end = end;
+    s->is_probe = is_probe;
+    s->is_busy = true;
+    s->outcome = OUT_NONE;
+    s->cmd = SLOT_RUN;
+    s->speed_mark = start;
+    s->speed_ns = dl_now_ns();
+    pthread_cond_broadcast(&d->slot_wake);
+    return 0;
+}
