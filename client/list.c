@@ -34,7 +34,7 @@ void list_print(const struct catalog *c, FILE *out)
         human_size(e->size, size, sizeof(size));
         encode_hex(e->sha256, SHA256_LEN, hex);
         log_quote(e->name, strlen(e->name), name, sizeof(name));
-        fprintf(out, "%-*s  %10s  %.12s…\n", (int)width, name, size, hex);
+        fprintf(out, "%-*s  %10s  %.12s\n", (int)width, name, size, hex);
         total += e->size;
     }
     {
