@@ -10,6 +10,8 @@
 #   - makes (once, cached in build/bench/) the 1 GiB file of
 #     bench/server_vs_nginx.sh and a 256 MiB file, and remembers their
 #     SHA-256;
+#   - copies bin/client and bin/server into a temp dir under build/bench/
+#     and runs the copies (others may rebuild bin/ meanwhile);
 #   - starts nginx (generated config in a temp dir) with two servers on
 #     127.0.0.1, ports chosen at run time: one serving build/bench/files/
 #     as fast as it can, one serving build/bench/limited/ with limit_rate
@@ -212,6 +214,14 @@ mkdir -p "$DL" "$TMP/nginx" "$TMP/server"
 avail_kb=$(df -Pk "$TMP" | awk 'NR == 2 { print $4 }')
 ((avail_kb > 2 * SIZE / 1024)) || die "need 2 GiB free in $BENCH_DIR, have ${avail_kb} KiB"
 
+# Run copies of bin/client and bin/server: others may rebuild bin/ in this
+# tree meanwhile, and one run must not mix two builds.
+BUILT=$(stat -c %y bin/client | cut -d. -f1)
+mkdir -p "$TMP/bin"
+cp bin/client bin/server "$TMP/bin/"
+CLIENT=$TMP/bin/client
+SERVER=$TMP/bin/server
+
 # ---------------------------------------------------------------- servers
 
 FAST_LOG=$TMP/nginx/fast.log
@@ -285,7 +295,7 @@ start_server() {
     local line i
     # The catalog and its hash cache are bench/server_vs_nginx.sh's, in
     # build/bench/, so a restart does not hash the 1 GiB file again.
-    bin/server --quiet --bind 127.0.0.1 --port 0 --root "$FILES_DIR" \
+    "$SERVER" --quiet --bind 127.0.0.1 --port 0 --root "$FILES_DIR" \
         --catalog "$BENCH_DIR/text.txt" >"$TMP/server/stdout" 2>"$TMP/server/stderr" &
     SERVER_PID=$!
     for ((i = 0; i < 600; i++)); do # hashing 1 GiB the first time takes a while
@@ -332,10 +342,10 @@ CUR_NAME="" CUR_SIZE=0 CUR_HASH=""
 tool() {
     local out=$DL/$CUR_NAME
     case $1 in
-    client) exec bin/client get "$2" --dir "$DL" --plain --quiet ;;
-    client-sha) exec bin/client get "$2" --dir "$DL" --plain --quiet --sha256 "$CUR_HASH" ;;
-    client-c1) exec bin/client get "$2" --dir "$DL" --plain --quiet --connections 1 ;;
-    client-c4) exec bin/client get "$2" --dir "$DL" --plain --quiet --connections 4 ;;
+    client) exec "$CLIENT" get "$2" --dir "$DL" --plain --quiet ;;
+    client-sha) exec "$CLIENT" get "$2" --dir "$DL" --plain --quiet --sha256 "$CUR_HASH" ;;
+    client-c1) exec "$CLIENT" get "$2" --dir "$DL" --plain --quiet --connections 1 ;;
+    client-c4) exec "$CLIENT" get "$2" --dir "$DL" --plain --quiet --connections 4 ;;
     aria2c)
         exec aria2c --no-conf -q -x4 -s4 --file-allocation=none \
             -d "$DL" -o "$CUR_NAME" "$2"
@@ -475,9 +485,11 @@ printf '## bin/client vs aria2c and axel over 127.0.0.1\n\n'
 printf -- '- machine: %s CPUs (nproc), %s, Linux %s\n' "$(nproc)" "${cpu:-unknown CPU}" "$(uname -r)"
 printf -- '- %s; %s; %s; %s\n' \
     "$(nginx -v 2>&1 | sed 's/^nginx version: //')" \
-    "$(bin/client --version 2>&1 | head -n 1)" \
+    "$("$CLIENT" --version 2>&1 | head -n 1)" \
     "$(aria2c --version | head -n 1 | sed 's/ version /-/')" \
     "$(axel --version | head -n 1 | cut -d' ' -f1-2)"
+printf -- '- bin/client and bin/server as built at %s (git HEAD then: %s), run from copies\n' \
+    "$BUILT" "$(git -C "$TOP" log -1 --format=%h 2>/dev/null || echo unknown)"
 printf -- '- runs: %s per tool per row, alternating; wall time of the whole tool process\n' "$RUNS"
 
 # One untimed download from each fast server first (connections, caches).
