@@ -82,7 +82,14 @@ static void ui_loop(struct run *r, struct ui *ui, const sigset_t *sigs, struct p
             ui->draw(ui, v);
         if (v->is_finished)
             return;
-        key = ui->wait(ui, UI_FRAME_MS);
+        /* Wake early for a result or the end: a finished get should not
+         * wait out a frame before it exits. */
+        if (ui->wait != NULL) {
+            key = ui->wait(ui, UI_FRAME_MS);
+        } else {
+            key = UI_KEY_NONE;
+            (void)progress_wait(&r->progress, UI_FRAME_MS); /* the next draw shows why */
+        }
         sig = sigtimedwait(sigs, NULL, &zero);
         if ((key == UI_KEY_QUIT || sig > 0) && !is_stopping) {
             is_stopping = true;

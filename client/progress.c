@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *progress_state_name(enum entry_state state)
 {
@@ -43,6 +44,7 @@ void progress_init(struct progress *p, const char *server)
 {
     memset(p, 0, sizeof(*p));
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
     snprintf(p->v.server, sizeof(p->v.server), "%s", server);
     p->next_seq = 1;
 }
@@ -52,6 +54,7 @@ void progress_cleanup(struct progress *p)
     free(p->v.entries);
     p->v.entries = NULL;
     pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->cond);
 }
 
 int progress_copy(struct progress *p, struct progress_view *out)
@@ -173,6 +176,7 @@ void progress_event(struct progress *p, enum entry_state state, const char *fmt,
         p->v.nevents--;
     }
     p->v.events[p->v.nevents++] = ev;
+    pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -180,5 +184,26 @@ void progress_finish(struct progress *p)
 {
     pthread_mutex_lock(&p->lock);
     p->v.is_finished = true;
+    pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
+}
+
+bool progress_wait(struct progress *p, int timeout_ms)
+{
+    struct timespec until;
+    bool is_finished;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (!p->v.is_finished)
+        pthread_cond_timedwait(&p->cond, &p->lock, &until);
+    is_finished = p->v.is_finished;
+    pthread_mutex_unlock(&p->lock);
+    return is_finished;
 }

@@ -101,6 +101,7 @@ struct progress_view {
 
 struct progress {
     pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t cond;  /* broadcast on each result line and at the end */
     struct progress_view v;
     size_t entries_cap;
     uint64_t next_seq;
@@ -143,5 +144,11 @@ void progress_event(struct progress *p, enum entry_state state, const char *fmt,
 
 /* The controller is done; the UI may leave once it has shown the end. */
 void progress_finish(struct progress *p);
+
+/*
+ * Wait up to TIMEOUT_MS, returning early on a new result line or the end.
+ * Returns true once the controller has finished. Takes p->lock.
+ */
+bool progress_wait(struct progress *p, int timeout_ms);
 
 #endif

@@ -24,7 +24,8 @@ struct ui {
     /* Show VIEW. Called about ten times a second; must be cheap when
      * nothing changed. */
     void (*draw)(struct ui *ui, const struct progress_view *view);
-    /* Wait up to TIMEOUT_MS for the user; report what they did. */
+    /* Wait up to TIMEOUT_MS for the user; report what they did. NULL for
+     * a display that reads no input: the caller then waits for progress. */
     enum ui_key (*wait)(struct ui *ui, int timeout_ms);
     /* Leave: restore the terminal (curses), flush (plain). Idempotent. */
     void (*end)(struct ui *ui);

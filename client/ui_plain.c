@@ -90,16 +90,6 @@ static void plain_draw(struct ui *ui, const struct progress_view *v)
     fflush(pl->err);
 }
 
-static enum ui_key plain_wait(struct ui *ui, int timeout_ms)
-{
-    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-
-    (void)ui;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-    return UI_KEY_NONE;
-}
-
 static void plain_end(struct ui *ui)
 {
     struct plain *pl = ui->priv;
@@ -122,7 +112,7 @@ int ui_plain_start(struct ui *ui, FILE *out, FILE *err, bool is_quiet)
     pl->err = err;
     pl->is_quiet = is_quiet;
     ui->draw = plain_draw;
-    ui->wait = plain_wait;
+    ui->wait = NULL; /* no keys to read: client.c waits on the progress itself */
     ui->end = plain_end;
     ui->priv = pl;
     return 0;
