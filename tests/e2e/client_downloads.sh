@@ -92,6 +92,43 @@ check "... and never takes the final name" test ! -e "$T_DIR/wrong.bin"
 check "... and says so with both hashes" grep -q "SHA-256 mismatch: expected 0000.*got $(sha "$root/small.bin")" "$T_DIR/get.out"
 check "... and leaves no partial file" bash -c "! ls -A '$T_DIR' | grep -q '^\.wrong'"
 
+# --- several files at once, options before the command, a redirect ----------------------------
+rm -rf "$T_DIR/jobs"
+printf 'small.bin\nnotes on it.txt\nünïcode.txt\n' > "$T_DIR/input-jobs.txt"
+"$CLIENT" --server "$BASE" --dir "$T_DIR/jobs" --plain --jobs 3 --input "$T_DIR/input-jobs.txt" \
+    --once > "$T_DIR/client.out" 2> "$T_DIR/client.err"
+check_status "--jobs 3 downloads three files at once" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
+check "... each with the right SHA-256" cmp -s "$root/ünïcode.txt" "$T_DIR/jobs/ünïcode.txt"
+check "... three result lines" test "$(grep -c 'sha256 ok' "$T_DIR/client.out")" -eq 3
+
+"$CLIENT" --server "$BASE" --plain get small.bin -o "$T_DIR/before.bin" > /dev/null 2>&1
+check_status "options may come before the command" 0 $?
+check "... and take effect" cmp -s "$root/small.bin" "$T_DIR/before.bin"
+
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$rport" "$BASE" > /dev/null 2>&1 <<'PY' &
+import http.server, sys
+port, base = int(sys.argv[1]), sys.argv[2]
+class Moved(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", base + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Moved).serve_forever()
+PY
+rpid=$!
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$rport/x" && break; sleep 0.1; done
+"$CLIENT" get "http://127.0.0.1:$rport/small.bin" -o "$T_DIR/moved.bin" --plain \
+    > "$T_DIR/client.out" 2> "$T_DIR/client.err"
+check_status "a redirect (302) is followed" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
+check "... to the right bytes, verified by the final server's Repr-Digest" \
+    bash -c "cmp -s '$root/small.bin' '$T_DIR/moved.bin' && grep -q 'sha256 ok' '$T_DIR/client.out'"
+kill "$rpid"
+wait "$rpid" 2>/dev/null
+
 # --- an existing different file is never overwritten -------------------------------
 printf 'mine\n' > "$data/other.bin"
 cp "$root/small.bin" "$root/other.bin"
