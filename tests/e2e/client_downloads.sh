@@ -171,7 +171,9 @@ missing=$(awk '$1 == "missing" {s += $3 - $2} END {print s + 0}' "$data/.big.bin
 check "... and the state file says some of it is done ($missing of $big bytes missing)" \
     test "$missing" -gt 0 -a "$missing" -lt "$big"
 stop_server
-START_PORT=$PORT start_server "$root" || done_testing
+# Rate-limited again: a connection cut when its range is taken over has
+# then little in flight, so the bytes sent measure what was asked for.
+START_PORT=$PORT start_server "$root" --limit-rate "$rate8" || done_testing
 run_client --input "$T_DIR/input4.txt" --once
 check_status "the restarted client finishes" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
 check "big.bin has the right SHA-256 after the resume" same big.bin
