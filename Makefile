@@ -146,7 +146,7 @@ fuzz: test-deps
 	    $(SERVER_LIBS) -pthread || exit 1; \
 	done
 
-SOURCES = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.c tests/fuzz/*.c tools/*.c)
+SOURCES = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tools/*.c)
 
 format:
 	clang-format -i $(SOURCES)

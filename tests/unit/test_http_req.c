@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tally.h"
+
 #include "server/http_req.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -43,36 +45,6 @@
 
 /* A string literal and its length, so rows can hold NUL bytes. */
 #define S(lit) lit, sizeof(lit) - 1
-
-#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Failing rows of one table: all are printed, the first is named at the end. */
-struct tally {
-    size_t bad;
-    const char *first;
-};
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    print_error("row failed: %s: %s\n", what, msg);
-    if (t->bad++ == 0)
-        t->first = what;
-}
-
-static void tally_end(const struct tally *t, size_t rows)
-{
-    if (t->bad > 0)
-        fail_msg("%zu of %zu rows failed; the first: %s", t->bad, rows, t->first);
-}
 
 static bool sv_is(struct strview v, const char *s)
 {

@@ -14,44 +14,17 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tally.h"
+
 #include "server/ratelimit.h"
 
-#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
-#define NS       1000000000ull                  /* one second */
-#define T0       ((uint64_t)123456789012345ull) /* any monotonic origin */
+#define NS 1000000000ull                  /* one second */
+#define T0 ((uint64_t)123456789012345ull) /* any monotonic origin */
 
 /* |X|, without libm (the test links only what the server links). */
 static double absd(double x)
 {
     return x < 0 ? -x : x;
-}
-
-/* Failing rows of one table: all are printed, the first is named at the end. */
-struct tally {
-    size_t bad;
-    const char *first;
-};
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    print_error("row failed: %s: %s\n", what, msg);
-    if (t->bad++ == 0)
-        t->first = what;
-}
-
-static void tally_end(const struct tally *t, size_t rows)
-{
-    if (t->bad > 0)
-        fail_msg("%zu of %zu rows failed; the first: %s", t->bad, rows, t->first);
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,38 +17,10 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tally.h"
+
 #include "server/http_req.h"
 #include "server/respond.h"
-
-#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Failing rows of one table: all are printed, the first is named at the end. */
-struct tally {
-    size_t bad;
-    const char *first;
-};
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    print_error("row failed: %s: %s\n", what, msg);
-    if (t->bad++ == 0)
-        t->first = what;
-}
-
-static void tally_end(const struct tally *t, size_t rows)
-{
-    if (t->bad > 0)
-        fail_msg("%zu of %zu rows failed; the first: %s", t->bad, rows, t->first);
-}
 
 /* The clock and the representations every row uses. */
 #define NOW         ((time_t)1445412480) /* Wed, 21 Oct 2015 07:28:00 GMT */

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tally.h"
+
 #include "server/accesslog.h"
 #include "server/hashcache.h"
 #include "server/http_req.h"
@@ -27,38 +29,8 @@
 #include "server/resource.h"
 #include "server/snapshot.h"
 
-#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A string literal and its length, so rows can hold NUL bytes. */
 #define S(lit) lit, sizeof(lit) - 1
-
-/* Failing rows of one table: all are printed, the first is named at the end. */
-struct tally {
-    size_t bad;
-    const char *first;
-};
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void row_fail(struct tally *t, const char *what, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    print_error("row failed: %s: %s\n", what, msg);
-    if (t->bad++ == 0)
-        t->first = what;
-}
-
-static void tally_end(const struct tally *t, size_t rows)
-{
-    if (t->bad > 0)
-        fail_msg("%zu of %zu rows failed; the first: %s", t->bad, rows, t->first);
-}
 
 /* A copy of P[0..LEN) in a buffer of exactly LEN bytes, so ASan sees over-reads. */
 static char *exact_copy(const char *p, size_t len)
