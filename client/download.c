@@ -210,8 +210,6 @@ static int collect(struct dl *d, struct slot *s, uint64_t now)
         s->retry_at = now + backoff_ns(s->failures);
         s->ui = SLOT_RETRYING;
         snprintf(d->last_err, sizeof(d->last_err), "connection %u: %s", s->index + 1, s->err);
-        if (s->is_probe && !d->has_info)
-            s->is_probe = true; /* the probe must be redone */
         if (d->req->progress != NULL)
             progress_message(d->req->progress, true,
                              "%s from %s: connection %u: %s; retrying from byte %" PRIu64
@@ -316,6 +314,21 @@ static void update_speeds(struct dl *d, uint64_t now)
     }
 }
 
+/* Bytes not written yet: pending ranges and what busy slots still owe
+ * (they never overlap). Lock held. */
+static uint64_t bytes_missing(const struct dl *d)
+{
+    uint64_t n = plan_ranges_total(d->pending, d->npending);
+
+    for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
+        const struct slot *s = &d->slots[i];
+
+        if (s->is_busy && s->written < s->end)
+            n += s->end - s->written;
+    }
+    return n;
+}
+
 /* Copy what the UI shows. Lock held. */
 static void publish(struct dl *d, uint64_t now, bool is_verifying)
 {
@@ -333,21 +346,17 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
     f.nslots = d->nconn ? d->nconn : 1;
     f.is_verifying = is_verifying;
     f.hashed = hasher_progress(&d->hasher);
-    if (d->is_size_known && d->is_file_ready) {
-        struct dl_state st;
-
-        st.size = d->size;
-        dl_missing_ranges(d, &st);
-        f.done = d->size - plan_ranges_total(st.missing, st.nmissing);
-    } else {
-        f.done = d->slots[0].written;
-    }
+    f.done =
+        d->is_size_known && d->is_file_ready ? d->size - bytes_missing(d) : d->slots[0].written;
     for (unsigned i = 0; i < f.nslots && i < PLAN_MAX_CONN; i++) {
         const struct slot *s = &d->slots[i];
         struct progress_slot *ps = &f.slots[i];
 
-        ps->state = s->retry_at != 0 ? SLOT_RETRYING : s->is_busy ? s->ui : s->ui;
-        if (!s->is_busy && s->ui != SLOT_DONE && s->retry_at == 0)
+        if (s->retry_at != 0)
+            ps->state = SLOT_RETRYING;
+        else if (s->is_busy)
+            ps->state = s->ui;
+        else /* between ranges: one that has worked is done for now */
             ps->state = s->has_thread ? SLOT_DONE : SLOT_IDLE;
         ps->start = s->start;
         ps->end = s->end == UINT64_MAX ? (d->is_size_known ? d->size : s->written) : s->end;
