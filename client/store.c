@@ -11,27 +11,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define STORE_HASH_BUF (1u << 20)
 
 int store_paths_init(struct store_paths *p, const char *final)
 {
-    const char *slash = strrchr(final, '/');
-    const char *base = slash ? slash + 1 : final;
+    const char *base;
     int n;
 
     memset(p, 0, sizeof(*p));
+    base = fileio_split_path(final, p->dir, sizeof(p->dir));
+    if (base == NULL)
+        return -ENAMETOOLONG;
     if (*base == '\0')
         return -EINVAL;
     n = snprintf(p->final, sizeof(p->final), "%s", final);
     if (n < 0 || (size_t)n >= sizeof(p->final))
-        return -ENAMETOOLONG;
-    if (slash == NULL)
-        n = snprintf(p->dir, sizeof(p->dir), ".");
-    else if (slash == final)
-        n = snprintf(p->dir, sizeof(p->dir), "/");
-    else
-        n = snprintf(p->dir, sizeof(p->dir), "%.*s", (int)(slash - final), final);
-    if (n < 0 || (size_t)n >= sizeof(p->dir))
         return -ENAMETOOLONG;
     n = snprintf(p->part, sizeof(p->part), "%s/.%s.part", p->dir, base);
     if (n < 0 || (size_t)n >= sizeof(p->part))

@@ -17,30 +17,16 @@
 
 #include "fileio.h"
 
-/* Split PATH into its directory (into DIR) and base name (returned). */
-static const char *split_path(const char *path, char *dir, size_t cap)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL) {
-        snprintf(dir, cap, ".");
-        return path;
-    }
-    if (slash == path)
-        snprintf(dir, cap, "/");
-    else
-        snprintf(dir, cap, "%.*s", (int)(slash - path), path);
-    return slash + 1;
-}
-
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 {
     char dir[PATH_MAX], tmp[PATH_MAX];
-    const char *base = split_path(path, dir, sizeof(dir));
+    const char *base = fileio_split_path(path, dir, sizeof(dir));
     int fd = -1, dfd = -1, err = 0;
     bool has_tmp = false;
     int n;
 
+    if (base == NULL)
+        return -ENAMETOOLONG;
     n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
     if (n < 0 || (size_t)n >= sizeof(tmp) || *base == '\0')
         return -ENAMETOOLONG;

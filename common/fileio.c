@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,4 +106,20 @@ out:
     free(buf);
     close(fd);
     return err;
+}
+
+const char *fileio_split_path(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    int n;
+
+    if (slash == NULL)
+        n = snprintf(dir, cap, ".");
+    else if (slash == path)
+        n = snprintf(dir, cap, "/");
+    else
+        n = snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+    if (n < 0 || (size_t)n >= cap)
+        return NULL;
+    return slash ? slash + 1 : path;
 }

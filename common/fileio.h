@@ -22,4 +22,12 @@ int fileio_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
  */
 int fileio_read(const char *path, size_t max, char **out, size_t *len);
 
+/*
+ * Split PATH into its directory, written to DIR (CAP bytes: "." for a bare
+ * name, "/" for a file in the root), and its last component, returned as
+ * a pointer into PATH (empty when PATH ends in '/'). NULL when the
+ * directory does not fit in DIR. Pure.
+ */
+const char *fileio_split_path(const char *path, char *dir, size_t cap);
+
 #endif

@@ -91,21 +91,15 @@ static char *read_token(const char *path)
 /* The catalog's directory must exist; the file itself is (re)written by the scanner. */
 static bool catalog_dir_ok(const char *catalog)
 {
-    const char *slash = strrchr(catalog, '/');
     char dir[PATH_MAX];
+    const char *base = fileio_split_path(catalog, dir, sizeof(dir));
     struct stat st;
 
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == catalog)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - catalog), catalog);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (base == NULL || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         log_warnx("--catalog %s: the directory %s does not exist", catalog, dir);
         return false;
     }
-    if (slash != NULL && slash[1] == '\0') {
+    if (*base == '\0') {
         log_warnx("--catalog %s: a file name is needed, not a directory", catalog);
         return false;
     }

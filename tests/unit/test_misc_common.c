@@ -478,17 +478,50 @@ static void test_fileio_write_all(void **state)
 
 #define TMPDIR_TEST(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
 
+struct split_case {
+    const char *what;
+    const char *path;
+    size_t cap;
+    const char *dir; /* NULL: does not fit */
+    const char *base;
+};
+
+static const struct split_case split_cases[] = {
+    {"a bare name is in the current directory", "text.txt", 64, ".", "text.txt"},
+    {"a relative path splits at its last slash", "a/b/text.txt", 64, "a/b", "text.txt"},
+    {"a file in the root has the directory /", "/text.txt", 64, "/", "text.txt"},
+    {"a trailing slash leaves an empty name", "data/", 64, "data", ""},
+    {"a directory that fits exactly is kept", "abc/x", 4, "abc", "x"},
+    {"a directory one byte too long does not fit", "abcd/x", 4, NULL, NULL},
+};
+
+static void test_fileio_split_path(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
+        const struct split_case *c = &split_cases[i];
+        char dir[64];
+        const char *base = fileio_split_path(c->path, dir, c->cap);
+
+        if (c->dir == NULL ? base != NULL
+                           : base == NULL || strcmp(dir, c->dir) != 0 || strcmp(base, c->base) != 0)
+            fail_msg("%s: \"%s\" gave dir \"%s\", base \"%s\"", c->what, c->path, base ? dir : "-",
+                     base ? base : "(null)");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_human_size_cases),     cmocka_unit_test(test_human_size_cap_zero),
         cmocka_unit_test(test_log_quote_cases),      cmocka_unit_test(test_log_quote_cap_zero),
         cmocka_unit_test(test_log_quote_every_byte), TMPDIR_TEST(test_atomicfile_write_read),
-        TMPDIR_TEST(test_atomicfile_binary),         TMPDIR_TEST(test_atomicfile_replace),
-        TMPDIR_TEST(test_atomicfile_empty),          TMPDIR_TEST(test_atomicfile_read_max_cases),
-        TMPDIR_TEST(test_atomicfile_read_missing),   TMPDIR_TEST(test_atomicfile_missing_dir),
-        TMPDIR_TEST(test_atomicfile_rename_fails),   TMPDIR_TEST(test_atomicfile_no_base_name),
-        TMPDIR_TEST(test_atomicfile_relative),       TMPDIR_TEST(test_fileio_write_all),
+        cmocka_unit_test(test_fileio_split_path),    TMPDIR_TEST(test_atomicfile_binary),
+        TMPDIR_TEST(test_atomicfile_replace),        TMPDIR_TEST(test_atomicfile_empty),
+        TMPDIR_TEST(test_atomicfile_read_max_cases), TMPDIR_TEST(test_atomicfile_read_missing),
+        TMPDIR_TEST(test_atomicfile_missing_dir),    TMPDIR_TEST(test_atomicfile_rename_fails),
+        TMPDIR_TEST(test_atomicfile_no_base_name),   TMPDIR_TEST(test_atomicfile_relative),
+        TMPDIR_TEST(test_fileio_write_all),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
