@@ -44,6 +44,19 @@ int fileio_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
 int fileio_read(const char *path, size_t max, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int err;
+
+    *out = NULL;
+    *len = 0;
+    if (fd < 0)
+        return -errno;
+    err = fileio_read_fd(fd, max, out, len);
+    close(fd);
+    return err;
+}
+
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len)
+{
     struct stat st;
     char *buf = NULL;
     size_t have = 0, cap;
@@ -51,8 +64,6 @@ int fileio_read(const char *path, size_t max, char **out, size_t *len)
 
     *out = NULL;
     *len = 0;
-    if (fd < 0)
-        return -errno;
     if (fstat(fd, &st) != 0) {
         err = -errno;
         goto out;
@@ -104,7 +115,6 @@ int fileio_read(const char *path, size_t max, char **out, size_t *len)
     buf = NULL;
 out:
     free(buf);
-    close(fd);
     return err;
 }
 

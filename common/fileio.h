@@ -22,6 +22,9 @@ int fileio_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
  */
 int fileio_read(const char *path, size_t max, char **out, size_t *len);
 
+/* The same from an open descriptor FD (borrowed: left open), read to its end. */
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len);
+
 /*
  * Split PATH into its directory, written to DIR (CAP bytes: "." for a bare
  * name, "/" for a file in the root), and its last component, returned as
