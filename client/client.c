@@ -115,7 +115,7 @@ int client_run(const struct client_opts *opts)
         return 1;
     }
     if (opts->cmd == CLIENT_LIST) {
-        err = list_run(opts->server, stdout, stderr);
+        err = list_run(opts->server, &opts->net, &opts->policy, stdout, stderr);
         fetch_global_cleanup();
         return err;
     }
@@ -147,6 +147,9 @@ int client_run(const struct client_opts *opts)
         fetch_global_cleanup();
         return 1;
     }
+    if (opts->net.is_insecure)
+        progress_message(&r.progress, true,
+                         "warning: --insecure: servers' TLS certificates are not checked");
     err = pthread_create(&thread, NULL, controller_main, &r);
     /* Only main may see window-size changes and Ctrl-Z (ncurses' handlers run here). */
     pthread_sigmask(SIG_UNBLOCK, &winch, NULL);

@@ -21,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "catalog.h"
@@ -31,15 +33,14 @@
 #include "fetch.h"
 #include "human.h"
 #include "input.h"
+#include "list.h"
 #include "name.h"
 #include "ui_model.h"
 
-#define INPUT_MAX    (4u << 20)
-#define CATALOG_MAX  (64u << 20)
-#define CTL_TICK_MS  200
-#define URL_MAX      8192
-#define STALL_SECS   20
-#define MAX_ATTEMPTS 8
+#define INPUT_MAX   (4u << 20)
+#define CATALOG_MAX (64u << 20)
+#define CTL_TICK_MS 200
+#define URL_MAX     8192
 
 struct item {
     char *label; /* the input line: a catalog name or a URL */
@@ -63,7 +64,8 @@ struct job {
     bool is_finished; /* guarded by c->lock: the thread is done, join it */
     char *label;      /* which item: matched by label, the list may change */
     char url[URL_MAX];
-    char final[PATH_MAX];
+    char dir[PATH_MAX];     /* the download directory, or the directory of -o PATH */
+    char relpath[PATH_MAX]; /* the file's path under DIR */
     struct dl_request req;
     struct dl_result res;
 };
@@ -81,7 +83,9 @@ struct controller {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a job finished */
     struct job jobs[PROGRESS_MAX_FILES];
-    char base[URL_MAX]; /* the server URL without a trailing slash */
+    char base[URL_MAX];   /* the server URL without a trailing slash */
+    bool has_read_stdin;  /* "--input -": the queue was read, once */
+    bool has_input_error; /* the queue could not be read (fails --once) */
 };
 
 static uint64_t now_ms(void)
@@ -193,12 +197,20 @@ static void read_input(struct controller *c, size_t *cap)
 {
     char *buf = NULL;
     size_t len = 0, lineno = 0;
-    int err = fileio_read(c->opts->input, INPUT_MAX, &buf, &len);
+    bool is_stdin = strcmp(c->opts->input, "-") == 0;
     const char *p, *end;
+    int err;
 
+    if (is_stdin && c->has_read_stdin)
+        return; /* standard input is read once */
+    err = is_stdin ? fileio_read_fd(STDIN_FILENO, INPUT_MAX, &buf, &len)
+                   : fileio_read(c->opts->input, INPUT_MAX, &buf, &len);
+    c->has_read_stdin = is_stdin;
     if (err != 0) {
-        progress_message(c->progress, true, "cannot read %s: %s%s", c->opts->input,
-                         err == -EFBIG ? "too large" : strerror(-err),
+        c->has_input_error = true;
+        progress_message(c->progress, true, "cannot read the queue %s: %s%s",
+                         is_stdin ? "from standard input" : c->opts->input,
+                         err == -EFBIG ? "it is larger than 4 MiB" : strerror(-err),
                          c->opts->is_once ? "" : "; looking again shortly");
         return; /* keep the items we have */
     }
@@ -240,34 +252,35 @@ static void catalog_errf(struct controller *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->catalog_err, sizeof(c->catalog_err), fmt, ap);
     va_end(ap);
-    progress_message(c->progress, true, "%s", c->catalog_err);
+    /* A single pass says it once, in the names' result lines. */
+    if (c->opts->cmd != CLIENT_GET && !c->opts->is_once)
+        progress_message(c->progress, true, "%s", c->catalog_err);
 }
 
 /* Fetch and parse the server's catalog; keep the last good one on failure. */
+/* A retry of the catalog, on the message line. */
+static void catalog_note(void *arg, const char *text)
+{
+    struct controller *c = arg;
+
+    progress_message(c->progress, false, "%s", text);
+}
+
 static void read_catalog(struct controller *c)
 {
-    char url[URL_MAX + 16], err[FETCH_ERR_MAX];
-    char *body = NULL;
-    size_t len = 0, bad_line = 0;
-    long status = 0;
+    char err[PROGRESS_REASON_MAX];
     struct catalog fresh;
+    enum retry_class cls;
     int rc;
 
-    snprintf(url, sizeof(url), "%s/text.txt", c->base);
-    rc = fetch_get(c->fetch, url, CATALOG_MAX, &body, &len, &status, err);
+    /* A single pass retries what may pass; a watch just reads it again at the next poll. */
+    if (c->opts->cmd == CLIENT_GET || c->opts->is_once)
+        rc = list_fetch_catalog_retrying(c->fetch, c->base, &c->opts->policy, c->stop, catalog_note,
+                                         c, &fresh, err, sizeof(err));
+    else
+        rc = list_fetch_catalog(c->fetch, c->base, &fresh, err, sizeof(err), &cls);
     if (rc != 0) {
-        catalog_errf(c, "cannot fetch the catalog %s: %s", url, err);
-        return;
-    }
-    if (status != 200) {
-        catalog_errf(c, "cannot fetch the catalog %s: the server answered HTTP %ld", url, status);
-        free(body);
-        return;
-    }
-    rc = catalog_parse(body, len, &fresh, &bad_line);
-    free(body);
-    if (rc != 0) {
-        catalog_errf(c, "the catalog %s is not valid (line %zu)", url, bad_line);
+        catalog_errf(c, "%s", err);
         return;
     }
     catalog_free(&c->catalog);
@@ -283,7 +296,8 @@ static void resolve_names(struct controller *c)
         struct item *it = &c->items[i];
         const struct catalog_entry *e;
 
-        if (it->kind != INPUT_NAME || (it->state != ENTRY_WAITING && it->state != ENTRY_MISSING))
+        if (it->kind != INPUT_NAME || (it->state != ENTRY_WAITING && it->state != ENTRY_MISSING &&
+                                       it->state != ENTRY_NO_CATALOG))
             continue;
         if (is_running(c, it->label))
             continue;
@@ -293,7 +307,7 @@ static void resolve_names(struct controller *c)
             it->size = e->size;
             set_state(c, it, ENTRY_WAITING, NULL);
         } else if (!c->has_catalog) {
-            set_state(c, it, ENTRY_MISSING, c->catalog_err);
+            set_state(c, it, ENTRY_NO_CATALOG, c->catalog_err);
         } else {
             /* The state's name says "not in catalog"; the reason adds what happens next. */
             set_state(c, it, ENTRY_MISSING,
@@ -331,56 +345,106 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-/* Where IT comes from and where it goes. False (with a reason) when it cannot be placed. */
-static bool job_paths(struct controller *c, const struct item *it, struct job *j, const char **why)
+/* NAME (a catalog path) percent-encoded component by component, '/' kept. */
+static bool encode_name_path(const char *name, char *out, size_t cap)
 {
-    char name[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1];
+    size_t o = 0;
+
+    for (const char *p = name;;) {
+        const char *slash = strchr(p, '/');
+        char comp[NAME_MAX_LEN + 1];
+        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+
+        if (n > NAME_MAX_LEN)
+            return false;
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        if (o >= cap)
+            return false;
+        n = name_encode_path(comp, out + o, cap - o);
+        if (o + n >= cap)
+            return false;
+        o += n;
+        if (slash == NULL)
+            return true;
+        if (o + 1 >= cap)
+            return false;
+        out[o++] = '/';
+        out[o] = '\0';
+        p = slash + 1;
+    }
+}
+
+/*
+ * Where IT comes from (URL) and where it goes (DIR and RELPATH below it).
+ * False (with a reason) when it cannot be placed.
+ */
+static bool item_target(struct controller *c, const struct item *it, char *url, char *dir,
+                        char *relpath, const char **why)
+{
+    char enc[3 * PATH_MAX + 1];
     int n;
 
     if (it->kind == INPUT_NAME) {
-        name_encode_path(it->label, enc, sizeof(enc));
-        n = snprintf(j->url, sizeof(j->url), "%s/%s", c->base, enc);
-        snprintf(name, sizeof(name), "%s", it->label);
+        if (strlen(it->label) >= PATH_MAX || !encode_name_path(it->label, enc, sizeof(enc))) {
+            *why = "the name is too long";
+            return false;
+        }
+        n = snprintf(url, URL_MAX, "%s/%s", c->base, enc);
+        snprintf(relpath, PATH_MAX, "%s", it->label);
     } else {
-        n = snprintf(j->url, sizeof(j->url), "%s", it->label);
+        char name[NAME_MAX_LEN + 1];
+
+        n = snprintf(url, URL_MAX, "%s", it->label);
         if (!input_url_filename(it->label, strlen(it->label), name, sizeof(name))) {
             *why = "the URL does not end in a usable file name";
             return false;
         }
+        snprintf(relpath, PATH_MAX, "%s", name);
     }
-    if (n < 0 || (size_t)n >= sizeof(j->url)) {
+    if (n < 0 || n >= URL_MAX) {
         *why = "the URL is too long";
         return false;
     }
-    if (c->opts->output != NULL)
-        n = snprintf(j->final, sizeof(j->final), "%s", c->opts->output);
-    else
-        n = snprintf(j->final, sizeof(j->final), "%s/%s", c->opts->dir, name);
-    if (n < 0 || (size_t)n >= sizeof(j->final)) {
-        *why = "the destination path is too long";
-        return false;
+    if (c->opts->output != NULL) { /* -o PATH: its directory as given, its name */
+        const char *base = fileio_split_path(c->opts->output, dir, PATH_MAX);
+
+        if (base == NULL || *base == '\0') {
+            *why = "the --output path is too long or ends in '/'";
+            return false;
+        }
+        snprintf(relpath, PATH_MAX, "%s", base);
+    } else {
+        snprintf(dir, PATH_MAX, "%s", c->opts->dir);
     }
     return true;
+}
+
+/* The running job that writes to DIR/RELPATH, or NULL. Lock held. */
+static const struct job *owner_of(const struct controller *c, const char *dir, const char *relpath)
+{
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
+        const struct job *j = &c->jobs[k];
+
+        if (j->is_busy && strcmp(j->dir, dir) == 0 && strcmp(j->relpath, relpath) == 0)
+            return j;
+    }
+    return NULL;
 }
 
 static void start_job(struct controller *c, struct item *it, struct job *j)
 {
     const struct catalog_entry *e = NULL;
-    const char *why = NULL;
     int err;
 
-    if (!job_paths(c, it, j, &why)) {
-        set_state(c, it, ENTRY_FAILED, why);
-        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
-        return;
-    }
     if (it->kind == INPUT_NAME && c->has_catalog)
         e = catalog_find(&c->catalog, it->label);
     memset(&j->req, 0, sizeof(j->req));
     memset(&j->res, 0, sizeof(j->res));
     j->req.url = j->url;
     j->req.label = it->label;
-    j->req.final_path = j->final;
+    j->req.dir = j->dir;
+    j->req.relpath = j->relpath;
     if (it->has_sha256) {
         j->req.has_sha256 = true;
         memcpy(j->req.sha256, it->sha256, SHA256_LEN);
@@ -393,8 +457,8 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
         j->req.size = e->size;
     }
     j->req.connections = c->opts->connections;
-    j->req.stall_secs = STALL_SECS;
-    j->req.max_attempts = MAX_ATTEMPTS;
+    j->req.policy = c->opts->policy;
+    j->req.net = &c->opts->net;
     j->req.stop = c->stop;
     j->req.progress = c->progress;
     j->req.progress_slot = j->slot;
@@ -418,6 +482,9 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
 static void report(struct controller *c, struct item *it, const struct dl_result *r)
 {
     char size[32], took[32], speed[32], hex[SHA256_HEX_LEN + 1], resumed[64] = "";
+    const char *tls = c->opts->net.is_insecure && strncasecmp(it->label, "http://", 7) != 0
+                          ? "  (--insecure: the server's certificate was not checked)"
+                          : "";
 
     human_size(r->size, size, sizeof(size));
     ui_format_duration(r->seconds, took, sizeof(took));
@@ -435,8 +502,8 @@ static void report(struct controller *c, struct item *it, const struct dl_result
     switch (r->status) {
     case DL_VERIFIED:
         set_state(c, it, ENTRY_VERIFIED, NULL);
-        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s", it->label, size,
-                       took, speed, resumed);
+        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s%s", it->label,
+                       size, took, speed, resumed, tls);
         break;
     case DL_PRESENT:
         set_state(c, it, ENTRY_PRESENT, r->reason[0] ? r->reason : NULL);
@@ -447,8 +514,8 @@ static void report(struct controller *c, struct item *it, const struct dl_result
     case DL_UNVERIFIED:
         set_state(c, it, ENTRY_UNVERIFIED, "no SHA-256 published to check against");
         progress_event(c->progress, ENTRY_UNVERIFIED,
-                       "%s  %s  %s  %s  not verified: no SHA-256 was published (sha256 %s)%s",
-                       it->label, size, took, speed, hex, resumed);
+                       "%s  %s  %s  %s  not verified: no SHA-256 was published (sha256 %s)%s%s",
+                       it->label, size, took, speed, hex, resumed, tls);
         break;
     case DL_FAILED:
         set_state(c, it, ENTRY_FAILED, r->reason);
@@ -488,12 +555,19 @@ static size_t busy_jobs(const struct controller *c)
     return n;
 }
 
-/* Start waiting items while job slots are free. Lock held. */
+/*
+ * Start waiting items while job slots are free. An item whose file
+ * another running job writes waits for it: one final path has one owner
+ * (store.c's lock covers other processes). Lock held.
+ */
 static void schedule(struct controller *c)
 {
     for (size_t i = 0; i < c->nitems && !is_stopping(c); i++) {
         struct item *it = &c->items[i];
         struct job *free_job = NULL;
+        char url[URL_MAX], dir[PATH_MAX], relpath[PATH_MAX];
+        const struct job *owner;
+        const char *why = NULL;
 
         if (it->state != ENTRY_WAITING || is_running(c, it->label))
             continue;
@@ -505,6 +579,23 @@ static void schedule(struct controller *c)
         }
         if (free_job == NULL)
             return;
+        if (!item_target(c, it, url, dir, relpath, &why)) {
+            set_state(c, it, ENTRY_FAILED, why);
+            progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
+            continue;
+        }
+        owner = owner_of(c, dir, relpath);
+        if (owner != NULL) {
+            char reason[PROGRESS_REASON_MAX];
+
+            snprintf(reason, sizeof(reason), "waiting: %s goes to the same file", owner->label);
+            if (strcmp(reason, it->reason) != 0)
+                set_state(c, it, ENTRY_WAITING, reason);
+            continue;
+        }
+        memcpy(free_job->url, url, sizeof(url));
+        memcpy(free_job->dir, dir, sizeof(dir));
+        memcpy(free_job->relpath, relpath, sizeof(relpath));
         start_job(c, it, free_job);
     }
 }
@@ -526,6 +617,8 @@ static int exit_status(const struct controller *c)
 {
     bool is_single = c->opts->cmd == CLIENT_GET || c->opts->is_once;
 
+    if (is_single && c->has_input_error)
+        return 1;
     for (size_t i = 0; i < c->nitems; i++) {
         enum entry_state s = c->items[i].state;
 
@@ -559,9 +652,9 @@ static int add_target(struct controller *c, size_t *cap)
     memset(&e, 0, sizeof(e));
     e.text = strview_from_cstr(c->opts->target);
     e.kind = input_is_url(e.text.p, e.text.len) ? INPUT_URL : INPUT_NAME;
-    if (e.kind == INPUT_NAME && name_check(e.text.p, e.text.len) != NAME_OK) {
+    if (e.kind == INPUT_NAME && input_check_name(e.text.p, e.text.len) != NAME_OK) {
         progress_message(c->progress, true, "'%s' is not a file name: %s", c->opts->target,
-                         name_strerror(name_check(e.text.p, e.text.len)));
+                         name_strerror(input_check_name(e.text.p, e.text.len)));
         return -EINVAL;
     }
     e.has_sha256 = c->opts->has_sha256;
@@ -569,17 +662,30 @@ static int add_target(struct controller *c, size_t *cap)
     return add_item(c, &e, cap);
 }
 
-/* Make sure the download directory exists. */
+/* Make sure the download directory exists, creating its parents as mkdir -p does. */
 static int ensure_dir(struct controller *c)
 {
+    char path[PATH_MAX];
     struct stat st;
+    size_t len = strlen(c->opts->dir);
 
     if (c->opts->output != NULL)
         return 0;
-    if (mkdir(c->opts->dir, 0755) != 0 && errno != EEXIST) {
-        progress_message(c->progress, true, "cannot create the download directory %s: %s",
-                         c->opts->dir, strerror(errno));
-        return -errno;
+    if (len >= sizeof(path)) {
+        progress_message(c->progress, true, "the download directory's path is too long");
+        return -ENAMETOOLONG;
+    }
+    memcpy(path, c->opts->dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            progress_message(c->progress, true, "cannot create the download directory %s: %s", path,
+                             strerror(errno));
+            return -errno;
+        }
+        path[i] = c->opts->dir[i];
     }
     if (stat(c->opts->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         progress_message(c->progress, true, "%s is not a directory", c->opts->dir);
@@ -618,12 +724,20 @@ static void controller_loop(struct controller *c, size_t *cap)
             wait_ms(c, CTL_TICK_MS);
     }
     pthread_mutex_unlock(&c->lock);
-    /* A single pass is over: names still missing failed. */
-    for (size_t i = 0; i < c->nitems && is_single && !is_stopping(c); i++)
-        if (c->items[i].state == ENTRY_MISSING)
-            progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", c->items[i].label,
-                           c->items[i].reason[0] != '\0' ? c->items[i].reason
-                                                         : "not in the server's catalog");
+    for (size_t i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+
+        if (is_single && !is_stopping(c) &&
+            (it->state == ENTRY_MISSING || it->state == ENTRY_NO_CATALOG)) {
+            /* A single pass is over: names still missing failed. */
+            progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label,
+                           it->reason[0] != '\0' ? it->reason : "not in the server's catalog");
+        } else if (is_stopping(c) && !progress_state_is_final(it->state)) {
+            /* Quit: the summary names what is left to do, too. */
+            progress_event(c->progress, ENTRY_WAITING, "%s: not finished (%s)%s%s", it->label,
+                           progress_state_name(it->state), it->reason[0] ? ": " : "", it->reason);
+        }
+    }
 }
 
 int controller_run(const struct client_opts *opts, struct progress *progress,
@@ -651,7 +765,7 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
-    c->fetch = fetch_new();
+    c->fetch = fetch_new(&opts->net);
     if (c->fetch == NULL) {
         progress_message(progress, true, "out of memory");
         goto out;

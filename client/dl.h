@@ -34,8 +34,8 @@ enum slot_outcome {
     OUT_NONE,
     OUT_DONE,    /* its range is complete */
     OUT_CUT,     /* it stopped early: range taken away, or the download aborts */
-    OUT_FAILED,  /* network or server trouble: retry */
-    OUT_FATAL,   /* no point retrying (404, a write error, a lying server) */
+    OUT_FAILED,  /* network or server trouble: retry (err_cls says how) */
+    OUT_FATAL,   /* no point retrying (404, a write error, a refused certificate) */
     OUT_CHANGED, /* the remote file changed: start over */
 };
 
@@ -63,12 +63,17 @@ struct slot {
     uint64_t start, claimed, written, end;
     uint64_t asked_first, asked_last; /* the Range of the request in flight */
     enum slot_outcome outcome;
+    enum retry_class err_cls; /* for OUT_FAILED: transient or protocol */
+    bool has_retry_after;     /* the failed answer asked for this wait */
+    uint64_t retry_after_ms;
     char err[FETCH_ERR_MAX];
     enum slot_state ui;
 
     /* The supervisor's own. */
-    unsigned failures; /* in a row */
-    uint64_t retry_at; /* monotonic ns; 0: not waiting */
+    unsigned failures;       /* failed attempts in a row without a byte written */
+    unsigned proto_failures; /* of those, protocol violations */
+    bool is_retired;         /* gave up: takes no more work in this download */
+    uint64_t retry_at;       /* monotonic ns; 0: not waiting */
     uint64_t speed_mark, speed_ns;
     double speed;
 };
@@ -76,7 +81,7 @@ struct slot {
 struct dl {
     const struct dl_request *req;
     struct dl_result *res;
-    struct store_paths paths;
+    struct store store; /* the directory and the locked partial file */
     char host[PROGRESS_TEXT_MAX];
     pthread_mutex_t lock;
     pthread_cond_t wake;      /* the supervisor waits here */
@@ -94,18 +99,21 @@ struct dl {
     uint8_t remote_digest[SHA256_LEN];
     bool is_file_ready; /* the partial file exists at its size: slots may write */
     bool is_aborting;   /* slots must stop at once */
+    bool is_single;     /* one connection only: nothing else could tell two versions apart */
+    uint64_t writes;    /* bumped by every write: the state file is behind when it changed */
     struct slot slots[PLAN_MAX_CONN];
     struct plan_range pending[STATE_MAX_RANGES];
     size_t npending;
 
     /* The supervisor's own. */
-    int fd;
+    int fd;         /* the partial file (store.part_fd, borrowed) */
     unsigned nconn; /* connections this file gets */
     struct hasher hasher;
     uint64_t started_ns;
     uint64_t resumed; /* bytes already there when this run started */
     uint64_t last_save_ns;
-    unsigned failures; /* failed attempts in a row without progress */
+    uint64_t saved_writes; /* d->writes when the state file was last saved */
+    uint64_t rng;          /* jitter for the waits between attempts */
     char last_err[FETCH_ERR_MAX + 64];
     unsigned restarts;
 };

@@ -64,10 +64,10 @@ void dl_save_state(struct dl *d)
     pthread_mutex_lock(&d->lock);
     dl_missing_ranges(d, st);
     pthread_mutex_unlock(&d->lock);
-    err = state_save(d->paths.state, st);
+    err = state_save(&d->store, st);
     if (err != 0 && d->req->progress != NULL)
         progress_message(d->req->progress, true, "%s: cannot save the resume state %s: %s",
-                         d->req->label, d->paths.state, strerror(-err));
+                         d->req->label, d->store.state_path, strerror(-err));
     free(st);
 }
 
@@ -102,18 +102,19 @@ bool dl_try_resume(struct dl *d)
 {
     struct dl_state *st = calloc(1, sizeof(*st));
     const char *why = NULL;
-    int err, fd;
+    uint64_t size = 0;
     bool ok = false;
+    int err;
 
     if (st == NULL)
         return false;
-    err = state_load(d->paths.state, st, &why);
+    err = state_load(&d->store, st, &why);
     if (err == -ENOENT)
         goto out;
     if (err != 0) {
         if (d->req->progress != NULL)
             progress_message(d->req->progress, true, "%s: ignoring %s: %s; starting over",
-                             d->req->label, d->paths.state, why ? why : strerror(-err));
+                             d->req->label, d->store.state_path, why ? why : strerror(-err));
         goto out;
     }
     why = resume_refusal(d, st);
@@ -122,10 +123,13 @@ bool dl_try_resume(struct dl *d)
             progress_message(d->req->progress, true, "%s: %s; starting over", d->req->label, why);
         goto out;
     }
-    fd = store_open_part(d->paths.part, st->size);
-    if (fd < 0)
+    if (store_part_size(&d->store, &size) != 0 || size != st->size) {
+        if (d->req->progress != NULL)
+            progress_message(d->req->progress, true,
+                             "%s: %s does not have the size its state file says; starting over",
+                             d->req->label, d->store.part_path);
         goto out;
-    d->fd = fd;
+    }
     d->has_info = true;
     d->is_ranged = true;
     d->is_size_known = true;

@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dl.h"
+#include "resphead.h"
 #include "fileio.h"
 
 /* Set a slot's error text. */
@@ -33,6 +35,30 @@ static void slot_errf(struct slot *s, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The answer is an HTTP error: how to treat it, and the wait it asks for. Lock held. */
+static enum slot_outcome status_failure(struct dl *d, struct slot *s, const struct fetch_info *info)
+{
+    enum retry_class cls = retry_class_of_status(info->status);
+
+    slot_errf(s, "%s (HTTP %ld)", resphead_status_words(info->status), info->status);
+    if (cls == RETRY_PERMANENT)
+        return OUT_FATAL;
+    s->err_cls = cls;
+    s->has_retry_after =
+        info->retry_after[0] != '\0' &&
+        retry_after_ms(info->retry_after, strlen(info->retry_after), info->date, strlen(info->date),
+                       time(NULL), (uint64_t)d->req->policy.retry_max_wait * 1000u,
+                       &s->retry_after_ms);
+    return OUT_FAILED;
+}
+
+/* A protocol violation: worth one more try on a fresh connection. */
+static enum slot_outcome protocol_failure(struct slot *s)
+{
+    s->err_cls = RETRY_PROTOCOL;
+    return OUT_FAILED;
+}
+
 /* Check the head of the first response; fills d's identity. Lock held. */
 static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct fetch_info *info)
 {
@@ -41,9 +67,8 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
     if (info->status == 206) {
         if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
             cr->range.first != 0) {
-            slot_errf(s, "the server answered a range request with a bad "
-                         "Content-Range");
-            return OUT_FATAL;
+            slot_errf(s, "the server answered a range request with a bad Content-Range");
+            return protocol_failure(s);
         }
         d->is_ranged = true;
         d->is_size_known = true;
@@ -57,15 +82,8 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
         d->is_ranged = true; /* an empty file: nothing to fetch */
         d->is_size_known = true;
         d->size = 0;
-    } else if (info->status == 404 || info->status == 410) {
-        slot_errf(s, "not found on the server (HTTP %ld)", info->status);
-        return OUT_FATAL;
-    } else if (info->status == 408 || info->status == 429 || info->status >= 500) {
-        slot_errf(s, "the server answered HTTP %ld", info->status);
-        return OUT_FAILED;
     } else {
-        slot_errf(s, "the server answered HTTP %ld", info->status);
-        return OUT_FATAL;
+        return status_failure(d, s, info);
     }
     snprintf(d->etag, sizeof(d->etag), "%s", info->etag);
     snprintf(d->last_modified, sizeof(d->last_modified), "%s", info->last_modified);
@@ -73,9 +91,30 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
              info->etag[0] != '\0' ? info->etag : info->last_modified);
     d->has_remote_digest = info->has_digest;
     memcpy(d->remote_digest, info->sha256, SHA256_LEN);
+    /* Without a validator or a hash, nothing could tell pieces of two
+     * versions apart: fetch it in one piece. */
+    if (d->validator[0] == '\0' && !d->req->has_sha256 && !d->has_remote_digest)
+        d->is_single = true;
     d->has_info = true;
     s->end = d->is_size_known ? d->size : UINT64_MAX;
     return OUT_NONE;
+}
+
+/*
+ * Does a later answer describe the same version as the first one? Its
+ * strong ETag must be the first one's; without an ETag, its Last-Modified;
+ * a digest, when both carry one, must agree too. Lock held.
+ */
+static bool is_same_version(const struct dl *d, const struct fetch_info *info)
+{
+    if (info->has_digest && d->has_remote_digest && !sha256_equal(info->sha256, d->remote_digest))
+        return false;
+    if (d->etag[0] != '\0' && info->etag[0] != '\0')
+        return strcmp(info->etag, d->etag) == 0;
+    if (d->etag[0] == '\0' && d->last_modified[0] == '\0')
+        return true; /* nothing to compare: the hash alone will tell */
+    /* An ETag on one side only: the dates must agree. */
+    return info->last_modified[0] != '\0' && strcmp(info->last_modified, d->last_modified) == 0;
 }
 
 /* Check the head of a range request; lock held. */
@@ -84,30 +123,39 @@ static enum slot_outcome range_head(struct dl *d, struct slot *s, const struct f
     const struct content_range *cr = &info->content_range;
 
     if (info->status == 206) {
-        /* Compare with what was asked: the end may have been lowered since. */
-        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size ||
-            cr->size != d->size || cr->range.first != s->asked_first ||
-            cr->range.last != s->asked_last) {
+        if (!info->has_content_range || cr->is_unsatisfied || !cr->has_size) {
+            slot_errf(s, "the server answered a range request without a usable Content-Range");
+            return protocol_failure(s);
+        }
+        if (cr->size != d->size || !is_same_version(d, info)) {
+            slot_errf(s, "the file changed on the server (%s)",
+                      cr->size != d->size ? "its size is different"
+                                          : "a range came from another version of it");
+            return OUT_CHANGED;
+        }
+        /* Compare with what was asked: the end may have been lowered since;
+         * more than asked is fine (the rest is not taken). */
+        if (cr->range.first != s->asked_first || cr->range.last < s->asked_last) {
             slot_errf(s,
                       "the server sent another range than the one asked for (bytes %" PRIu64
                       "-%" PRIu64 ")",
                       s->asked_first, s->asked_last);
-            return OUT_FAILED;
+            return protocol_failure(s);
         }
         return OUT_NONE;
+    }
+    if (info->status == 200 && d->validator[0] != '\0' && is_same_version(d, info)) {
+        /* Not a change: the server ignored the range. Ranges are no use with it. */
+        d->is_single = true;
+        slot_errf(s, "the server ignored a range request; using one connection");
+        return OUT_CHANGED;
     }
     if (info->status == 200 || info->status == 416) {
         /* If-Range failed, or the file shrank: what we have is stale. */
         slot_errf(s, "the file changed on the server");
         return OUT_CHANGED;
     }
-    if (info->status == 404 || info->status == 410) {
-        slot_errf(s, "not found on the server any more (HTTP %ld)", info->status);
-        return OUT_FATAL;
-    }
-    slot_errf(s, "the server answered HTTP %ld", info->status);
-    return info->status == 408 || info->status == 429 || info->status >= 500 ? OUT_FAILED
-                                                                             : OUT_FATAL;
+    return status_failure(d, s, info);
 }
 
 static bool slot_on_head(void *arg, const struct fetch_info *info)
@@ -154,11 +202,12 @@ static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
 
     pthread_mutex_lock(&d->lock);
     if (err != 0) {
-        slot_errf(s, "cannot write %s: %s", d->paths.part, strerror(-err));
+        slot_errf(s, "cannot write %s: %s", d->store.part_path, strerror(-err));
         s->outcome = OUT_FATAL;
         s->claimed = s->written; /* nothing past written is on disk */
     } else {
         s->written += len;
+        d->writes++;
     }
     pthread_mutex_unlock(&d->lock);
     return err == 0;
@@ -235,7 +284,8 @@ static void *slot_main(void *arg)
     pthread_mutex_lock(&d->lock);
     for (;;) {
         struct fetch_req req;
-        char err[FETCH_ERR_MAX], ifrange[FETCH_VALIDATOR_MAX];
+        struct fetch_err err;
+        char ifrange[FETCH_VALIDATOR_MAX];
         enum fetch_result r;
 
         while (s->cmd == SLOT_WAIT)
@@ -244,7 +294,7 @@ static void *slot_main(void *arg)
             break;
         memset(&req, 0, sizeof(req));
         req.url = d->req->url;
-        req.stall_secs = d->req->stall_secs;
+        req.stall_secs = d->req->policy.stall_secs;
         req.has_range = true;
         req.first = s->claimed;
         req.last = s->is_probe ? UINT64_MAX : s->end - 1;
@@ -255,18 +305,21 @@ static void *slot_main(void *arg)
         if (s->is_probe && !d->has_info)
             req.if_range = NULL;
         s->outcome = OUT_NONE;
+        s->err_cls = RETRY_TRANSIENT;
+        s->has_retry_after = false;
         s->err[0] = '\0';
         s->ui = SLOT_CONNECTING;
         pthread_mutex_unlock(&d->lock);
 
-        r = fetch_run(s->fetch, &req, &sink, err);
+        r = fetch_run(s->fetch, &req, &sink, &err);
         (void)slot_flush(s); /* a write error is recorded as the outcome */
 
         pthread_mutex_lock(&d->lock);
         if (s->outcome == OUT_NONE || (r == FETCH_FAILED && s->outcome == OUT_CUT)) {
             if (r == FETCH_FAILED) {
-                s->outcome = OUT_FAILED;
-                slot_errf(s, "%s", err);
+                s->outcome = err.cls == RETRY_PERMANENT ? OUT_FATAL : OUT_FAILED;
+                s->err_cls = err.cls;
+                slot_errf(s, "%s", err.text);
             } else if (!d->is_size_known || s->written >= s->end) {
                 s->outcome = OUT_DONE;
             } else if (r == FETCH_ABORTED) {
@@ -291,7 +344,7 @@ int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bo
     int err;
 
     if (!s->has_thread) {
-        s->fetch = fetch_new();
+        s->fetch = fetch_new(d->req->net);
         s->buf = malloc(SLOT_BUF);
         if (s->fetch == NULL || s->buf == NULL) {
             fetch_free(s->fetch);

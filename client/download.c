@@ -45,11 +45,11 @@
 #include "encode.h"
 #include "human.h"
 
-#define DL_TICK_MS       100 /* the supervisor's pace */
-#define DL_SAVE_NS       1000000000ull
-#define DL_SPEED_NS      500000000ull
-#define DL_MAX_RESTARTS  3
-#define DL_BACKOFF_MAX_S 30
+#define DL_TICK_MS      50          /* the supervisor's pace */
+#define DL_SAVE_NS      50000000ull /* the state file trails the data by at most this */
+#define DL_PUBLISH_NS   100000000ull
+#define DL_SPEED_NS     500000000ull
+#define DL_MAX_RESTARTS 3
 
 uint64_t dl_now_ns(void)
 {
@@ -125,11 +125,23 @@ static uint64_t written_prefix(const struct dl *d)
     return low;
 }
 
-/* After the first head: create the file, cut slot 0's range, queue the rest. */
+/* A number in [0, 1) for jitter (xorshift64*: no shared state, no lock). */
+static double next_rand(struct dl *d)
+{
+    uint64_t x = d->rng;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    d->rng = x;
+    return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* After the first head: size the partial file, cut slot 0's range, queue the rest. */
 static int prepare_file(struct dl *d)
 {
     uint64_t size;
-    int fd, err;
+    int err;
 
     pthread_mutex_lock(&d->lock);
     size = d->is_size_known ? d->size : UINT64_MAX;
@@ -141,25 +153,26 @@ static int prepare_file(struct dl *d)
               size, d->req->size);
         return -EINVAL;
     }
-    fd = store_create_part(d->paths.part, size);
-    if (fd < 0) {
+    err = store_reset_part(&d->store, size);
+    if (err != 0) {
         char hs[32];
 
         human_size(size, hs, sizeof(hs));
-        if (fd == -ENOSPC)
-            failf(d, "not enough space in %s for %s (%s)", d->paths.dir, d->req->label, hs);
+        if (err == -ENOSPC || err == -EDQUOT)
+            failf(d, "not enough space in %s for %s (%s)", d->store.dir_path, d->req->label, hs);
+        else if (err == -EFBIG)
+            failf(d, "%s cannot hold %s: the file is too large for it", d->store.dir_path, hs);
         else
-            failf(d, "cannot create %s: %s", d->paths.part, strerror(-fd));
-        return fd;
+            failf(d, "cannot prepare %s: %s", d->store.part_path, strerror(-err));
+        return err;
     }
-    d->fd = fd;
-    err = hasher_start(&d->hasher, fd);
+    err = hasher_start(&d->hasher, d->fd);
     if (err != 0) {
         failf(d, "cannot start hashing: %s", strerror(-err));
         return err;
     }
     pthread_mutex_lock(&d->lock);
-    d->nconn = d->is_ranged ? plan_connections(d->size, d->req->connections) : 1;
+    d->nconn = d->is_ranged && !d->is_single ? plan_connections(d->size, d->req->connections) : 1;
     if (d->is_ranged && d->nconn > 1) {
         struct plan_range chunks[PLAN_MAX_CONN];
         struct slot *s0 = &d->slots[0];
@@ -180,54 +193,112 @@ static int prepare_file(struct dl *d)
     return 0;
 }
 
-static uint64_t backoff_ns(unsigned failures)
+/* Slots other than EXCEPT that can still take work. Lock held. */
+static unsigned live_slots(const struct dl *d, const struct slot *except)
 {
-    uint64_t secs = failures >= 6 ? DL_BACKOFF_MAX_S : (uint64_t)1 << (failures - 1);
+    unsigned n = 0;
 
-    if (secs > DL_BACKOFF_MAX_S)
-        secs = DL_BACKOFF_MAX_S;
-    return secs * 1000000000ull;
+    for (unsigned i = 0; i < d->nconn; i++)
+        if (&d->slots[i] != except && !d->slots[i].is_retired)
+            n++;
+    return n;
 }
 
-/* Take in the outcome of slot S (lock held). Returns -1 to fail the file, 1 to restart. */
-static int collect(struct dl *d, struct slot *s, uint64_t now)
-{
-    bool has_progress = s->written > s->start;
+/* What a collect() verdict asks of the transfer loop. */
+enum verdict {
+    VERDICT_GO = 0,
+    VERDICT_FAIL,    /* fail the file: d->last_err says why */
+    VERDICT_CHANGED, /* the remote file changed: start over */
+    VERDICT_REFETCH, /* no ranges: fetch it again from the first byte */
+};
 
+/* Slot S's attempt failed, but may be tried again (lock held). */
+static enum verdict slot_failed(struct dl *d, struct slot *s, uint64_t now)
+{
+    const struct dl_policy *pol = &d->req->policy;
+    bool is_protocol = s->err_cls == RETRY_PROTOCOL;
+    char from[64] = "", who[32] = "";
+    uint64_t wait_ms;
+
+    if (d->is_file_ready && d->is_ranged)
+        dl_pending_add(d, s->written, s->end);
+    if (d->nconn > 1)
+        snprintf(who, sizeof(who), "connection %u: ", s->index + 1);
+    snprintf(d->last_err, sizeof(d->last_err), "%s%s", who, s->err);
+    s->failures++;
+    if (is_protocol && ++s->proto_failures >= 2) {
+        snprintf(d->last_err, sizeof(d->last_err), "%s%s, again on a new connection", who, s->err);
+        return VERDICT_FAIL;
+    }
+    if (s->failures > pol->retries) {
+        if (d->has_info && d->is_ranged && live_slots(d, s) > 0) {
+            s->is_retired = true;
+            s->retry_at = 0;
+            if (d->req->progress != NULL)
+                progress_message(d->req->progress, false,
+                                 "%s from %s: %s; this connection gives up, %u carry on",
+                                 d->req->label, d->host, d->last_err, live_slots(d, s));
+            return VERDICT_GO;
+        }
+        snprintf(d->last_err, sizeof(d->last_err), "%s%s; gave up after %u %s", who, s->err,
+                 pol->retries, pol->retries == 1 ? "retry" : "retries");
+        return VERDICT_FAIL;
+    }
+    if (s->has_retry_after)
+        wait_ms = s->retry_after_ms;
+    else if (is_protocol)
+        wait_ms = 0; /* another connection may well do: try it at once */
+    else
+        wait_ms =
+            retry_backoff_ms(s->failures, (uint64_t)pol->retry_max_wait * 1000u, next_rand(d));
+    s->retry_at = now + wait_ms * 1000000u;
+    if (s->retry_at == 0)
+        s->retry_at = 1;
+    s->ui = SLOT_RETRYING;
+    if (d->is_ranged && d->is_file_ready)
+        snprintf(from, sizeof(from), " from byte %" PRIu64, s->written);
+    else if (d->is_file_ready)
+        snprintf(from, sizeof(from), " from the start (the server does not do ranges)");
+    if (d->req->progress != NULL)
+        progress_message(d->req->progress, false,
+                         "%s from %s: %s; retrying%s in %.1f s (retry %u of %u)", d->req->label,
+                         d->host, d->last_err, from, (double)wait_ms / 1000.0, s->failures,
+                         pol->retries);
+    return !d->is_ranged && d->is_file_ready ? VERDICT_REFETCH : VERDICT_GO;
+}
+
+/* Take in the outcome of slot S (lock held). */
+static enum verdict collect(struct dl *d, struct slot *s, uint64_t now)
+{
+    /* Bytes written by this attempt make it a success so far; without
+     * ranges, they are thrown away, so they do not count. */
+    if (s->written > s->start && d->is_ranged) {
+        s->failures = 0;
+        s->proto_failures = 0;
+    }
     s->is_busy = false;
     switch (s->outcome) {
     case OUT_DONE:
         s->failures = 0;
-        d->failures = 0;
-        return 0;
+        s->proto_failures = 0;
+        return VERDICT_GO;
     case OUT_CUT:
-        dl_pending_add(d, s->written, s->end);
-        return 0;
+        /* Before the file is planned, the probe's range is no range at all. */
+        if (d->is_file_ready)
+            dl_pending_add(d, s->written, s->end);
+        return VERDICT_GO;
     case OUT_FAILED:
-        dl_pending_add(d, s->written, s->end);
-        s->failures = has_progress ? 1 : s->failures + 1;
-        d->failures = has_progress ? 1 : d->failures + 1;
-        s->retry_at = now + backoff_ns(s->failures);
-        s->ui = SLOT_RETRYING;
-        snprintf(d->last_err, sizeof(d->last_err), "connection %u: %s", s->index + 1, s->err);
-        if (d->req->progress != NULL)
-            progress_message(d->req->progress, true,
-                             "%s from %s: connection %u: %s; retrying from byte %" PRIu64
-                             " in %" PRIu64 " s (attempt %u of %u)",
-                             d->req->label, d->host, s->index + 1, s->err, s->written,
-                             backoff_ns(s->failures) / 1000000000u, d->failures + 1,
-                             d->req->max_attempts);
-        return d->failures >= d->req->max_attempts ? -1 : 0;
+        return slot_failed(d, s, now);
     case OUT_FATAL:
         snprintf(d->last_err, sizeof(d->last_err), "%s", s->err);
-        return -1;
+        return VERDICT_FAIL;
     case OUT_CHANGED:
         snprintf(d->last_err, sizeof(d->last_err), "%s", s->err);
-        return 1;
+        return VERDICT_CHANGED;
     case OUT_NONE:
         break;
     }
-    return 0;
+    return VERDICT_GO;
 }
 
 static void plan_view(const struct dl *d, struct plan_slot *v)
@@ -251,7 +322,7 @@ static int assign(struct dl *d, uint64_t now)
         struct plan_range r;
         int err = 0;
 
-        if (s->is_busy || (s->retry_at != 0 && now < s->retry_at))
+        if (s->is_busy || s->is_retired || (s->retry_at != 0 && now < s->retry_at))
             continue;
         s->retry_at = 0;
         if (!d->has_info) {
@@ -383,7 +454,8 @@ static void stop_slots(struct dl *d, bool is_exit)
 
             if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE) {
                 s->is_busy = false;
-                dl_pending_add(d, s->written, s->end);
+                if (d->is_file_ready) /* else the probe's range is no range yet */
+                    dl_pending_add(d, s->written, s->end);
             }
             if (s->is_busy)
                 is_busy = true;
@@ -412,20 +484,24 @@ static void stop_slots(struct dl *d, bool is_exit)
     }
 }
 
-/* Forget everything about the remote file and start again. */
-static void restart(struct dl *d)
+/*
+ * Forget what was fetched and start again. IS_CHANGED: the remote file
+ * changed, so everything learnt about it goes too (and the connections'
+ * retry counts start afresh); otherwise (a download without ranges that
+ * broke off) only the bytes go, and the failed connection keeps its
+ * count and its wait.
+ */
+static void restart(struct dl *d, bool is_changed)
 {
     stop_slots(d, false);
     hasher_cancel(&d->hasher);
-    if (d->fd >= 0)
-        close(d->fd);
-    d->fd = -1;
-    store_discard(&d->paths);
+    (void)store_reset_part(&d->store, 0); /* the size is set again once known */
     pthread_mutex_lock(&d->lock);
     d->has_info = d->is_ranged = d->is_size_known = d->is_file_ready = false;
     d->is_aborting = false;
     d->size = 0;
-    d->validator[0] = '\0';
+    d->validator[0] = d->etag[0] = d->last_modified[0] = '\0';
+    d->has_remote_digest = false;
     d->npending = 0;
     d->resumed = 0;
     d->nconn = 1;
@@ -433,12 +509,60 @@ static void restart(struct dl *d)
         struct slot *s = &d->slots[i];
 
         s->is_busy = false;
-        s->retry_at = 0;
-        s->failures = 0;
+        s->is_retired = false;
+        if (is_changed) {
+            s->retry_at = 0;
+            s->failures = 0;
+            s->proto_failures = 0;
+        }
         s->start = s->claimed = s->written = s->end = 0;
         s->speed = 0;
     }
     pthread_mutex_unlock(&d->lock);
+}
+
+/* Wait on d->wake for at most one tick. Lock held. */
+static void wait_tick(struct dl *d)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += DL_TICK_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&d->wake, &d->lock, &until);
+}
+
+/* Save the state file when it is behind the data and was not saved just now. Lock held. */
+static void save_if_behind(struct dl *d, uint64_t now)
+{
+    uint64_t writes = d->writes;
+
+    if (writes == d->saved_writes || now - d->last_save_ns < DL_SAVE_NS)
+        return;
+    d->saved_writes = writes;
+    d->last_save_ns = now;
+    pthread_mutex_unlock(&d->lock);
+    dl_save_state(d);
+    pthread_mutex_lock(&d->lock);
+}
+
+/* The transfer failed or was stopped: record why (lock not held). */
+static int transfer_end(struct dl *d, enum verdict v)
+{
+    stop_slots(d, false);
+    if (v == VERDICT_GO) { /* stopped from outside: keep what we have */
+        dl_save_state(d);
+        d->res->status = DL_STOPPED;
+        failf(d, "stopped");
+    } else {
+        d->res->status = DL_FAILED;
+        failf(d, "%s", d->last_err);
+        dl_save_state(d);
+    }
+    return -1;
 }
 
 /*
@@ -452,38 +576,36 @@ static int transfer(struct dl *d)
     pthread_mutex_lock(&d->lock);
     for (;;) {
         uint64_t now = dl_now_ns();
-        struct timespec until;
-        int verdict = 0;
+        enum verdict v = VERDICT_GO;
 
-        for (unsigned i = 0; i < PLAN_MAX_CONN && verdict == 0; i++) {
+        for (unsigned i = 0; i < PLAN_MAX_CONN && v == VERDICT_GO; i++) {
             struct slot *s = &d->slots[i];
 
             if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE)
-                verdict = collect(d, s, now);
+                v = collect(d, s, now);
         }
-        if (verdict != 0 || dl_is_stop_requested(d)) {
+        if (v == VERDICT_REFETCH) {
             pthread_mutex_unlock(&d->lock);
-            if (verdict > 0 && d->restarts < DL_MAX_RESTARTS) {
-                d->restarts++;
-                if (d->req->progress != NULL)
-                    progress_message(d->req->progress, true, "%s: %s; starting over", d->req->label,
-                                     d->last_err);
-                restart(d);
-                pthread_mutex_lock(&d->lock);
-                continue;
-            }
-            stop_slots(d, false);
-            if (verdict == 0) { /* stopped from outside: keep what we have */
-                dl_save_state(d);
-                d->res->status = DL_STOPPED;
-                failf(d, "stopped");
-            } else {
-                d->res->status = DL_FAILED;
-                failf(d, "%s%s", d->last_err,
-                      verdict < 0 && d->failures >= d->req->max_attempts ? "; giving up" : "");
-                dl_save_state(d);
-            }
-            return -1;
+            restart(d, false);
+            pthread_mutex_lock(&d->lock);
+            continue;
+        }
+        if (v == VERDICT_CHANGED && d->restarts < DL_MAX_RESTARTS) {
+            pthread_mutex_unlock(&d->lock);
+            d->restarts++;
+            if (d->req->progress != NULL)
+                progress_message(d->req->progress, false, "%s: %s; starting over", d->req->label,
+                                 d->last_err);
+            restart(d, true);
+            pthread_mutex_lock(&d->lock);
+            continue;
+        }
+        if (v == VERDICT_CHANGED)
+            snprintf(d->last_err + strlen(d->last_err), sizeof(d->last_err) - strlen(d->last_err),
+                     " (%u times; giving up)", d->restarts + 1);
+        if (v != VERDICT_GO || dl_is_stop_requested(d)) {
+            pthread_mutex_unlock(&d->lock);
+            return transfer_end(d, v);
         }
         if (d->has_info && !d->is_file_ready) {
             pthread_mutex_unlock(&d->lock);
@@ -507,21 +629,10 @@ static int transfer(struct dl *d)
             break;
         if (now >= next_publish) {
             publish(d, now, false);
-            next_publish = now + DL_TICK_MS * 1000000ull;
+            next_publish = now + DL_PUBLISH_NS;
         }
-        if (now - d->last_save_ns >= DL_SAVE_NS) {
-            d->last_save_ns = now;
-            pthread_mutex_unlock(&d->lock);
-            dl_save_state(d);
-            pthread_mutex_lock(&d->lock);
-        }
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += DL_TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&d->wake, &d->lock, &until);
+        save_if_behind(d, now);
+        wait_tick(d);
     }
     if (!d->is_size_known) {
         d->size = d->slots[0].written;
@@ -532,32 +643,43 @@ static int transfer(struct dl *d)
     return 0;
 }
 
-/* The final name is taken: is it already the right file? */
+/* Is the final name already taken? Sets *IS_DECIDED and, when it is, the result. */
 static void check_existing(struct dl *d, bool *is_decided)
 {
     uint8_t have[SHA256_LEN];
     uint64_t size = 0;
-    int err = store_hash_file(d->paths.final, have, &size);
+    enum store_final kind;
+    int err = store_check_final(&d->store, &kind, have, &size);
 
-    *is_decided = false;
-    if (err == -ENOENT)
-        return;
     *is_decided = true;
+    d->res->status = DL_FAILED;
     if (err != 0) {
-        d->res->status = DL_FAILED;
-        failf(d, "%s exists but cannot be read: %s", d->paths.final, strerror(-err));
+        failf(d, "%s exists but cannot be read: %s", d->store.final_path, strerror(-err));
         return;
+    }
+    switch (kind) {
+    case STORE_FINAL_NONE:
+        *is_decided = false;
+        return;
+    case STORE_FINAL_OTHER:
+        failf(d,
+              "%s exists and is not a regular file (a symlink, a directory...); not replaced, "
+              "and symlinks are not followed",
+              d->store.final_path);
+        return;
+    case STORE_FINAL_FILE:
+        break;
     }
     d->res->size = size;
     memcpy(d->res->sha256, have, SHA256_LEN);
     if (!d->req->has_sha256) {
         d->res->status = DL_PRESENT;
-        failf(d, "%s already exists (no published hash to check it against)", d->paths.final);
+        failf(d, "%s already exists (no published hash to check it against)", d->store.final_path);
     } else if (sha256_equal(have, d->req->sha256)) {
         d->res->status = DL_PRESENT;
     } else {
-        d->res->status = DL_FAILED;
-        failf(d, "%s exists and differs from the expected file; not overwritten", d->paths.final);
+        failf(d, "%s exists and differs from the expected file; not overwritten",
+              d->store.final_path);
     }
 }
 
@@ -569,11 +691,11 @@ static void finish(struct dl *d)
     uint8_t got[SHA256_LEN];
     int err;
 
+    d->res->status = DL_FAILED;
     err = hasher_finish(&d->hasher, d->size, got);
     if (err != 0) {
-        d->res->status = DL_FAILED;
-        failf(d, "cannot read back %s to verify it: %s", d->paths.part, strerror(-err));
-        store_discard(&d->paths);
+        failf(d, "cannot read back %s to verify it: %s", d->store.part_path, strerror(-err));
+        store_discard(&d->store);
         return;
     }
     memcpy(d->res->sha256, got, SHA256_LEN);
@@ -585,37 +707,35 @@ static void finish(struct dl *d)
     encode_hex(got, SHA256_LEN, got_hex);
     if (want != NULL && !sha256_equal(want, got)) {
         encode_hex(want, SHA256_LEN, want_hex);
-        d->res->status = DL_FAILED;
         failf(d,
               "SHA-256 mismatch: expected %s, got %s; the download was deleted, "
               "%s was not touched",
-              want_hex, got_hex, d->paths.final);
-        store_discard(&d->paths);
+              want_hex, got_hex, d->store.final_path);
+        store_discard(&d->store);
         return;
     }
-    err = store_commit(&d->paths, d->fd);
+    err = store_commit(&d->store);
     if (err == -EEXIST) {
         bool is_decided;
 
         check_existing(d, &is_decided);
         if (d->res->status == DL_PRESENT) {
-            store_discard(&d->paths);
-        } else if (d->res->status == DL_FAILED) {
-            d->res->reason[0] = '\0'; /* a more precise message than check_existing()'s */
-            failf(d,
-                  "%s appeared meanwhile and differs; not overwritten (the download is "
-                  "kept as %s)",
-                  d->paths.final, d->paths.part);
-            unlink(d->paths.state);
+            store_discard(&d->store);
+            return;
         }
+        d->res->status = DL_FAILED;
+        d->res->reason[0] = '\0'; /* a more precise message than check_existing()'s */
+        failf(d,
+              "%s appeared meanwhile and is not this file; not replaced (the download is "
+              "kept as %s)",
+              d->store.final_path, d->store.part_path);
+        store_drop_state(&d->store);
         return;
     }
     if (err != 0) {
-        d->res->status = DL_FAILED;
-        failf(d, "cannot move it to %s: %s", d->paths.final, strerror(-err));
+        failf(d, "cannot move it to %s: %s", d->store.final_path, strerror(-err));
         return;
     }
-    unlink(d->paths.state);
     d->res->status = want != NULL ? DL_VERIFIED : DL_UNVERIFIED;
     if (want == NULL)
         failf(d, "no SHA-256 was published for it: sha256 %s", got_hex);
@@ -631,24 +751,60 @@ static void host_of(const char *url, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, p);
 }
 
+/* Claim the partial file (0), or fail the download with the reason. */
+static int claim(struct dl *d)
+{
+    int err = store_claim(&d->store);
+
+    if (err == 0) {
+        d->fd = d->store.part_fd;
+        return 0;
+    }
+    d->res->status = DL_FAILED;
+    if (err == -EBUSY)
+        failf(d, "%s is being downloaded by another client (%s is locked)", d->store.final_path,
+              d->store.part_path);
+    else if (err == -ELOOP)
+        failf(d, "%s is a symlink; not followed", d->store.part_path);
+    else
+        failf(d, "cannot create %s: %s", d->store.part_path, strerror(-err));
+    return err;
+}
+
+/* Was anything fetched that a later run could resume from? */
+static bool is_worth_keeping(struct dl *d)
+{
+    bool keep;
+
+    pthread_mutex_lock(&d->lock);
+    keep = d->is_file_ready && d->is_ranged && d->size > 0 && d->resumed + d->writes > 0;
+    pthread_mutex_unlock(&d->lock);
+    return keep;
+}
+
 void download_run(const struct dl_request *req, struct dl_result *res)
 {
     struct dl *d = calloc(1, sizeof(*d));
     bool is_decided = false;
+    char why[512];
     int err;
 
     memset(res, 0, sizeof(*res));
+    res->status = DL_FAILED;
     if (d == NULL) {
-        res->status = DL_FAILED;
         snprintf(res->reason, sizeof(res->reason), "out of memory");
         return;
     }
     d->req = req;
     d->res = res;
     d->fd = -1;
+    d->store.dirfd = d->store.part_fd = -1;
     d->nconn = 1;
     d->started_ns = dl_now_ns();
     d->last_save_ns = d->started_ns;
+    d->rng = d->started_ns ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)d;
+    if (d->rng == 0)
+        d->rng = 1;
     host_of(req->url, d->host, sizeof(d->host));
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
         d->slots[i].index = i;
@@ -657,22 +813,28 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     pthread_cond_init(&d->slot_wake, NULL);
-    err = store_paths_init(&d->paths, req->final_path);
+    err = store_open(&d->store, req->dir, req->relpath, why, sizeof(why));
     if (err != 0) {
-        res->status = DL_FAILED;
-        failf(d, "%s: the path is too long", req->final_path);
+        failf(d, "%s", why);
         goto out;
     }
-    check_existing(d, &is_decided);
-    if (is_decided)
+    if (claim(d) != 0)
         goto out;
+    check_existing(d, &is_decided);
+    if (is_decided) {
+        uint64_t size = 1;
+
+        /* The partial file this run created for nothing goes again. */
+        if (store_part_size(&d->store, &size) == 0 && size == 0)
+            store_discard(&d->store);
+        goto out;
+    }
     if (dl_try_resume(d)) {
         pthread_mutex_lock(&d->lock);
         d->nconn = plan_connections(d->size, req->connections);
         pthread_mutex_unlock(&d->lock);
         err = hasher_start(&d->hasher, d->fd);
         if (err != 0) {
-            res->status = DL_FAILED;
             failf(d, "cannot start hashing: %s", strerror(-err));
             goto out;
         }
@@ -680,18 +842,17 @@ void download_run(const struct dl_request *req, struct dl_result *res)
             progress_message(req->progress, false,
                              "%s: resuming (%" PRIu64 " of %" PRIu64 " bytes already here)",
                              req->label, d->resumed, d->size);
-    } else {
-        store_discard(&d->paths);
     }
     if (transfer(d) == 0)
         finish(d);
+    else if (res->status == DL_FAILED && !is_worth_keeping(d))
+        store_discard(&d->store);
     res->resumed = d->resumed;
     res->fetched = res->size > d->resumed ? res->size - d->resumed : 0;
 out:
     stop_slots(d, true);
     hasher_cancel(&d->hasher);
-    if (d->fd >= 0)
-        close(d->fd);
+    store_close(&d->store);
     res->seconds = (double)(dl_now_ns() - d->started_ns) / 1e9;
     if (req->progress != NULL)
         progress_set_file(req->progress, req->progress_slot, NULL);

@@ -10,28 +10,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fetch.h"
 #include "progress.h"
 #include "sha256.h"
 
+/* When to try again (see retry.h for the classes of failures). */
+struct dl_policy {
+    unsigned retries;        /* retries of a connection that fails without progress */
+    unsigned retry_max_wait; /* seconds: the longest wait between attempts */
+    unsigned stall_secs;     /* a connection with no data for this long is retried */
+};
+
 struct dl_request {
     const char *url;
-    const char *label;      /* for messages: the name or URL as the user wrote it */
-    const char *final_path; /* where the verified file goes */
-    bool has_sha256;        /* the expected hash (catalog, input line, --sha256) */
+    const char *label;   /* for messages: the name or URL as the user wrote it */
+    const char *dir;     /* the download directory (it exists) */
+    const char *relpath; /* where the verified file goes under DIR: "f.iso", "iso/f.iso";
+                          * subdirectories are created, never through a symlink */
+    bool has_sha256;     /* the expected hash (catalog, input line, --sha256) */
     uint8_t sha256[SHA256_LEN];
     bool has_size; /* the catalog's size, checked against the server's */
     uint64_t size;
-    unsigned connections;      /* at most this many at once */
-    unsigned stall_secs;       /* a connection with no data for this long is retried */
-    unsigned max_attempts;     /* failures in a row, without progress, before giving up */
-    const atomic_bool *stop;   /* set from outside: stop now, keep what was fetched */
-    struct progress *progress; /* where to show it; NULL: nowhere */
-    size_t progress_slot;      /* which active-file slot of PROGRESS */
+    unsigned connections; /* at most this many at once */
+    struct dl_policy policy;
+    const struct fetch_config *net; /* borrowed: every connection's settings */
+    const atomic_bool *stop;        /* set from outside: stop now, keep what was fetched */
+    struct progress *progress;      /* where to show it; NULL: nowhere */
+    size_t progress_slot;           /* which active-file slot of PROGRESS */
 };
 
 enum dl_status {
     DL_VERIFIED,   /* downloaded, SHA-256 matched, renamed into place */
-    DL_PRESENT,    /* the final name already held the right file */
+    DL_PRESENT,    /* the final name already held the right file (or, with no hash known, a
+                    * regular file: reason says so) */
     DL_UNVERIFIED, /* downloaded and renamed, but no hash was known to check */
     DL_FAILED,     /* see reason; no file took the final name */
     DL_STOPPED,    /* stopped from outside; the partial file and state remain */

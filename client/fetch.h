@@ -15,10 +15,23 @@
 #include <stdint.h>
 
 #include "range.h"
+#include "retry.h"
 #include "sha256.h"
 
-#define FETCH_ERR_MAX       256
+#define FETCH_ERR_MAX       512
 #define FETCH_VALIDATOR_MAX 256
+#define FETCH_FIELD_MAX     64
+
+/*
+ * Settings every request of the process shares: borrowed by each handle
+ * for its whole life, so they must outlive it and not change.
+ */
+struct fetch_config {
+    unsigned connect_secs; /* connection (TCP and TLS) must be up within this */
+    const char *cacert;    /* a CA bundle to trust instead of the system's; NULL: default */
+    const char *capath;    /* a directory of CA certificates (c_rehash'ed); NULL: default */
+    bool is_insecure;      /* do not verify the server's certificate (--insecure) */
+};
 
 /* What the final response's head said (after any redirects). */
 struct fetch_info {
@@ -31,6 +44,11 @@ struct fetch_info {
     char last_modified[FETCH_VALIDATOR_MAX]; /* "" when none */
     bool has_digest;                         /* Repr-Digest (or Digest) gave a SHA-256 */
     uint8_t sha256[SHA256_LEN];
+    char content_encoding[FETCH_FIELD_MAX]; /* "" when none or "identity"; "?" when too long */
+    char retry_after[FETCH_FIELD_MAX];      /* the Retry-After value, "" when none */
+    char date[FETCH_FIELD_MAX];             /* the Date value, "" when none */
+    const char *bad_line;                   /* a header line that does not parse (static text
+                                             * saying why), NULL when every line did */
 };
 
 /* What a transfer calls back, all on the calling thread. */
@@ -56,30 +74,46 @@ struct fetch_req {
 enum fetch_result {
     FETCH_OK,      /* the whole response arrived */
     FETCH_ABORTED, /* a callback said stop */
-    FETCH_FAILED,  /* network or protocol trouble: ERR says what */
+    FETCH_FAILED,  /* network or protocol trouble: the fetch_err says what */
+};
+
+/* Why a request failed, in plain words, and whether trying again can help. */
+struct fetch_err {
+    enum retry_class cls;
+    char text[FETCH_ERR_MAX];
 };
 
 /* Once per process, before any thread starts. 0 or -EIO. */
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
 
-/* A new connection handle, NULL when out of memory. */
-struct fetch *fetch_new(void);
+/* A new connection handle using CFG (borrowed for the handle's life), NULL when out of memory. */
+struct fetch *fetch_new(const struct fetch_config *cfg);
 void fetch_free(struct fetch *f);
 
 /*
- * Perform REQ, feeding SINK. ERR (FETCH_ERR_MAX bytes) gets a plain-words
- * reason on FETCH_FAILED ("connection refused", "timed out: no data for 30 s").
+ * Perform REQ, feeding SINK. Only http:// and https:// URLs are fetched,
+ * and only redirects to them are followed. The request asks for the
+ * identity encoding; a response in another Content-Encoding fails
+ * (permanently) before any body byte reaches SINK, and so does a head
+ * line that does not parse. On FETCH_FAILED, *ERR says why
+ * ("cannot connect (...)", "stalled: no data for 30 s") and how to treat it.
  */
 enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
-                            const struct fetch_sink *sink, char *err);
+                            const struct fetch_sink *sink, struct fetch_err *err);
+
+/*
+ * The class of a libcurl result CODE (a CURLcode) whose error text is
+ * TEXT (libcurl's error buffer, may be empty). Pure.
+ */
+enum retry_class fetch_class_of(long code, const char *text);
 
 /*
  * GET URL into a new buffer of at most MAX bytes (*BODY, NUL-terminated,
  * owned by the caller: free()). *STATUS is the HTTP status. Returns 0, or
- * -EIO with ERR set (network trouble, a body over MAX).
+ * -EIO with *ERR set (network trouble, a body over MAX).
  */
 int fetch_get(struct fetch *f, const char *url, size_t max, char **body, size_t *len, long *status,
-              char *err);
+              struct fetch_err *err);
 
 #endif

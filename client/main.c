@@ -2,11 +2,17 @@
  * client/main.c - bin/client: options in, client_run() out.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "client.h"
 #include "log.h"
 #include "options.h"
 #include "version.h"
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
 
 int main(int argc, char **argv)
 {
@@ -26,6 +32,7 @@ int main(int argc, char **argv)
     case CLIENT_OPTIONS_OK:
         break;
     }
+    client_options_env(&opts, env_get);
     log_init("client", opts.is_quiet);
     return client_run(&opts);
 }

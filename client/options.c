@@ -13,6 +13,12 @@
 
 enum {
     OPT_SHA256 = 256,
+    OPT_RETRIES,
+    OPT_RETRY_MAX_WAIT,
+    OPT_STALL_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_CACERT,
+    OPT_CAPATH,
 };
 
 static const struct option long_options[] = {
@@ -27,6 +33,13 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"output", required_argument, NULL, 'o'},
     {"sha256", required_argument, NULL, OPT_SHA256},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"retry-max-wait", required_argument, NULL, OPT_RETRY_MAX_WAIT},
+    {"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"capath", required_argument, NULL, OPT_CAPATH},
+    {"insecure", no_argument, NULL, 'k'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -42,6 +55,28 @@ void client_options_defaults(struct client_opts *opts)
     opts->connections = 4;
     opts->interval = 5;
     opts->jobs = 1;
+    opts->policy.retries = CLIENT_RETRIES;
+    opts->policy.retry_max_wait = CLIENT_RETRY_MAX_WAIT;
+    opts->policy.stall_secs = CLIENT_STALL_TIMEOUT;
+    opts->net.connect_secs = CLIENT_CONNECT_TIMEOUT;
+}
+
+void client_options_env(struct client_opts *opts, const char *(*get)(const char *name))
+{
+    const char *v;
+
+    if (opts->net.cacert == NULL) {
+        v = get("CURL_CA_BUNDLE");
+        if (v == NULL || v[0] == '\0')
+            v = get("SSL_CERT_FILE");
+        if (v != NULL && v[0] != '\0')
+            opts->net.cacert = v;
+    }
+    if (opts->net.capath == NULL) {
+        v = get("SSL_CERT_DIR");
+        if (v != NULL && v[0] != '\0')
+            opts->net.capath = v;
+    }
 }
 
 void client_options_usage(FILE *out)
@@ -58,8 +93,10 @@ void client_options_usage(FILE *out)
           "                         (default http://127.0.0.1:8080)\n"
           "  -i, --input FILE       the queue: one catalog name or http(s) URL per line,\n"
           "                         optionally followed by a TAB and the SHA-256\n"
-          "                         (default ./input.txt)\n"
-          "  -d, --dir DIR          where finished downloads go (default ./data)\n"
+          "                         (default ./input.txt); '-' reads standard input\n"
+          "                         once and implies --once\n"
+          "  -d, --dir DIR          where finished downloads go, created if missing\n"
+          "                         (default ./data)\n"
           "  -c, --connections N    connections per file, 1 to 16 (default 4)\n"
           "  -n, --interval SECS    read the queue and the catalog again every SECS\n"
           "                         seconds (default 5)\n"
@@ -70,6 +107,23 @@ void client_options_usage(FILE *out)
           "  -q, --quiet            print only failures\n"
           "  -o, --output PATH      get: write the file to PATH instead of DIR/NAME\n"
           "      --sha256 HEX       get: the SHA-256 the file must have\n"
+          "\n"
+          "Network (errors that cannot succeed, such as 404, a refused certificate or\n"
+          "a redirect loop, fail at once; only transient ones are retried):\n"
+          "      --retries N        retry a connection that fails without progress\n"
+          "                         N times, 0 to 100 (default 5)\n"
+          "      --retry-max-wait SECS  the longest wait between attempts; waits double\n"
+          "                         from 1 s, and a server's Retry-After is honoured\n"
+          "                         up to this (default 10)\n"
+          "      --stall-timeout SECS   retry a connection that receives nothing for\n"
+          "                         SECS seconds (default 10)\n"
+          "      --connect-timeout SECS give up connecting (TCP and TLS) after SECS\n"
+          "                         seconds (default 10)\n"
+          "      --cacert FILE      trust the CA certificates in FILE (PEM) for https\n"
+          "      --capath DIR       trust the CA certificates in DIR (c_rehash'ed)\n"
+          "  -k, --insecure         do not verify the server's certificate (warned about)\n"
+          "  Without --cacert or --capath, CURL_CA_BUNDLE, SSL_CERT_FILE and SSL_CERT_DIR\n"
+          "  are honoured as by curl; http_proxy, https_proxy and no_proxy too.\n"
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
           "\n"
@@ -152,7 +206,7 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
     err[0] = '\0';
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:i:d:c:n:j:1pqo:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:i:d:c:n:j:1pqo:khV", long_options, NULL)) != -1) {
         switch (c) {
         case 's':
             opts->server = optarg;
@@ -196,6 +250,32 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
             }
             opts->has_sha256 = true;
             break;
+        case OPT_RETRIES:
+            if (!number("retries", optarg, 0, 100, &opts->policy.retries, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case OPT_RETRY_MAX_WAIT:
+            if (!number("retry-max-wait", optarg, 0, 3600, &opts->policy.retry_max_wait, err,
+                        errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case OPT_STALL_TIMEOUT:
+            if (!number("stall-timeout", optarg, 1, 86400, &opts->policy.stall_secs, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if (!number("connect-timeout", optarg, 1, 3600, &opts->net.connect_secs, err, errlen))
+                return CLIENT_OPTIONS_USAGE;
+            break;
+        case OPT_CACERT:
+            opts->net.cacert = optarg;
+            break;
+        case OPT_CAPATH:
+            opts->net.capath = optarg;
+            break;
+        case 'k':
+            opts->net.is_insecure = true;
+            break;
         case 'h':
             return CLIENT_OPTIONS_HELP;
         case 'V':
@@ -212,5 +292,12 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
         snprintf(err, errlen, "--server, --dir and --input need a value");
         return CLIENT_OPTIONS_USAGE;
     }
+    if ((opts->net.cacert != NULL && opts->net.cacert[0] == '\0') ||
+        (opts->net.capath != NULL && opts->net.capath[0] == '\0')) {
+        snprintf(err, errlen, "--cacert and --capath need a value");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (has_input && strcmp(opts->input, "-") == 0)
+        opts->is_once = true;
     return check_fit(opts, has_input, has_interval, err, errlen);
 }

@@ -15,7 +15,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "download.h"
+#include "fetch.h"
 #include "sha256.h"
+
+/* The defaults of the network options (documented in --help and client.1). */
+#define CLIENT_RETRIES         5
+#define CLIENT_RETRY_MAX_WAIT  10
+#define CLIENT_STALL_TIMEOUT   10
+#define CLIENT_CONNECT_TIMEOUT 10
 
 enum client_cmd {
     CLIENT_WATCH, /* poll input.txt (with --once: process it once) */
@@ -31,12 +39,14 @@ struct client_opts {
     unsigned connections; /* per file */
     unsigned interval;    /* seconds between polls of the input */
     unsigned jobs;        /* files downloaded at once */
-    bool is_once;
+    bool is_once;         /* also set by "--input -": standard input is read once */
     bool is_plain;
     bool is_quiet;
-    const char *target; /* get: a catalog name or a URL */
-    const char *output; /* get -o PATH: NULL for DIR/NAME */
-    bool has_sha256;    /* get --sha256 HEX */
+    struct dl_policy policy; /* --retries, --retry-max-wait, --stall-timeout */
+    struct fetch_config net; /* --connect-timeout, --cacert, --capath, --insecure */
+    const char *target;      /* get: a catalog name or a URL */
+    const char *output;      /* get -o PATH: NULL for DIR/NAME */
+    bool has_sha256;         /* get --sha256 HEX */
     uint8_t sha256[SHA256_LEN];
 };
 
@@ -56,6 +66,13 @@ void client_options_defaults(struct client_opts *opts);
  */
 enum client_options_result client_options_parse(int argc, char **argv, struct client_opts *opts,
                                                 char *err, size_t errlen);
+
+/*
+ * Fill the CA settings the command line left open from the environment,
+ * as the curl tool does: CURL_CA_BUNDLE, else SSL_CERT_FILE, for the
+ * bundle; SSL_CERT_DIR for the directory. GETENV is getenv() or a stub.
+ */
+void client_options_env(struct client_opts *opts, const char *(*get)(const char *name));
 
 /* Print --help to OUT. */
 void client_options_usage(FILE *out);

@@ -18,6 +18,8 @@ const char *progress_state_name(enum entry_state state)
         return "waiting";
     case ENTRY_MISSING:
         return "not in catalog";
+    case ENTRY_NO_CATALOG:
+        return "no catalog";
     case ENTRY_ACTIVE:
         return "downloading";
     case ENTRY_VERIFYING:

@@ -23,6 +23,7 @@
 enum entry_state {
     ENTRY_WAITING,    /* queued */
     ENTRY_MISSING,    /* not in the catalog (yet): tried again at each poll */
+    ENTRY_NO_CATALOG, /* a name, but the catalog cannot be fetched: tried again at each poll */
     ENTRY_ACTIVE,     /* downloading */
     ENTRY_VERIFYING,  /* downloaded, SHA-256 being checked */
     ENTRY_VERIFIED,   /* in the download directory, hash checked */

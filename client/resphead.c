@@ -15,6 +15,38 @@ bool resphead_is_redirect(long status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* Plain words for an HTTP status that is not the answer asked for. */
+const char *resphead_status_words(long status)
+{
+    switch (status) {
+    case 400:
+        return "the server refused the request as malformed";
+    case 401:
+        return "the server wants credentials";
+    case 403:
+        return "the server refuses access";
+    case 404:
+    case 410:
+        return "not found on the server";
+    case 407:
+        return "the proxy wants credentials";
+    case 408:
+        return "the server timed out waiting for the request";
+    case 429:
+        return "the server says too many requests";
+    case 500:
+        return "the server had an internal error";
+    case 502:
+    case 504:
+        return "a gateway in front of the server failed";
+    case 503:
+        return "the server is unavailable";
+    default:
+        return status >= 300 && status < 400 ? "an unexpected redirect or redirect without a target"
+                                             : "an unexpected answer";
+    }
+}
+
 /* Copy V into OUT (CAP bytes) when it fits, else leave OUT empty. */
 static void copy_field(char *out, size_t cap, struct strview v)
 {
@@ -76,6 +108,55 @@ bool resphead_digest(const char *v, size_t len, uint8_t out[SHA256_LEN])
     return false;
 }
 
+/* Keep a coding list V unless it says only "identity". */
+static void copy_coding(char *out, size_t cap, struct strview v)
+{
+    struct strview list = v, item;
+    bool is_identity = true;
+
+    while (strview_next_item(&list, &item))
+        if (item.len > 0 && !strview_eq_ci(item, "identity"))
+            is_identity = false;
+    if (is_identity) {
+        out[0] = '\0';
+        return;
+    }
+    copy_field(out, cap, v);
+    if (out[0] == '\0')
+        snprintf(out, cap, "?");
+}
+
+/* RFC 9110 5.1: a field name is a token. */
+static bool is_token(struct strview v)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+
+    if (v.len == 0)
+        return false;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c != '\0' && strchr(extra, c) != NULL)))
+            return false;
+    }
+    return true;
+}
+
+/* Transfer-Encoding: libcurl decodes chunked; any other coding would reach us encoded. */
+static bool is_chunked_only(struct strview v)
+{
+    struct strview list = v, item;
+    bool has_item = false;
+
+    while (strview_next_item(&list, &item)) {
+        if (!strview_eq_ci(item, "chunked"))
+            return false;
+        has_item = true;
+    }
+    return has_item;
+}
+
 enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line, size_t len)
 {
     struct strview l = strview_make(line, len), name, value;
@@ -93,21 +174,38 @@ enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line
         /* RFC 9112 4: exactly three digits, then a space or the end. */
         if (sp == NULL || (size_t)(l.p + l.len - sp) < 4 ||
             strparse_u64(sp + 1, 3, &status) != STRPARSE_OK ||
-            ((size_t)(l.p + l.len - sp) > 4 && sp[4] != ' '))
+            ((size_t)(l.p + l.len - sp) > 4 && sp[4] != ' ')) {
+            info->bad_line = "a malformed status line";
             return RESPHEAD_BAD;
+        }
         info->status = (long)status;
         return RESPHEAD_STATUS;
     }
+    /* RFC 9112 5.2: a user agent replaces obs-fold with a space; nothing we read folds. */
+    if (l.p[0] == ' ' || l.p[0] == '\t')
+        return RESPHEAD_FIELD;
     colon = memchr(l.p, ':', l.len);
-    if (colon == NULL)
+    if (colon == NULL || !is_token(strview_make(l.p, (size_t)(colon - l.p)))) {
+        info->bad_line = colon == NULL ? "a header line without a colon"
+                                       : "a header line with a malformed field name";
         return RESPHEAD_BAD;
+    }
     name = strview_make(l.p, (size_t)(colon - l.p));
     value = strview_trim(strview_make(colon + 1, (size_t)(l.p + l.len - colon - 1)));
     if (strview_eq_ci(name, "content-range")) {
         info->has_content_range =
             range_parse_content_range(value.p, value.len, &info->content_range);
     } else if (strview_eq_ci(name, "content-length")) {
-        info->has_length = strparse_u64(value.p, value.len, &info->length) == STRPARSE_OK;
+        uint64_t n;
+
+        if (strparse_u64(value.p, value.len, &n) != STRPARSE_OK ||
+            (info->has_length && info->length != n)) {
+            info->bad_line = "a malformed or contradictory Content-Length";
+            info->has_length = false;
+            return RESPHEAD_BAD;
+        }
+        info->has_length = true;
+        info->length = n;
     } else if (strview_eq_ci(name, "etag")) {
         /* A weak tag cannot be used with If-Range: keep strong ones only. */
         if (value.len >= 2 && value.p[0] == '"')
@@ -120,6 +218,17 @@ enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line
     } else if (strview_eq_ci(name, "digest")) {
         if (!info->has_digest && resphead_digest(value.p, value.len, info->sha256))
             info->has_digest = true;
+    } else if (strview_eq_ci(name, "content-encoding")) {
+        copy_coding(info->content_encoding, sizeof(info->content_encoding), value);
+    } else if (strview_eq_ci(name, "transfer-encoding")) {
+        if (!is_chunked_only(value)) {
+            info->bad_line = "a transfer coding other than chunked";
+            return RESPHEAD_BAD;
+        }
+    } else if (strview_eq_ci(name, "retry-after")) {
+        copy_field(info->retry_after, sizeof(info->retry_after), value);
+    } else if (strview_eq_ci(name, "date")) {
+        copy_field(info->date, sizeof(info->date), value);
     }
     return RESPHEAD_FIELD;
 }

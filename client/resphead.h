@@ -24,6 +24,10 @@ enum resphead_line {
 /* Read one LINE (with or without its CRLF) into *INFO. */
 enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line, size_t len);
 
+/* Plain words for an HTTP STATUS that is not the answer asked for
+ * ("not found on the server"); static text. */
+const char *resphead_status_words(long status);
+
 /* True when STATUS is a redirect libcurl follows (301, 302, 303, 307, 308). */
 bool resphead_is_redirect(long status);
 

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
-#include "fileio.h"
 #include "encode.h"
 #include "strparse.h"
 #include "strview.h"
@@ -205,7 +203,7 @@ enum state_result state_decode(const char *buf, size_t len, struct dl_state *s, 
     return STATE_OK;
 }
 
-int state_save(const char *path, const struct dl_state *s)
+int state_save(const struct store *st, const struct dl_state *s)
 {
     char *buf = malloc(STATE_FILE_MAX);
     size_t len;
@@ -214,21 +212,23 @@ int state_save(const char *path, const struct dl_state *s)
     if (buf == NULL)
         return -ENOMEM;
     len = state_encode(s, buf, STATE_FILE_MAX);
-    err = len > 0 ? atomicfile_write(path, buf, len, 0644) : -EINVAL;
+    err = len > 0 ? store_save_state(st, buf, len) : -EINVAL;
     free(buf);
     return err;
 }
 
-int state_load(const char *path, struct dl_state *s, const char **why)
+int state_load(const struct store *st, struct dl_state *s, const char **why)
 {
     char *buf = NULL;
     size_t len = 0;
-    int err = fileio_read(path, STATE_FILE_MAX, &buf, &len);
+    int err = store_load_state(st, STATE_FILE_MAX, &buf, &len);
 
     *why = NULL;
     if (err != 0) {
         if (err == -EFBIG)
             *why = "the state file is too large to be ours";
+        else if (err == -EINVAL)
+            *why = "the state file is not a regular file";
         return err == -EFBIG ? -EINVAL : err;
     }
     err = state_decode(buf, len, s, why) == STATE_OK ? 0 : -EINVAL;

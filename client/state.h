@@ -13,7 +13,7 @@
  *     missing 157286400 314572800
  *     check 1f0e...64 hex digits (SHA-256 of every line above)
  *
- * Written atomically (common/atomicfile.h) and never ahead of the data:
+ * Written atomically (store.c: a temporary, then rename) and never ahead of the data:
  * a range is left out of "missing" only after its bytes were written.
  * A file with another version, a bad check line, or anything malformed is
  * rejected whole: resuming from a wrong map would assemble a wrong file.
@@ -27,6 +27,7 @@
 
 #include "plan.h"
 #include "sha256.h"
+#include "store.h"
 
 #define STATE_VERSION       1
 #define STATE_MAX_RANGES    256
@@ -63,13 +64,14 @@ size_t state_encode(const struct dl_state *s, char *out, size_t cap);
  */
 enum state_result state_decode(const char *buf, size_t len, struct dl_state *s, const char **why);
 
-/* Write S to PATH atomically. 0 or a negative errno value. */
-int state_save(const char *path, const struct dl_state *s);
+/* Write S as the state file of the download in ST, atomically. 0 or -errno. */
+int state_save(const struct store *st, const struct dl_state *s);
 
 /*
- * Read PATH into *S. 0, -ENOENT when there is none, -EINVAL when it is
- * rejected (with the reason in *WHY), or another negative errno value.
+ * Read the state file of the download in ST into *S. 0, -ENOENT when there
+ * is none, -EINVAL when it is rejected (with the reason in *WHY), or
+ * another negative errno value.
  */
-int state_load(const char *path, struct dl_state *s, const char **why);
+int state_load(const struct store *st, struct dl_state *s, const char **why);
 
 #endif

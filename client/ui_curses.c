@@ -247,6 +247,7 @@ static enum role entry_role(enum entry_state state)
     case ENTRY_PRESENT:
         return ROLE_OK;
     case ENTRY_MISSING:
+    case ENTRY_NO_CATALOG:
     case ENTRY_UNVERIFIED:
         return ROLE_WARN;
     case ENTRY_FAILED:
@@ -261,6 +262,7 @@ static const char *entry_mark(const struct curses_ui *cu, enum entry_state state
     case ENTRY_WAITING:
         return cu->g->waiting;
     case ENTRY_MISSING:
+    case ENTRY_NO_CATALOG:
         return "?";
     case ENTRY_ACTIVE:
         return cu->g->active;

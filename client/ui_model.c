@@ -196,6 +196,7 @@ void ui_count_entries(const struct progress_entry *entries, size_t n, struct ui_
         switch (entries[i].state) {
         case ENTRY_WAITING:
         case ENTRY_MISSING:
+        case ENTRY_NO_CATALOG:
             out->waiting++;
             break;
         case ENTRY_ACTIVE:

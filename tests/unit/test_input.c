@@ -153,7 +153,17 @@ static const struct line_case line_cases[] = {
     {"a name with a leading '.' is bad", S(".hidden"), INPUT_BAD, INPUT_NAME, NULL, false},
     {"\".\" is bad", S("."), INPUT_BAD, INPUT_NAME, NULL, false},
     {"\"..\" is bad", S(".."), INPUT_BAD, INPUT_NAME, NULL, false},
-    {"a name with a '/' is bad", S("dir/file"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a catalog path with '/' is a name", S("dir/file"), INPUT_ENTRY, INPUT_NAME, "dir/file",
+     false},
+    {"a path of three components is a name", S("a/b c/d.iso"), INPUT_ENTRY, INPUT_NAME,
+     "a/b c/d.iso", false},
+    {"a path may not start with '/'", S("/etc/passwd"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not end with '/'", S("dir/"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not have an empty component", S("a//b"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not have a '..' component", S("a/../b"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not start with '..'", S("../x"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not have a '.' component", S("a/./b"), INPUT_BAD, INPUT_NAME, NULL, false},
+    {"a path may not have a hidden component", S("a/.git/x"), INPUT_BAD, INPUT_NAME, NULL, false},
     {"a path with '..' is bad", S("../etc/passwd"), INPUT_BAD, INPUT_NAME, NULL, false},
     {"a name with a control character is bad", S("a\x01z"), INPUT_BAD, INPUT_NAME, NULL, false},
     {"a name with a NUL is bad", S("a\0z"), INPUT_BAD, INPUT_NAME, NULL, false},
@@ -217,8 +227,10 @@ static void test_input_bad_name_reason(void **state)
     (void)state;
     assert_int_equal(input_parse_line(S(".hidden"), &e, &why), INPUT_BAD);
     assert_string_equal(why, name_strerror(NAME_DOT));
-    assert_int_equal(input_parse_line(S("a/b"), &e, &why), INPUT_BAD);
-    assert_string_equal(why, name_strerror(NAME_HAS_SLASH));
+    assert_int_equal(input_parse_line(S("a/.b"), &e, &why), INPUT_BAD);
+    assert_string_equal(why, name_strerror(NAME_DOT));
+    assert_int_equal(input_parse_line(S("a//b"), &e, &why), INPUT_BAD);
+    assert_string_equal(why, name_strerror(NAME_EMPTY));
     assert_int_equal(input_parse_line(S("a\x01"), &e, &why), INPUT_BAD);
     assert_string_equal(why, name_strerror(NAME_CONTROL));
 }

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tally.h"
+
 #include "client/resphead.h"
 
 /* Base64 of the bytes 0..31, of 32..63, and of 0..63 (a SHA-512's length). */
@@ -294,8 +296,8 @@ static const struct head_case head_cases[] = {
      "",
      "",
      DIG_NONE},
-    {"a bad Content-Length gives no length",
-     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: 12abc", FI}},
+    {"a bad Content-Length gives no length and marks the head malformed",
+     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: 12abc", BA}},
      200,
      false,
      0,
@@ -306,8 +308,8 @@ static const struct head_case head_cases[] = {
      "",
      "",
      DIG_NONE},
-    {"a negative Content-Length gives no length",
-     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: -1", FI}},
+    {"a negative Content-Length gives no length and marks the head malformed",
+     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: -1", BA}},
      200,
      false,
      0,
@@ -318,8 +320,8 @@ static const struct head_case head_cases[] = {
      "",
      "",
      DIG_NONE},
-    {"an overflowing Content-Length gives no length",
-     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: 18446744073709551616", FI}},
+    {"an overflowing Content-Length gives no length and marks the head malformed",
+     {{"HTTP/1.1 200 OK", ST}, {"Content-Length: 18446744073709551616", BA}},
      200,
      false,
      0,
@@ -562,6 +564,139 @@ static void test_resphead_lines(void **state)
         fail_msg("%d resphead_parse_line rows failed", nbad);
 }
 
+/* ---- the fields that decide whether a response may be used ---- */
+
+struct use_case {
+    const char *what;
+    const char *lines[MAX_LINES]; /* NULL ends the list */
+    const char *content_encoding; /* what info.content_encoding must be */
+    const char *retry_after;
+    const char *date;
+    bool is_bad; /* info.bad_line must be set */
+};
+
+static const struct use_case use_cases[] = {
+    {"no Content-Encoding leaves it empty",
+     {"HTTP/1.1 200 OK", "Content-Length: 1"},
+     "",
+     "",
+     "",
+     false},
+    {"Content-Encoding: gzip is kept",
+     {"HTTP/1.1 200 OK", "Content-Encoding: gzip"},
+     "gzip",
+     "",
+     "",
+     false},
+    {"a list of codings is kept whole",
+     {"HTTP/1.1 200 OK", "Content-Encoding: gzip, br"},
+     "gzip, br",
+     "",
+     "",
+     false},
+    {"identity is no encoding at all",
+     {"HTTP/1.1 200 OK", "content-encoding: Identity"},
+     "",
+     "",
+     "",
+     false},
+    {"an empty Content-Encoding is no encoding",
+     {"HTTP/1.1 200 OK", "Content-Encoding:"},
+     "",
+     "",
+     "",
+     false},
+    {"a status line starts afresh: a redirect's encoding is forgotten",
+     {"HTTP/1.1 302 Found", "Content-Encoding: gzip", "", "HTTP/1.1 200 OK"},
+     "",
+     "",
+     "",
+     false},
+    {"Retry-After and Date are kept as sent",
+     {"HTTP/1.1 503 Service Unavailable", "Retry-After: 120",
+      "Date: Tue, 01 Dec 2026 10:00:00 GMT"},
+     "",
+     "120",
+     "Tue, 01 Dec 2026 10:00:00 GMT",
+     false},
+    {"a header line without a colon marks the head malformed",
+     {"HTTP/1.1 200 OK", "this is not a header"},
+     "",
+     "",
+     "",
+     true},
+    {"a space before the colon marks the head malformed",
+     {"HTTP/1.1 200 OK", "Content-Length : 5"},
+     "",
+     "",
+     "",
+     true},
+    {"an empty field name marks the head malformed", {"HTTP/1.1 200 OK", ": x"}, "", "", "", true},
+    {"a folded continuation line is accepted",
+     {"HTTP/1.1 200 OK", "X-Long: a", " b"},
+     "",
+     "",
+     "",
+     false},
+    {"two different Content-Lengths mark the head malformed",
+     {"HTTP/1.1 200 OK", "Content-Length: 5", "Content-Length: 6"},
+     "",
+     "",
+     "",
+     true},
+    {"the same Content-Length twice is fine",
+     {"HTTP/1.1 200 OK", "Content-Length: 5", "Content-Length: 5"},
+     "",
+     "",
+     "",
+     false},
+    {"a transfer coding other than chunked marks the head malformed",
+     {"HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked"},
+     "",
+     "",
+     "",
+     true},
+    {"chunked alone is fine", {"HTTP/1.1 200 OK", "Transfer-Encoding: chunked"}, "", "", "", false},
+    {"a status line with letters marks the head malformed", {"HTTP/1.1 2x0 OK"}, "", "", "", true},
+};
+
+static void test_resphead_use_fields(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(use_cases); i++) {
+        const struct use_case *c = &use_cases[i];
+        struct fetch_info info;
+
+        memset(&info, 0, sizeof(info));
+        for (size_t k = 0; k < MAX_LINES && c->lines[k] != NULL; k++)
+            (void)resphead_parse_line(&info, c->lines[k], strlen(c->lines[k]));
+        if (strcmp(info.content_encoding, c->content_encoding) != 0)
+            row_fail(&t, c->what, "content encoding '%s'", info.content_encoding);
+        else if (strcmp(info.retry_after, c->retry_after) != 0)
+            row_fail(&t, c->what, "retry-after '%s'", info.retry_after);
+        else if (strcmp(info.date, c->date) != 0)
+            row_fail(&t, c->what, "date '%s'", info.date);
+        else if ((info.bad_line != NULL) != c->is_bad)
+            row_fail(&t, c->what, "bad line %s", info.bad_line ? info.bad_line : "(none)");
+    }
+    tally_end(&t, NROWS(use_cases));
+}
+
+/* ---- resphead_status_words ---- */
+
+static void test_resphead_status_words(void **state)
+{
+    (void)state;
+    assert_string_equal(resphead_status_words(404), "not found on the server");
+    assert_string_equal(resphead_status_words(410), "not found on the server");
+    assert_string_equal(resphead_status_words(503), "the server is unavailable");
+    /* Every status gets words, never an empty string. */
+    for (long st = 100; st < 600; st++)
+        assert_true(resphead_status_words(st)[0] != '\0');
+}
+
 /* A validator longer than the struct holds is dropped, not cut. */
 static void test_resphead_long_validators(void **state)
 {
@@ -745,9 +880,14 @@ static void test_resphead_is_redirect(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resphead_lines),      cmocka_unit_test(test_resphead_long_validators),
-        cmocka_unit_test(test_resphead_len_bounds), cmocka_unit_test(test_resphead_repr_digest),
-        cmocka_unit_test(test_resphead_digest),     cmocka_unit_test(test_resphead_is_redirect),
+        cmocka_unit_test(test_resphead_lines),
+        cmocka_unit_test(test_resphead_use_fields),
+        cmocka_unit_test(test_resphead_status_words),
+        cmocka_unit_test(test_resphead_long_validators),
+        cmocka_unit_test(test_resphead_len_bounds),
+        cmocka_unit_test(test_resphead_repr_digest),
+        cmocka_unit_test(test_resphead_digest),
+        cmocka_unit_test(test_resphead_is_redirect),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

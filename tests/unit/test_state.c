@@ -695,14 +695,18 @@ static void test_state_encode_every_cap(void **state)
 
 struct tmpdir {
     char dir[64];
-    char path[128];
+    char path[128]; /* the state file of "x" in dir */
+    struct store st;
 };
 
 static void tmp_make(struct tmpdir *t)
 {
+    char why[256];
+
     strcpy(t->dir, "/tmp/test_state.XXXXXX");
     assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof(t->path), "%s/x.part.state", t->dir);
+    assert_int_equal(store_open(&t->st, t->dir, "x", why, sizeof(why)), 0);
+    snprintf(t->path, sizeof(t->path), "%s/.x.part.state", t->dir);
 }
 
 /* How many entries besides . and .. the directory holds. */
@@ -732,6 +736,7 @@ static void tmp_write(const struct tmpdir *t, const char *data, size_t len)
 static void tmp_remove(struct tmpdir *t)
 {
     (void)unlink(t->path); /* may already be gone */
+    store_close(&t->st);
     assert_int_equal(rmdir(t->dir), 0);
 }
 
@@ -745,27 +750,27 @@ static void test_state_save_load(void **state)
     tmp_make(&t);
 
     /* A missing file is -ENOENT. */
-    assert_int_equal(state_load(t.path, &out, &why), -ENOENT);
+    assert_int_equal(state_load(&t.st, &out, &why), -ENOENT);
 
     /* A saved state loads back whole, and no temporary file is left. */
     make_full(&in);
-    assert_int_equal(state_save(t.path, &in), 0);
-    assert_int_equal(state_load(t.path, &out, &why), 0);
+    assert_int_equal(state_save(&t.st, &in), 0);
+    assert_int_equal(state_load(&t.st, &out, &why), 0);
     assert_null(why);
     assert_null(state_diff(&in, &out));
     assert_int_equal(tmp_count(&t), 1);
 
     /* Saving again replaces the file. */
     in.nmissing = 1;
-    assert_int_equal(state_save(t.path, &in), 0);
-    assert_int_equal(state_load(t.path, &out, &why), 0);
+    assert_int_equal(state_save(&t.st, &in), 0);
+    assert_int_equal(state_load(&t.st, &out, &why), 0);
     assert_int_equal(out.nmissing, 1);
     assert_int_equal(tmp_count(&t), 1);
 
     /* An invalid state is not saved, and the old file stays. */
     bad_unsorted(&in);
-    assert_int_equal(state_save(t.path, &in), -EINVAL);
-    assert_int_equal(state_load(t.path, &out, &why), 0);
+    assert_int_equal(state_save(&t.st, &in), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), 0);
     assert_int_equal(out.nmissing, 1);
     assert_int_equal(tmp_count(&t), 1);
 
@@ -791,26 +796,26 @@ static void test_state_load_rejects(void **state)
     buf[20] ^= 1;
     tmp_write(&t, buf, len);
     why = NULL;
-    assert_int_equal(state_load(t.path, &out, &why), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), -EINVAL);
     assert_non_null(why);
 
     /* A cut file is -EINVAL with a reason. */
     buf[20] ^= 1;
     tmp_write(&t, buf, len / 2);
     why = NULL;
-    assert_int_equal(state_load(t.path, &out, &why), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), -EINVAL);
     assert_non_null(why);
 
     /* Another program's file is -EINVAL with a reason. */
     tmp_write(&t, S("GIF89a\n"));
     why = NULL;
-    assert_int_equal(state_load(t.path, &out, &why), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), -EINVAL);
     assert_non_null(why);
 
     /* An empty file is -EINVAL with a reason. */
     tmp_write(&t, "", 0);
     why = NULL;
-    assert_int_equal(state_load(t.path, &out, &why), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), -EINVAL);
     assert_non_null(why);
 
     /* A huge file is rejected without being parsed: -EINVAL with a reason. */
@@ -821,13 +826,13 @@ static void test_state_load_rejects(void **state)
     tmp_write(&t, huge, 1u << 20);
     free(huge);
     why = NULL;
-    assert_int_equal(state_load(t.path, &out, &why), -EINVAL);
+    assert_int_equal(state_load(&t.st, &out, &why), -EINVAL);
     assert_non_null(why);
 
     /* A directory in its place is an error, not a state. */
     assert_int_equal(unlink(t.path), 0);
     assert_int_equal(mkdir(t.path, 0700), 0);
-    assert_true(state_load(t.path, &out, &why) < 0);
+    assert_true(state_load(&t.st, &out, &why) < 0);
     assert_int_equal(rmdir(t.path), 0);
 
     tmp_remove(&t);
