@@ -85,53 +85,60 @@ static int open_subdir(int fd, const char *name)
     return -errno;
 }
 
-int store_open(struct store *s, const char *dir, const char *relpath, char *why, size_t cap)
+/* Check every component of RELPATH before anything is created. 0 or -errno with WHY. */
+static int check_relpath(const char *relpath, char *why, size_t cap)
 {
     const char *p = relpath;
-    int fd;
 
-    memset(s, 0, sizeof(*s));
-    s->dirfd = -1;
-    s->part_fd = -1;
-    why[0] = '\0';
-    snprintf(s->dir_path, sizeof(s->dir_path), "%s", dir);
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        int err = -errno;
-
-        snprintf(why, cap, "cannot open the directory %s: %s", dir, strerror(-err));
-        return err;
-    }
     for (;;) {
         const char *slash = strchr(p, '/');
         size_t len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-        char comp[STORE_NAME_MAX + 1];
         enum name_result nr;
-        int sub;
 
         if (len > STORE_NAME_MAX) {
             snprintf(why, cap, "a name is longer than %d bytes, the limit of a file name",
                      STORE_NAME_MAX);
-            close(fd);
             return -ENAMETOOLONG;
         }
         nr = name_check(p, len);
         if (nr != NAME_OK) {
             snprintf(why, cap, "'%s' is not a safe file name: %s", relpath, name_strerror(nr));
-            close(fd);
             return -EINVAL;
         }
-        memcpy(comp, p, len);
-        comp[len] = '\0';
-        if (slash == NULL) {
-            snprintf(s->name, sizeof(s->name), "%s", comp);
-            break;
-        }
+        if (slash == NULL)
+            return 0;
+        p = slash + 1;
+    }
+}
+
+int store_open(struct store *s, const char *dir, const char *relpath, char *why, size_t cap)
+{
+    const char *p = relpath, *slash;
+    int fd, err;
+
+    memset(s, 0, sizeof(*s));
+    s->dirfd = -1;
+    s->part_fd = -1;
+    why[0] = '\0';
+    err = check_relpath(relpath, why, cap);
+    if (err != 0)
+        return err;
+    snprintf(s->dir_path, sizeof(s->dir_path), "%s", dir);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        err = -errno;
+        snprintf(why, cap, "cannot open the directory %s: %s", dir, strerror(-err));
+        return err;
+    }
+    while ((slash = strchr(p, '/')) != NULL) {
+        char comp[STORE_NAME_MAX + 1], where[PATH_MAX];
+        int sub;
+
+        memcpy(comp, p, (size_t)(slash - p));
+        comp[slash - p] = '\0';
+        join(where, sizeof(where), s->dir_path, comp);
         sub = open_subdir(fd, comp);
         if (sub < 0) {
-            char where[PATH_MAX];
-
-            join(where, sizeof(where), s->dir_path, comp);
             if (sub == -ELOOP)
                 snprintf(why, cap, "%s is a symlink; not followed", where);
             else if (sub == -ENOTDIR || sub == -EEXIST)
@@ -143,9 +150,10 @@ int store_open(struct store *s, const char *dir, const char *relpath, char *why,
         }
         close(fd);
         fd = sub;
-        join(s->dir_path, sizeof(s->dir_path), s->dir_path[0] ? s->dir_path : ".", comp);
+        memcpy(s->dir_path, where, sizeof(where));
         p = slash + 1;
     }
+    snprintf(s->name, sizeof(s->name), "%s", p);
     if (!store_names(s->name, s->part, s->state, s->state_tmp)) {
         snprintf(why, cap, "the name is longer than %d bytes, the limit of a file name",
                  STORE_NAME_MAX);
