@@ -149,15 +149,23 @@ void progress_set_file(struct progress *p, size_t k, const struct progress_file 
 
 void progress_message(struct progress *p, bool is_error, const char *fmt, ...)
 {
-    char text[PROGRESS_TEXT_MAX];
+    struct progress_note note;
     va_list ap;
 
+    note.is_error = is_error;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(note.text, sizeof(note.text), fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&p->lock);
-    memcpy(p->v.message, text, sizeof(text));
+    memcpy(p->v.message, note.text, sizeof(note.text));
     p->v.is_error = is_error;
+    note.seq = p->next_seq++;
+    if (p->v.nnotes == PROGRESS_MAX_NOTES) {
+        memmove(&p->v.notes[0], &p->v.notes[1], (PROGRESS_MAX_NOTES - 1) * sizeof(p->v.notes[0]));
+        p->v.nnotes--;
+    }
+    p->v.notes[p->v.nnotes++] = note;
+    pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }
 

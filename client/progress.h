@@ -15,7 +15,9 @@
 #include "plan.h"
 
 #define PROGRESS_TEXT_MAX   256
-#define PROGRESS_REASON_MAX 200
+#define PROGRESS_REASON_MAX 512
+#define PROGRESS_NOTE_MAX   1024 /* a notice or a result line, never cut short of this */
+#define PROGRESS_MAX_NOTES  32   /* notices kept for a UI that prints each one */
 #define PROGRESS_MAX_FILES  8  /* files downloading at once (--jobs) */
 #define PROGRESS_MAX_EVENTS 64 /* result lines kept for the UI to pick up */
 
@@ -83,7 +85,14 @@ struct progress_file {
 struct progress_event {
     uint64_t seq;
     enum entry_state state; /* VERIFIED, PRESENT, UNVERIFIED or FAILED */
-    char text[2 * PROGRESS_TEXT_MAX];
+    char text[PROGRESS_NOTE_MAX];
+};
+
+/* A notice (retrying, starting over, an error), for a UI that prints each one. */
+struct progress_note {
+    uint64_t seq;
+    bool is_error;
+    char text[PROGRESS_NOTE_MAX];
 };
 
 /* What the UI draws: a copy, owned by whoever took it. */
@@ -93,8 +102,10 @@ struct progress_view {
     size_t nentries;
     struct progress_file files[PROGRESS_MAX_FILES];
     size_t nfiles;
-    char message[PROGRESS_TEXT_MAX]; /* the latest notice or error */
+    char message[PROGRESS_NOTE_MAX]; /* the latest notice or error */
     bool is_error;
+    struct progress_note notes[PROGRESS_MAX_NOTES];
+    size_t nnotes; /* notes[0..nnotes) are the latest, oldest first */
     struct progress_event events[PROGRESS_MAX_EVENTS];
     size_t nevents;   /* events[0..nevents) are the latest, oldest first */
     bool is_finished; /* the controller has stopped */

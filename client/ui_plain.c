@@ -1,7 +1,8 @@
 /*
  * client/ui_plain.c - the display for pipes, logs and --plain: a progress
- * line at most once a second per active file, a result line per file,
- * notices on stderr. Nothing is redrawn; every line is final.
+ * line at most once a second per active file (only when it moved), a
+ * result line per file, notices on stderr. Nothing is redrawn; every line
+ * is final.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,10 +17,10 @@ struct plain {
     FILE *out;
     FILE *err;
     bool is_quiet;
-    uint64_t last_seq; /* events already printed */
-    char last_message[PROGRESS_TEXT_MAX];
+    uint64_t last_seq; /* events and notes already printed (one sequence) */
     char names[PROGRESS_MAX_FILES][PROGRESS_TEXT_MAX];
     double printed[PROGRESS_MAX_FILES]; /* when its last progress line went out */
+    uint64_t shown[PROGRESS_MAX_FILES];  /* the byte count that line showed, plus one */
 };
 
 static double mono(void)
@@ -55,19 +56,27 @@ static void plain_draw(struct ui *ui, const struct progress_view *v)
     struct plain *pl = ui->priv;
     double now = mono();
 
-    for (size_t i = 0; i < v->nevents; i++) {
-        const struct progress_event *e = &v->events[i];
+    /* Result lines and notices in the order they happened. */
+    for (size_t i = 0, j = 0; i < v->nevents || j < v->nnotes;) {
+        bool is_event =
+            j == v->nnotes || (i < v->nevents && v->events[i].seq < v->notes[j].seq);
+        uint64_t seq = is_event ? v->events[i].seq : v->notes[j].seq;
 
-        if (e->seq <= pl->last_seq)
-            continue;
-        pl->last_seq = e->seq;
-        if (!pl->is_quiet || e->state == ENTRY_FAILED)
-            fprintf(e->state == ENTRY_FAILED ? pl->err : pl->out, "%s\n", e->text);
-    }
-    if (strcmp(v->message, pl->last_message) != 0) {
-        memcpy(pl->last_message, v->message, sizeof(pl->last_message));
-        if (v->message[0] != '\0' && (v->is_error || !pl->is_quiet))
-            fprintf(pl->err, "%s\n", v->message);
+        if (seq > pl->last_seq) {
+            pl->last_seq = seq;
+            if (is_event) {
+                const struct progress_event *e = &v->events[i];
+
+                if (!pl->is_quiet || e->state == ENTRY_FAILED)
+                    fprintf(e->state == ENTRY_FAILED ? pl->err : pl->out, "%s\n", e->text);
+            } else if (v->notes[j].is_error || !pl->is_quiet) {
+                fprintf(pl->err, "%s\n", v->notes[j].text);
+            }
+        }
+        if (is_event)
+            i++;
+        else
+            j++;
     }
     for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
         const struct progress_file *f = &v->files[k];
@@ -79,11 +88,16 @@ static void plain_draw(struct ui *ui, const struct progress_view *v)
         if (strcmp(pl->names[k], f->name) != 0) { /* a new download in this slot */
             memcpy(pl->names[k], f->name, sizeof(pl->names[k]));
             pl->printed[k] = now; /* the first line after a second, not at once */
+            pl->shown[k] = 1;     /* nothing to show while nothing arrived */
             continue;
         }
-        if (!pl->is_quiet && now - pl->printed[k] >= 1.0) {
+        /* A line that would repeat the last one (a connection waiting to
+         * retry, a stalled server) says nothing new: the notices say why. */
+        if (!pl->is_quiet && now - pl->printed[k] >= 1.0 &&
+            (f->done + 1 != pl->shown[k] || f->is_verifying)) {
             progress_line(pl, f);
             pl->printed[k] = now;
+            pl->shown[k] = f->done + 1;
         }
     }
     fflush(pl->out);

@@ -11,6 +11,8 @@ port=${PORT:-8080}
 rate=${RATE:-4M}
 log=build/run/server.log
 mkdir -p build/run data
+# A log left by the previous run must not pass for this server's "listening on".
+rm -f "$log"
 
 bin/server --port "$port" --bind 127.0.0.1 --root resources --catalog text.txt \
     --limit-rate "$rate" > "$log" 2>&1 &
@@ -19,7 +21,7 @@ trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT INT TERM
 
 # Wait for "listening on ...": the catalog is written by then.
 i=0
-until head -n 1 "$log" | grep -q '^listening on '; do
+until [ -f "$log" ] && head -n 1 "$log" | grep -q '^listening on '; do
     if ! kill -0 "$server" 2>/dev/null; then
         echo "run: the server did not start:" >&2
         cat "$log" >&2
