@@ -397,7 +397,8 @@ static bool item_target(struct controller *c, const struct item *it, char *url, 
 
         n = snprintf(url, URL_MAX, "%s", it->label);
         if (!input_url_filename(it->label, strlen(it->label), name, sizeof(name))) {
-            *why = "the URL does not end in a usable file name";
+            *why = "the URL does not end in a usable file name (its last segment is empty, "
+                   "hidden, '..', holds a '/' or a control byte, or is longer than 255 bytes)";
             return false;
         }
         snprintf(relpath, PATH_MAX, "%s", name);

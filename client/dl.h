@@ -64,6 +64,7 @@ struct slot {
     uint64_t asked_first, asked_last; /* the Range of the request in flight */
     enum slot_outcome outcome;
     enum retry_class err_cls; /* for OUT_FAILED: transient or protocol */
+    bool is_stall;            /* for OUT_FAILED: it stalled, so it has waited already */
     bool has_retry_after;     /* the failed answer asked for this wait */
     uint64_t retry_after_ms;
     char err[FETCH_ERR_MAX];

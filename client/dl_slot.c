@@ -306,6 +306,7 @@ static void *slot_main(void *arg)
             req.if_range = NULL;
         s->outcome = OUT_NONE;
         s->err_cls = RETRY_TRANSIENT;
+        s->is_stall = false;
         s->has_retry_after = false;
         s->err[0] = '\0';
         s->ui = SLOT_CONNECTING;
@@ -319,6 +320,7 @@ static void *slot_main(void *arg)
             if (r == FETCH_FAILED) {
                 s->outcome = err.cls == RETRY_PERMANENT ? OUT_FATAL : OUT_FAILED;
                 s->err_cls = err.cls;
+                s->is_stall = err.is_stall;
                 slot_errf(s, "%s", err.text);
             } else if (!d->is_size_known || s->written >= s->end) {
                 s->outcome = OUT_DONE;

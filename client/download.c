@@ -246,8 +246,8 @@ static enum verdict slot_failed(struct dl *d, struct slot *s, uint64_t now)
     }
     if (s->has_retry_after)
         wait_ms = s->retry_after_ms;
-    else if (is_protocol)
-        wait_ms = 0; /* another connection may well do: try it at once */
+    else if (is_protocol || s->is_stall)
+        wait_ms = 0; /* a new connection may well do; a stall has waited already */
     else
         wait_ms =
             retry_backoff_ms(s->failures, (uint64_t)pol->retry_max_wait * 1000u, next_rand(d));

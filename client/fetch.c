@@ -212,7 +212,8 @@ static void describe(struct fetch *f, CURLcode rc, const struct fetch_req *req,
         snprintf(err->text, sizeof(err->text), "cannot find the server's address (%s)", text);
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        if (has_text(text, "too slow") && req->stall_secs > 0)
+        err->is_stall = has_text(text, "too slow") && req->stall_secs > 0;
+        if (err->is_stall)
             snprintf(err->text, sizeof(err->text), "stalled: no data for %u s%s", req->stall_secs,
                      f->has_head ? "" : " (no answer to the request)");
         else if (!f->has_head && has_text(text, "connect"))
@@ -311,6 +312,7 @@ enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
     CURLcode rc;
 
     err->cls = RETRY_TRANSIENT;
+    err->is_stall = false;
     err->text[0] = '\0';
     memset(&f->info, 0, sizeof(f->info));
     f->errbuf[0] = '\0';

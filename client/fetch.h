@@ -80,6 +80,7 @@ enum fetch_result {
 /* Why a request failed, in plain words, and whether trying again can help. */
 struct fetch_err {
     enum retry_class cls;
+    bool is_stall; /* nothing arrived for the request's stall_secs: that was a wait already */
     char text[FETCH_ERR_MAX];
 };
 

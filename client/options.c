@@ -116,7 +116,7 @@ void client_options_usage(FILE *out)
           "                         from 1 s, and a server's Retry-After is honoured\n"
           "                         up to this (default 10)\n"
           "      --stall-timeout SECS   retry a connection that receives nothing for\n"
-          "                         SECS seconds (default 10)\n"
+          "                         SECS seconds, at once (default 5)\n"
           "      --connect-timeout SECS give up connecting (TCP and TLS) after SECS\n"
           "                         seconds (default 10)\n"
           "      --cacert FILE      trust the CA certificates in FILE (PEM) for https\n"

@@ -22,7 +22,7 @@
 /* The defaults of the network options (documented in --help and client.1). */
 #define CLIENT_RETRIES         5
 #define CLIENT_RETRY_MAX_WAIT  10
-#define CLIENT_STALL_TIMEOUT   10
+#define CLIENT_STALL_TIMEOUT   5
 #define CLIENT_CONNECT_TIMEOUT 10
 
 enum client_cmd {

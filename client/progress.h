@@ -18,8 +18,8 @@
 #define PROGRESS_REASON_MAX 512
 #define PROGRESS_NOTE_MAX   1024 /* a notice or a result line, never cut short of this */
 #define PROGRESS_MAX_NOTES  32   /* notices kept for a UI that prints each one */
-#define PROGRESS_MAX_FILES  8  /* files downloading at once (--jobs) */
-#define PROGRESS_MAX_EVENTS 64 /* result lines kept for the UI to pick up */
+#define PROGRESS_MAX_FILES  8    /* files downloading at once (--jobs) */
+#define PROGRESS_MAX_EVENTS 64   /* result lines kept for the UI to pick up */
 
 /* A queue entry's state, in the order a download goes through them. */
 enum entry_state {

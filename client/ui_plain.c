@@ -20,7 +20,7 @@ struct plain {
     uint64_t last_seq; /* events and notes already printed (one sequence) */
     char names[PROGRESS_MAX_FILES][PROGRESS_TEXT_MAX];
     double printed[PROGRESS_MAX_FILES]; /* when its last progress line went out */
-    uint64_t shown[PROGRESS_MAX_FILES];  /* the byte count that line showed, plus one */
+    uint64_t shown[PROGRESS_MAX_FILES]; /* the byte count that line showed, plus one */
 };
 
 static double mono(void)
@@ -58,8 +58,7 @@ static void plain_draw(struct ui *ui, const struct progress_view *v)
 
     /* Result lines and notices in the order they happened. */
     for (size_t i = 0, j = 0; i < v->nevents || j < v->nnotes;) {
-        bool is_event =
-            j == v->nnotes || (i < v->nevents && v->events[i].seq < v->notes[j].seq);
+        bool is_event = j == v->nnotes || (i < v->nevents && v->events[i].seq < v->notes[j].seq);
         uint64_t seq = is_event ? v->events[i].seq : v->notes[j].seq;
 
         if (seq > pl->last_seq) {
