@@ -59,12 +59,13 @@ strip_query:
     return true;
 }
 
-void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
-                        char out[RESP_ETAG_MAX])
+void resource_file_etag(const struct file_id *id, char out[RESP_ETAG_MAX])
 {
-    uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + (uint64_t)mtime_nsec;
+    uint64_t mtime_ns = (uint64_t)id->mtime_sec * 1000000000u + (uint64_t)id->mtime_nsec;
+    uint64_t ctime_ns = (uint64_t)id->ctime_sec * 1000000000u + (uint64_t)id->ctime_nsec;
 
-    snprintf(out, RESP_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", ino, size, mtime_ns);
+    snprintf(out, RESP_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", id->ino,
+             id->size, mtime_ns, ctime_ns);
 }
 
 static void memory_repr(struct repr *rep, const char *mem, size_t len, time_t mtime,
@@ -107,6 +108,7 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
                   struct resource *out, const char **detail)
 {
     const struct snap_entry *e;
+    struct file_id id;
     struct strview path;
     enum name_result nr;
     struct stat st;
@@ -149,18 +151,17 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         *detail = "no such file";
         return 404;
     }
+    file_id_from_stat(&st, &id);
     memset(&out->rep, 0, sizeof(out->rep));
     out->rep.is_file = true;
-    out->rep.size = (uint64_t)st.st_size;
+    out->rep.size = id.size;
     out->rep.mtime = st.st_mtim.tv_sec;
     out->rep.content_type = mime_type(out->name);
-    resource_file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
-                       st.st_mtim.tv_nsec, out->rep.etag);
-    /* The catalog's hash counts only if it was computed for this very file. */
+    resource_file_etag(&id, out->rep.etag);
+    /* The catalog's hash counts only if it was computed for this very
+     * version: same inode, size, mtime and ctime as the open file. */
     e = snapshot_find(snap, out->name);
-    if (e != NULL && e->ino == (uint64_t)st.st_ino && e->size == (uint64_t)st.st_size &&
-        e->mtime_sec == (int64_t)st.st_mtim.tv_sec &&
-        e->mtime_nsec == (int64_t)st.st_mtim.tv_nsec) {
+    if (e != NULL && file_id_equal(&e->id, &id)) {
         out->rep.has_digest = true;
         memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
     }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "ctx.h"
+#include "fileid.h"
 #include "name.h"
 #include "respond.h"
 #include "snapshot.h"
@@ -40,8 +41,10 @@ bool resource_target_path(struct strview target, struct strview *path);
 int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
                   struct resource *out, const char **detail);
 
-/* A strong ETag for a file identity: "INODE-SIZE-MTIMENS" in hex. Pure. */
-void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
-                        char out[RESP_ETAG_MAX]);
+/*
+ * A strong ETag for a file identity: "INODE-SIZE-MTIMENS-CTIMENS" in hex,
+ * so it changes with every write, an mtime-preserving one too. Pure.
+ */
+void resource_file_etag(const struct file_id *id, char out[RESP_ETAG_MAX]);
 
 #endif

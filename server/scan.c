@@ -7,7 +7,7 @@
  * on a condition variable until the rescan interval passes, SIGHUP asks
  * for a rescan (scanner_request(), from the signal thread), or the server
  * stops (scanner_stop()). A scan reads the directory, reuses every hash
- * whose file identity (inode, size, mtime) is unchanged, hashes the rest
+ * whose file identity (inode, size, mtime, ctime) is unchanged, hashes the rest
  * through one fixed buffer, and only when something changed writes
  * text.txt and the cache (each atomically) and publishes a new snapshot.
  * Workers never wait for the scanner: they keep serving the old snapshot.
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "fileid.h"
 #include "fileio.h"
 #include "hashcache.h"
 #include "human.h"
@@ -158,7 +159,9 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
 {
     const struct snap_entry *cands[2] = {NULL, NULL};
     struct snap_entry key;
+    struct file_id id;
 
+    file_id_from_stat(st, &id);
     memset(&key, 0, sizeof(key));
     key.name = (char *)name;
     if (prev != NULL)
@@ -168,9 +171,7 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
     for (int i = 0; i < 2; i++) {
         const struct snap_entry *e = cands[i];
 
-        if (e != NULL && e->ino == (uint64_t)st->st_ino && e->size == (uint64_t)st->st_size &&
-            e->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
-            e->mtime_nsec == (int64_t)st->st_mtim.tv_nsec)
+        if (e != NULL && file_id_equal(&e->id, &id))
             return e;
     }
     return NULL;
@@ -183,6 +184,7 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
 static int hash_file(struct scanner *sc, const char *name, struct snap_entry *e)
 {
     struct stat before, after;
+    struct file_id id_before;
     uint64_t nread = 0;
     int fd, err;
 
@@ -211,15 +213,13 @@ static int hash_file(struct scanner *sc, const char *name, struct snap_entry *e)
         err = -errno;
         goto out;
     }
-    if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-        after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || nread != (uint64_t)after.st_size) {
+    /* Any change while reading, an mtime-preserving one too (ctime), voids the hash. */
+    file_id_from_stat(&before, &id_before);
+    file_id_from_stat(&after, &e->id);
+    if (!file_id_equal(&id_before, &e->id) || nread != e->id.size) {
         err = -EAGAIN;
         goto out;
     }
-    e->size = (uint64_t)after.st_size;
-    e->ino = (uint64_t)after.st_ino;
-    e->mtime_sec = (int64_t)after.st_mtim.tv_sec;
-    e->mtime_nsec = (int64_t)after.st_mtim.tv_nsec;
 out:
     close(fd);
     return err;
@@ -244,7 +244,7 @@ static int list_push(struct scan_list *l, struct snap_entry *e)
         l->cap = ncap;
     }
     l->v[l->n++] = *e;
-    l->total += e->size;
+    l->total += e->id.size;
     return 0;
 }
 

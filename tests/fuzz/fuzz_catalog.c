@@ -10,8 +10,8 @@
  *     with catalog_format_line then parsing the concatenation gives the
  *     same entries; on failure the catalog is empty and -EINVAL names a
  *     line of the input;
- *   - hashcache_parse: entries sorted, every name valid, nanoseconds below
- *     a second, and rendering them with hashcache_render then parsing
+ *   - hashcache_parse: entries sorted, every name valid, both times'
+ *     nanoseconds below a second, and rendering them with hashcache_render then parsing
  *     gives the same entries.
  */
 #include <errno.h>
@@ -131,14 +131,9 @@ static int entry_cmp_full(const void *a, const void *b)
 
     if (c != 0)
         return c;
-    if (x->ino != y->ino)
-        return x->ino < y->ino ? -1 : 1;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
-    if (x->mtime_sec != y->mtime_sec)
-        return x->mtime_sec < y->mtime_sec ? -1 : 1;
-    if (x->mtime_nsec != y->mtime_nsec)
-        return x->mtime_nsec < y->mtime_nsec ? -1 : 1;
+    c = memcmp(&x->id, &y->id, sizeof(x->id)); /* struct file_id has no padding */
+    if (c != 0)
+        return c;
     return memcmp(x->sha256, y->sha256, SHA256_LEN);
 }
 
@@ -152,7 +147,10 @@ static void fuzz_hashcache(const char *buf, size_t len)
     for (size_t i = 0; i < n; i++) {
         FUZZ_CHECK(v[i].name != NULL);
         FUZZ_CHECK(name_check(v[i].name, strlen(v[i].name)) == NAME_OK);
-        FUZZ_CHECK(v[i].mtime_sec >= 0 && v[i].mtime_nsec >= 0 && v[i].mtime_nsec < 1000000000);
+        FUZZ_CHECK(v[i].id.mtime_sec >= 0 && v[i].id.mtime_nsec >= 0 &&
+                   v[i].id.mtime_nsec < 1000000000);
+        FUZZ_CHECK(v[i].id.ctime_sec >= 0 && v[i].id.ctime_nsec >= 0 &&
+                   v[i].id.ctime_nsec < 1000000000);
         if (i > 0)
             FUZZ_CHECK(strcmp(v[i - 1].name, v[i].name) <= 0);
     }
