@@ -6,7 +6,10 @@ modification time cannot see:
 - an edit that keeps the size and the mtime (cp -p, touch -r, rsync -t)
   changes the ETag and drops or corrects Repr-Digest at once, a rescan
   puts the new hash in the catalog, and neither a restart nor a hash cache
-  of the old format brings the old hash back.
+  of the old format brings the old hash back;
+- If-Range with a date matches only a strong validator (RFC 9110 13.1.5,
+  8.8.2.2): a second version written within the second of the first is
+  sent whole (200), not as a range of the new bytes.
 """
 
 import base64
@@ -16,6 +19,7 @@ import re
 import signal
 import sys
 import time
+from email.utils import parsedate_to_datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pdmtest import SLOW, Server, Tap, get, make_root, remove, sha, temp_dir  # noqa: E402
@@ -61,6 +65,9 @@ def wait_catalog(port, name, want_sha):
         time.sleep(0.1)
     return False
 
+
+# The old file's mtime lies far in the past: its Last-Modified is a strong validator.
+os.utime(os.path.join(root, "old.bin"), (time.time() - 3600, time.time() - 3600))
 
 srv = Server(root, tmp=tmp)
 port = srv.port
@@ -116,8 +123,42 @@ with open(cache, "w") as f:  # the format before ctime was part of the key, with
     f.write(f"{st.st_ino}\t{st.st_size}\t{st.st_mtime_ns // 10**9}\t{st.st_mtime_ns % 10**9}\t"
             f"{'ab' * 32}\tsame.bin\n")
 srv = Server(root, tmp=tmp)
+port = srv.port
 tap.eq("a hash cache of the old format is ignored", sha(V3),
-       (catalog_line(srv.port, "same.bin") or (0, ""))[1])
+       (catalog_line(port, "same.bin") or (0, ""))[1])
+
+# --- If-Range with a date --------------------------------------------------------------------
+r = get(port, "/old.bin")
+lm = r.header("last-modified")
+r = get(port, "/old.bin", [f"If-Range: {lm}", "Range: bytes=10-19"])
+tap.ok("If-Range with the Last-Modified of an old file honours the range",
+       r.status == 206 and r.body == OLD[10:20], r.status)
+
+quick = os.path.join(root, "quick.bin")
+A = os.urandom(SIZE)
+B = os.urandom(SIZE)
+same_second = False
+for attempt in range(5):
+    # Start early in a second, so both versions fall within it.
+    while time.time() % 1 > 0.3:
+        time.sleep(0.01)
+    with open(quick, "wb") as f:
+        f.write(A)
+    ra = get(port, "/quick.bin")
+    with open(quick, "r+b") as f:
+        f.write(B)
+    rb = get(port, "/quick.bin", [f"If-Range: {ra.header('last-modified')}",
+                                  "Range: bytes=0-99"])
+    same_second = (int(os.stat(quick).st_mtime)
+                   == int(parsedate_to_datetime(ra.header("last-modified")).timestamp()))
+    if same_second and sha(ra.body) == sha(A):
+        break
+tap.ok("(two versions were written within one second)", same_second)
+tap.ok("If-Range with the first version's date gets the second version whole (200)",
+       rb.status == 200 and sha(rb.body) == sha(B), f"status {rb.status}")
+tap.ok("... never a range of the second version under the first one's date",
+       not (rb.status == 206 and rb.body == B[:100]))
+
 srv.stop(tap, "the last server")
 remove(tmp)
 tap.done()
