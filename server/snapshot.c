@@ -32,10 +32,14 @@ static int entry_cmp(const void *a, const void *b)
 /* The catalog text: the header line, then one line per entry. */
 static char *render_text(const struct snap_entry *e, size_t n, size_t *len)
 {
-    size_t cap = sizeof(CATALOG_HEADER) + n * CATALOG_LINE_MAX + 1;
-    char *text = malloc(cap);
+    size_t cap = sizeof(CATALOG_HEADER) + 1;
+    char *text;
     size_t o;
 
+    /* Sized by the names themselves: a path may be 4 KiB, most are short. */
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(e[i].name) + CATALOG_LINE_FIXED;
+    text = malloc(cap);
     if (text == NULL)
         return NULL;
     o = (size_t)snprintf(text, cap, "%s", CATALOG_HEADER);

@@ -4,7 +4,7 @@
  * input, handed over in a malloc'd copy of exactly its length.
  *
  * Invariants (abort() when one breaks):
- *   - catalog_parse: on success every name passes name_check, names are
+ *   - catalog_parse: on success every name passes name_path_check, names are
  *     sorted bytewise and unique, each entry's line number is a line of
  *     the input, catalog_find finds each entry, and formatting every entry
  *     with catalog_format_line then parsing the concatenation gives the
@@ -112,7 +112,7 @@ static void fuzz_catalog(const char *buf, size_t len)
         const struct catalog_entry *e = &c.entries[i];
 
         FUZZ_CHECK(e->name != NULL);
-        FUZZ_CHECK(name_check(e->name, strlen(e->name)) == NAME_OK);
+        FUZZ_CHECK(name_path_check(e->name, strlen(e->name)) == NAME_OK);
         FUZZ_CHECK(e->line >= 1 && e->line <= nlines);
         if (i > 0)
             FUZZ_CHECK(strcmp(c.entries[i - 1].name, e->name) < 0);
@@ -146,7 +146,7 @@ static void fuzz_hashcache(const char *buf, size_t len)
     FUZZ_CHECK(v != NULL || n == 0);
     for (size_t i = 0; i < n; i++) {
         FUZZ_CHECK(v[i].name != NULL);
-        FUZZ_CHECK(name_check(v[i].name, strlen(v[i].name)) == NAME_OK);
+        FUZZ_CHECK(name_path_check(v[i].name, strlen(v[i].name)) == NAME_OK);
         FUZZ_CHECK(v[i].id.mtime_sec >= 0 && v[i].id.mtime_nsec >= 0 &&
                    v[i].id.mtime_nsec < 1000000000);
         FUZZ_CHECK(v[i].id.ctime_sec >= 0 && v[i].id.ctime_nsec >= 0 &&
