@@ -15,8 +15,8 @@
 
 #define HASHCACHE_FIELDS 8
 
-/* Longest line: six numbers and a hash, seven separators, a name, an LF and a NUL. */
-#define HASHCACHE_LINE_MAX (6 * 21 + SHA256_HEX_LEN + 7 + NAME_MAX_LEN + 2)
+/* A line without its name: six numbers and a hash, seven separators, an LF. */
+#define HASHCACHE_LINE_FIXED (6 * 20 + SHA256_HEX_LEN + 7 + 1)
 
 size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
 {
@@ -25,7 +25,7 @@ size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
 
     if (cap > 0)
         out[0] = '\0';
-    if (name_check(e->name, strlen(e->name)) != NAME_OK || e->id.mtime_sec < 0 ||
+    if (name_path_check(e->name, strlen(e->name)) != NAME_OK || e->id.mtime_sec < 0 ||
         e->id.mtime_nsec < 0 || e->id.mtime_nsec >= 1000000000 || e->id.ctime_sec < 0 ||
         e->id.ctime_nsec < 0 || e->id.ctime_nsec >= 1000000000)
         return 0;
@@ -77,7 +77,7 @@ bool hashcache_parse_line(const char *line, size_t len, struct snap_entry *e)
         !parse_time(f[2], f[3], &e->id.mtime_sec, &e->id.mtime_nsec) ||
         !parse_time(f[4], f[5], &e->id.ctime_sec, &e->id.ctime_nsec) ||
         !decode_hex(f[6].p, f[6].len, e->sha256, SHA256_LEN) ||
-        name_check(name->p, name->len) != NAME_OK)
+        name_path_check(name->p, name->len) != NAME_OK)
         goto bad;
     e->name = strndup(name->p, name->len);
     if (e->name == NULL)
@@ -134,10 +134,13 @@ struct snap_entry *hashcache_parse(const char *buf, size_t len, size_t *n)
 
 char *hashcache_render(const struct snap_entry *entries, size_t n, size_t *len)
 {
-    size_t cap = sizeof(HASHCACHE_HEADER) + n * HASHCACHE_LINE_MAX + 1;
-    char *buf = malloc(cap);
+    size_t cap = sizeof(HASHCACHE_HEADER) + 1;
+    char *buf;
     size_t o;
 
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(entries[i].name) + HASHCACHE_LINE_FIXED;
+    buf = malloc(cap);
     if (buf == NULL)
         return NULL;
     o = (size_t)snprintf(buf, cap, "%s", HASHCACHE_HEADER);

@@ -7,7 +7,8 @@
  *     # pdm hash cache v2
  *     INODE<TAB>SIZE<TAB>MTIME_SEC<TAB>MTIME_NSEC<TAB>CTIME_SEC<TAB>CTIME_NSEC<TAB>SHA256<TAB>NAME
  *
- * A cache is only ever a hint: a line that does not parse is skipped, and a
+ * NAME is a path (common/name.h): "iso/debian.iso". A cache is only ever
+ * a hint: a line that does not parse is skipped, and a
  * file whose identity differs is hashed again. Version 1 had no change
  * time, so it could vouch for bytes an mtime-preserving edit had replaced:
  * a v1 cache (any other header) is ignored and every file hashed again.

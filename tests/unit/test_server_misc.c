@@ -93,7 +93,10 @@ static const struct format_case format_cases[] = {
      ID1_F HEX0 "\ta\n"},
     {"one byte less is refused", "a", ID1, 0, sizeof(ID1_F HEX0 "\ta\n") - 1, ""},
     {"a hidden name is refused", ".hidden", ID1, 0, 0, ""},
-    {"a name with a slash is refused", "a/b", ID1, 0, 0, ""},
+    {"a path is written as is", "iso/a b.iso", ID1, 0, 0, ID1_F HEX0 "\tiso/a b.iso\n"},
+    {"a path climbing out is refused", "a/../b", ID1, 0, 0, ""},
+    {"an absolute path is refused", "/etc/passwd", ID1, 0, 0, ""},
+    {"a path with an empty component is refused", "a//b", ID1, 0, 0, ""},
     {"an empty name is refused", "", ID1, 0, 0, ""},
     {"a name with a TAB is refused (it would add a field)", "a\tb", ID1, 0, 0, ""},
     {"a name with an LF is refused (it would add a line)", "a\nb", ID1, 0, 0, ""},
@@ -204,7 +207,11 @@ static const struct parse_line_case parse_line_cases[] = {
      S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\ta"), false, NULL,
      NO_ID, 0},
     {"a hidden name is refused", S(ID1_F HEX0 "\t.x"), false, NULL, NO_ID, 0},
-    {"a name with a slash is refused", S(ID1_F HEX0 "\ta/b"), false, NULL, NO_ID, 0},
+    {"a path is read", S(ID1_F HEX0 "\tiso/old/a b.iso"), true, "iso/old/a b.iso", ID1, 0},
+    {"a path climbing out is refused", S(ID1_F HEX0 "\t../x"), false, NULL, NO_ID, 0},
+    {"an absolute path is refused", S(ID1_F HEX0 "\t/etc/passwd"), false, NULL, NO_ID, 0},
+    {"a '.' component is refused", S(ID1_F HEX0 "\ta/./b"), false, NULL, NO_ID, 0},
+    {"a trailing '/' is refused", S(ID1_F HEX0 "\ta/"), false, NULL, NO_ID, 0},
     {"an empty name is refused", S(ID1_F HEX0 "\t"), false, NULL, NO_ID, 0},
     {"a NUL in the name is refused", S(ID1_F HEX0 "\ta\0b"), false, NULL, NO_ID, 0},
 };
@@ -318,7 +325,7 @@ static void test_hashcache_parse(void **state)
 /* hashcache_render() then hashcache_parse() gives the entries back, sorted. */
 static void test_hashcache_round_trip(void **state)
 {
-    static const char *const names[] = {"readme.txt", "a b.iso", "Zed", "caf\xc3\xa9"};
+    static const char *const names[] = {"readme.txt", "a b.iso", "iso/Zed", "caf\xc3\xa9/x"};
     struct snap_entry in[5];
     size_t len = 0, n = 0;
     char *text, *copy;
@@ -1151,10 +1158,11 @@ static void test_index_html_render(void **state)
     static const char *const want[] = {
         "<!DOCTYPE html>",
         "<a href=\"text.txt\">text.txt</a>",
-        "<tr><td><a href=\"a%20b%26%3Cc%3E.txt\">a b&amp;&lt;c&gt;.txt</a></td><td>1.5 "
-        "KiB</td><td><code>" HEX0 "</code></td></tr>\n",
-        "<a href=\"quote%22%27.bin\">quote&quot;&#39;.bin</a></td><td>0 B</td>",
-        ("<a href=\"caf%C3%A9.iso\">caf\xc3\xa9.iso</a></td><td>3.0 GiB</td><td><code>" HEXA0),
+        "<tr><td><a href=\"a%20b%26%3Cc%3E.txt\">a b&amp;&lt;c&gt;.txt</a></td><td "
+        "title=\"1536 bytes\">1.5 KiB</td><td><code>" HEX0 "</code></td></tr>\n",
+        "<a href=\"quote%22%27.bin\">quote&quot;&#39;.bin</a></td><td title=\"0 bytes\">0 B</td>",
+        ("<a href=\"caf%C3%A9.iso\">caf\xc3\xa9.iso</a></td><td title=\"3221225472 bytes\">3.0 "
+         "GiB</td><td><code>" HEXA0),
         "</table>\n</body></html>\n",
     };
     size_t len = 0, rows = 0;
@@ -1176,6 +1184,7 @@ static void test_index_html_render(void **state)
     for (const char *p = page; (p = strstr(p, "<tr><td>")) != NULL; p++)
         rows++;
     assert_int_equal(rows, NROWS(items));
+    assert_null(strstr(page, "class=\"dir\""));
     free(page);
 
     /* No files: the page and its table header, no rows. */
@@ -1184,6 +1193,64 @@ static void test_index_html_render(void **state)
     assert_int_equal(len, strlen(page));
     assert_non_null(strstr(page, "<th>Name</th>"));
     assert_null(strstr(page, "<tr><td>"));
+    free(page);
+}
+
+/*
+ * A tree: the items in catalog order (strcmp), and the page's rows in the
+ * order they must come: the root's files, then each directory under its
+ * heading, its own files before its subdirectories.
+ */
+static void test_index_html_tree(void **state)
+{
+    uint8_t sha[SHA256_LEN];
+    const struct index_item items[] = {
+        {"a b/x&y.txt", 1, sha},      {"a.txt", 2, sha},       {"iso/b.txt", 3, sha},
+        {"iso/b/deep/z.bin", 4, sha}, {"iso/b/y.bin", 5, sha}, {"iso/c.txt", 6, sha},
+        {"iso/text.txt", 7, sha},     {"top\xc3\xa9", 8, sha}, {"\xe6\x97\xa5/<n>", 9, sha},
+    };
+    static const char *const order[] = {
+        ">a.txt</a>",
+        ">top\xc3\xa9</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">a b/</th></tr>",
+        "<a href=\"a%20b/x%26y.txt\">a b/x&amp;y.txt</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/</th></tr>",
+        "<a href=\"iso/b.txt\">iso/b.txt</a>",
+        "<a href=\"iso/c.txt\">iso/c.txt</a>",
+        "<a href=\"iso/text.txt\">iso/text.txt</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/b/</th></tr>",
+        "<a href=\"iso/b/y.bin\">iso/b/y.bin</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/b/deep/</th></tr>",
+        "<a href=\"iso/b/deep/z.bin\">iso/b/deep/z.bin</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">\xe6\x97\xa5/</th></tr>",
+        "<a href=\"%E6%97%A5/%3Cn%3E\">\xe6\x97\xa5/&lt;n&gt;</a>",
+        "</table>",
+    };
+    size_t len = 0, rows = 0, headings = 0;
+    const char *at;
+    char *page;
+
+    (void)state;
+    fill_sha(sha, 0);
+    for (size_t i = 1; i < NROWS(items); i++)
+        assert_true(strcmp(items[i - 1].name, items[i].name) < 0);
+    page = index_html_render(items, NROWS(items), &len);
+    assert_non_null(page);
+    at = page;
+    for (size_t i = 0; i < NROWS(order); i++) {
+        const char *p = strstr(at, order[i]);
+
+        if (p == NULL)
+            fail_msg("\"%s\" is missing or out of order:\n%s", order[i], page);
+        at = p + strlen(order[i]);
+    }
+    for (const char *p = page; (p = strstr(p, "<tr><td>")) != NULL; p++)
+        rows++;
+    for (const char *p = page; (p = strstr(p, "class=\"dir\"")) != NULL; p++)
+        headings++;
+    assert_int_equal(rows, NROWS(items));
+    assert_int_equal(headings, 5);
+    assert_null(strstr(page, "<n>"));
     free(page);
 }
 
@@ -1223,6 +1290,9 @@ static const struct mime_case mime_cases[] = {
     {"another dotfile", ".bashrc", OCTET},
     {"a dotfile with an extension uses it", ".notes.txt", "text/plain; charset=utf-8"},
     {"an empty name is octet-stream", "", OCTET},
+    {"a path takes its file's extension", "iso/debian.iso", "application/x-iso9660-image"},
+    {"a dot in a directory is not an extension", "v1.txt/README", OCTET},
+    {"a directory's extension is not the file's", "docs.d/notes.txt", "text/plain; charset=utf-8"},
 };
 
 static void test_mime_type(void **state)
@@ -1259,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_accesslog_limits),
         cmocka_unit_test(test_index_html_escape),
         cmocka_unit_test(test_index_html_render),
+        cmocka_unit_test(test_index_html_tree),
         cmocka_unit_test(test_mime_type),
     };
 
