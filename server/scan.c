@@ -362,7 +362,9 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
             return 0;
         }
         if (err != 0) {
-            report_skip(sc, w->skipped, name, strerror(-err));
+            /* ELOOP: swapped for a link since it was listed, and not followed. */
+            report_skip(sc, w->skipped, name,
+                        err == -ELOOP ? "symbolic links are not followed" : strerror(-err));
             return 0;
         }
         w->list->nhashed++;
