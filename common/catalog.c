@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "encode.h"
-#include "name.h"
 #include "strparse.h"
 
 enum catalog_line_result catalog_parse_line(const char *line, size_t len, struct strview *name,
@@ -32,7 +31,7 @@ enum catalog_line_result catalog_parse_line(const char *line, size_t len, struct
     tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - line));
     if (tab2 == NULL)
         goto bad;
-    if (name_check(line, (size_t)(tab1 - line)) != NAME_OK)
+    if (name_path_check(line, (size_t)(tab1 - line)) != NAME_OK)
         goto bad;
     if (strparse_u64(tab1 + 1, (size_t)(tab2 - tab1 - 1), size) != STRPARSE_OK)
         goto bad;
@@ -58,7 +57,7 @@ size_t catalog_format_line(char *out, size_t cap, const char *name, uint64_t siz
 
     if (cap > 0)
         out[0] = '\0';
-    if (name_check(name, strlen(name)) != NAME_OK)
+    if (name_path_check(name, strlen(name)) != NAME_OK)
         return 0;
     encode_hex(sha, SHA256_LEN, hex);
     n = snprintf(out, cap, "%s\t%" PRIu64 "\t%s\n", name, size, hex);

@@ -3,9 +3,12 @@
  *
  *     # name<TAB>size<TAB>sha256
  *     notes on it.txt<TAB>1204<TAB>0be1...64 lowercase hex digits
+ *     iso/debian.iso<TAB>658505728<TAB>3f1a...
  *
  * One file per line, three fields separated by one TAB, '#' starts a
- * comment line, blank lines are ignored. Names follow common/name.h.
+ * comment line, blank lines are ignored. A name is a relative path that
+ * passes name_path_check() (common/name.h): "iso/debian.iso" is taken,
+ * "../x", "/abs", "a//b" and "a/./b" are malformed lines.
  *
  * Both programs use this: the server formats lines, the client parses the
  * server's catalog. Formatting and parsing are pure; catalog_parse()
@@ -17,14 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "name.h"
 #include "sha256.h"
 #include "strview.h"
 
 /* The first line the server writes. */
 #define CATALOG_HEADER "# name\tsize\tsha256\n"
 
-/* Longest line: a name, two TABs, 20 digits, 64 hex digits, a newline. */
-#define CATALOG_LINE_MAX (255 + 1 + 20 + 1 + SHA256_HEX_LEN + 1)
+/* A line without its name: two TABs, at most 20 digits, 64 hex digits, a newline. */
+#define CATALOG_LINE_FIXED (1 + 20 + 1 + SHA256_HEX_LEN + 1)
+
+/* Longest line: the longest path and the rest. */
+#define CATALOG_LINE_MAX (NAME_PATH_MAX + CATALOG_LINE_FIXED)
 
 enum catalog_line_result {
     CATALOG_LINE_ENTRY, /* a file: name, size and hash are set */

@@ -85,7 +85,13 @@ enum cond_result cond_evaluate(const struct http_request *req, const char *etag,
     return COND_PROCEED;
 }
 
-bool cond_if_range_allows(const struct http_request *req, const char *etag, time_t mtime)
+bool cond_date_is_strong(time_t mtime, time_t now)
+{
+    return mtime < now;
+}
+
+bool cond_if_range_allows(const struct http_request *req, const char *etag, time_t mtime,
+                          time_t now)
 {
     const struct strview *ir = http_request_header(req, "if-range");
     struct strview v, opaque;
@@ -102,5 +108,5 @@ bool cond_if_range_allows(const struct http_request *req, const char *etag, time
             return false;
         return strview_eq(opaque, etag);
     }
-    return httpdate_parse(v.p, v.len, &t) && t == mtime;
+    return httpdate_parse(v.p, v.len, &t) && t == mtime && cond_date_is_strong(mtime, now);
 }

@@ -27,11 +27,24 @@ enum cond_result {
 enum cond_result cond_evaluate(const struct http_request *req, const char *etag, time_t mtime);
 
 /*
- * True when a Range may be honoured: there is no If-Range, or its entity
- * tag matches ETAG by strong comparison, or its date equals MTIME exactly.
- * A weak tag or a malformed value never matches (send the whole file).
+ * True when a Last-Modified of MTIME is a strong validator in a response
+ * whose Date is NOW (RFC 9110 8.8.2.2): the Date is at least one second
+ * after it. Within the second of MTIME a second version can still be
+ * written with the same Last-Modified, so a date that young cannot tell
+ * the two apart; once that second is over, any later write gets a later
+ * date. Pure.
  */
-bool cond_if_range_allows(const struct http_request *req, const char *etag, time_t mtime);
+bool cond_date_is_strong(time_t mtime, time_t now);
+
+/*
+ * True when a Range may be honoured: there is no If-Range, or its entity
+ * tag matches ETAG by strong comparison, or its date equals MTIME exactly
+ * and is a strong validator at NOW (cond_date_is_strong(), RFC 9110
+ * 13.1.5). A weak tag, a weak date or a malformed value never matches
+ * (send the whole file).
+ */
+bool cond_if_range_allows(const struct http_request *req, const char *etag, time_t mtime,
+                          time_t now);
 
 /*
  * True when the entity-tag list LIST ("*" or a comma-separated list of

@@ -13,8 +13,10 @@
 #include "name.h"
 #include "strparse.h"
 
-/* Longest line: five numbers and a hash, six separators, a name. */
-#define HASHCACHE_LINE_MAX (5 * 21 + SHA256_HEX_LEN + 6 + NAME_MAX_LEN + 2)
+#define HASHCACHE_FIELDS 8
+
+/* A line without its name: six numbers and a hash, seven separators, an LF. */
+#define HASHCACHE_LINE_FIXED (6 * 20 + SHA256_HEX_LEN + 7 + 1)
 
 size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
 {
@@ -23,11 +25,16 @@ size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
 
     if (cap > 0)
         out[0] = '\0';
-    if (name_check(e->name, strlen(e->name)) != NAME_OK || e->mtime_sec < 0 || e->mtime_nsec < 0)
+    if (name_path_check(e->name, strlen(e->name)) != NAME_OK || e->id.mtime_sec < 0 ||
+        e->id.mtime_nsec < 0 || e->id.mtime_nsec >= 1000000000 || e->id.ctime_sec < 0 ||
+        e->id.ctime_nsec < 0 || e->id.ctime_nsec >= 1000000000)
         return 0;
     encode_hex(e->sha256, SHA256_LEN, hex);
-    n = snprintf(out, cap, "%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64 "\t%s\t%s\n", e->ino,
-                 e->size, e->mtime_sec, e->mtime_nsec, hex, e->name);
+    n = snprintf(out, cap,
+                 "%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
+                 "\t%s\t%s\n",
+                 e->id.ino, e->id.size, e->id.mtime_sec, e->id.mtime_nsec, e->id.ctime_sec,
+                 e->id.ctime_nsec, hex, e->name);
     if (n < 0 || (size_t)n >= cap) {
         if (cap > 0)
             out[0] = '\0';
@@ -36,31 +43,43 @@ size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e)
     return (size_t)n;
 }
 
+/* A time as two fields, seconds and nanoseconds; false when malformed. */
+static bool parse_time(struct strview sec_f, struct strview nsec_f, int64_t *sec, int64_t *nsec)
+{
+    uint64_t s, ns;
+
+    if (strparse_u64(sec_f.p, sec_f.len, &s) != STRPARSE_OK ||
+        strparse_u64(nsec_f.p, nsec_f.len, &ns) != STRPARSE_OK || s > INT64_MAX || ns >= 1000000000)
+        return false;
+    *sec = (int64_t)s;
+    *nsec = (int64_t)ns;
+    return true;
+}
+
 bool hashcache_parse_line(const char *line, size_t len, struct snap_entry *e)
 {
-    struct strview f[6];
+    struct strview f[HASHCACHE_FIELDS];
     size_t nf = 0, start = 0;
-    uint64_t sec, nsec;
+    const struct strview *name = &f[HASHCACHE_FIELDS - 1];
 
     memset(e, 0, sizeof(*e));
     if (len == 0 || line[0] == '#')
         return false;
-    for (size_t i = 0; i <= len && nf < 6; i++) {
-        if (i == len || (line[i] == '\t' && nf < 5)) {
+    /* The name is the last field and may hold anything but a TAB: no split after it. */
+    for (size_t i = 0; i <= len && nf < HASHCACHE_FIELDS; i++) {
+        if (i == len || (line[i] == '\t' && nf < HASHCACHE_FIELDS - 1)) {
             f[nf++] = strview_make(line + start, i - start);
             start = i + 1;
         }
     }
-    if (nf != 6 || strparse_u64(f[0].p, f[0].len, &e->ino) != STRPARSE_OK ||
-        strparse_u64(f[1].p, f[1].len, &e->size) != STRPARSE_OK ||
-        strparse_u64(f[2].p, f[2].len, &sec) != STRPARSE_OK ||
-        strparse_u64(f[3].p, f[3].len, &nsec) != STRPARSE_OK || sec > INT64_MAX ||
-        nsec >= 1000000000 || !decode_hex(f[4].p, f[4].len, e->sha256, SHA256_LEN) ||
-        name_check(f[5].p, f[5].len) != NAME_OK)
+    if (nf != HASHCACHE_FIELDS || strparse_u64(f[0].p, f[0].len, &e->id.ino) != STRPARSE_OK ||
+        strparse_u64(f[1].p, f[1].len, &e->id.size) != STRPARSE_OK ||
+        !parse_time(f[2], f[3], &e->id.mtime_sec, &e->id.mtime_nsec) ||
+        !parse_time(f[4], f[5], &e->id.ctime_sec, &e->id.ctime_nsec) ||
+        !decode_hex(f[6].p, f[6].len, e->sha256, SHA256_LEN) ||
+        name_path_check(name->p, name->len) != NAME_OK)
         goto bad;
-    e->mtime_sec = (int64_t)sec;
-    e->mtime_nsec = (int64_t)nsec;
-    e->name = strndup(f[5].p, f[5].len);
+    e->name = strndup(name->p, name->len);
     if (e->name == NULL)
         goto bad;
     return true;
@@ -115,10 +134,13 @@ struct snap_entry *hashcache_parse(const char *buf, size_t len, size_t *n)
 
 char *hashcache_render(const struct snap_entry *entries, size_t n, size_t *len)
 {
-    size_t cap = sizeof(HASHCACHE_HEADER) + n * HASHCACHE_LINE_MAX + 1;
-    char *buf = malloc(cap);
+    size_t cap = sizeof(HASHCACHE_HEADER) + 1;
+    char *buf;
     size_t o;
 
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(entries[i].name) + HASHCACHE_LINE_FIXED;
+    buf = malloc(cap);
     if (buf == NULL)
         return NULL;
     o = (size_t)snprintf(buf, cap, "%s", HASHCACHE_HEADER);

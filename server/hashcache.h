@@ -1,14 +1,17 @@
 /*
  * server/hashcache.h - the hash cache beside the catalog (".text.txt.cache"):
  * for each published file, the identity its SHA-256 was computed for
- * (inode, size, modification time), so a restart reads no file whose
- * identity is unchanged.
+ * (inode, size, modification and change time: server/fileid.h), so a
+ * restart reads no file whose identity is unchanged.
  *
- *     # pdm hash cache v1
- *     INODE<TAB>SIZE<TAB>MTIME_SEC<TAB>MTIME_NSEC<TAB>SHA256<TAB>NAME
+ *     # pdm hash cache v2
+ *     INODE<TAB>SIZE<TAB>MTIME_SEC<TAB>MTIME_NSEC<TAB>CTIME_SEC<TAB>CTIME_NSEC<TAB>SHA256<TAB>NAME
  *
- * A cache is only ever a hint: a line that does not parse is skipped, and a
- * file whose identity differs is hashed again.
+ * NAME is a path (common/name.h): "iso/debian.iso". A cache is only ever
+ * a hint: a line that does not parse is skipped, and a
+ * file whose identity differs is hashed again. Version 1 had no change
+ * time, so it could vouch for bytes an mtime-preserving edit had replaced:
+ * a v1 cache (any other header) is ignored and every file hashed again.
  */
 #ifndef SERVER_HASHCACHE_H
 #define SERVER_HASHCACHE_H
@@ -18,7 +21,7 @@
 
 #include "snapshot.h"
 
-#define HASHCACHE_HEADER "# pdm hash cache v1\n"
+#define HASHCACHE_HEADER "# pdm hash cache v2\n"
 
 /*
  * Write the cache line for E (LF included) into OUT (CAP bytes, NUL added).

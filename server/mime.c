@@ -43,9 +43,11 @@ static const struct {
 
 const char *mime_type(const char *name)
 {
-    const char *dot = strrchr(name, '.');
+    const char *slash = strrchr(name, '/');
+    const char *base = slash != NULL ? slash + 1 : name;
+    const char *dot = strrchr(base, '.');
 
-    if (dot != NULL && dot != name) {
+    if (dot != NULL && dot != base) {
         for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
             if (strcasecmp(dot + 1, types[i].ext) == 0)
                 return types[i].type;

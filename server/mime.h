@@ -5,8 +5,9 @@
 #define SERVER_MIME_H
 
 /*
- * The media type for NAME's extension (any case), or
- * "application/octet-stream" when it is unknown. The result is static.
+ * The media type for the extension (any case) of NAME's last path
+ * component, or "application/octet-stream" when it is unknown. The result
+ * is static.
  */
 const char *mime_type(const char *name);
 

@@ -52,9 +52,9 @@ void options_defaults(struct server_opts *opts)
 void options_usage(FILE *out)
 {
     fputs("Usage: server [OPTION]...\n"
-          "Publish the regular files of a directory over HTTP/1.1: a catalog (text.txt)\n"
-          "with each file's name, size and SHA-256, and whole files or byte ranges for\n"
-          "any HTTP client (the pdm client, curl, wget, aria2c, a browser).\n"
+          "Publish the regular files of a directory tree over HTTP/1.1: a catalog\n"
+          "(text.txt) with each file's path, size and SHA-256, and whole files or byte\n"
+          "ranges for any HTTP client (the pdm client, curl, wget, aria2c, a browser).\n"
           "\n"
           "  -p, --port N              listen on port N (default 8080; 0: the kernel picks\n"
           "                            one; the first line printed says which)\n"

@@ -1,10 +1,10 @@
 /*
  * server/resource.c - map a request target to a representation.
  *
- * The only place the server opens published files: openat() relative to
- * the root descriptor, a name that is one validated path component,
- * O_NOFOLLOW so a symlink is refused, O_NONBLOCK so a FIFO cannot stall a
- * worker, then fstat() on the descriptor itself to insist on a regular
+ * The only place the server opens published files: pathopen() beneath
+ * the root descriptor, a path whose every component is validated, no
+ * symbolic link followed at any depth, O_NONBLOCK so a FIFO cannot stall
+ * a worker, then fstat() on the descriptor itself to insist on a regular
  * file. There is no window between the check and the use.
  */
 #include "resource.h"
@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "mime.h"
+#include "pathopen.h"
+
+#define DIR_DETAIL "a directory has no page of its own; / lists the whole tree"
 
 bool resource_target_path(struct strview target, struct strview *path)
 {
@@ -59,12 +62,13 @@ strip_query:
     return true;
 }
 
-void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
-                        char out[RESP_ETAG_MAX])
+void resource_file_etag(const struct file_id *id, char out[RESP_ETAG_MAX])
 {
-    uint64_t mtime_ns = (uint64_t)mtime_sec * 1000000000u + (uint64_t)mtime_nsec;
+    uint64_t mtime_ns = (uint64_t)id->mtime_sec * 1000000000u + (uint64_t)id->mtime_nsec;
+    uint64_t ctime_ns = (uint64_t)id->ctime_sec * 1000000000u + (uint64_t)id->ctime_nsec;
 
-    snprintf(out, RESP_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", ino, size, mtime_ns);
+    snprintf(out, RESP_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", id->ino,
+             id->size, mtime_ns, ctime_ns);
 }
 
 static void memory_repr(struct repr *rep, const char *mem, size_t len, time_t mtime,
@@ -85,6 +89,7 @@ static int open_status(int err, const char **detail)
     case ENOENT:
     case ENOTDIR:
     case ELOOP: /* a symbolic link: not published */
+    case EXDEV: /* openat2() saw a way out of the root */
     case ENXIO:
         *detail = "no such file";
         return 404;
@@ -107,8 +112,10 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
                   struct resource *out, const char **detail)
 {
     const struct snap_entry *e;
+    struct file_id id;
     struct strview path;
     enum name_result nr;
+    bool is_dir;
     struct stat st;
 
     out->fd = -1;
@@ -123,7 +130,10 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
                     "text/html; charset=utf-8");
         return 0;
     }
-    nr = name_from_path(path.p + 1, path.len - 1, out->name, sizeof(out->name));
+    /* "/iso/": a directory, if the rest is a valid path. */
+    is_dir = path.len > 1 && path.p[path.len - 1] == '/';
+    nr = name_path_from_target(path.p + 1, path.len - 1 - (is_dir ? 1 : 0), out->name,
+                               sizeof(out->name));
     if (nr == NAME_DOT) {
         *detail = "no such file";
         return 404;
@@ -132,6 +142,11 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         *detail = name_strerror(nr);
         return 400;
     }
+    if (is_dir) {
+        out->name[0] = '\0';
+        *detail = DIR_DETAIL;
+        return 404;
+    }
     if (strcmp(out->name, RESOURCE_CATALOG_NAME) == 0) {
         memory_repr(&out->rep, snap->text, snap->text_len, snap->mtime, snap->text_etag,
                     "text/plain; charset=utf-8");
@@ -139,28 +154,32 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         memcpy(out->rep.sha256, snap->text_sha256, SHA256_LEN);
         return 0;
     }
-    out->fd =
-        openat(ctx->rootfd, out->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (out->fd < 0)
-        return open_status(errno, detail);
-    if (fstat(out->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    out->fd = pathopen(ctx->rootfd, out->name, O_RDONLY | O_NONBLOCK | O_NOCTTY, PATHOPEN_AUTO);
+    if (out->fd < 0) {
+        int err = -out->fd;
+
+        out->fd = -1;
+        return open_status(err, detail);
+    }
+    if (fstat(out->fd, &st) != 0)
+        st.st_mode = 0;
+    if (!S_ISREG(st.st_mode)) {
         close(out->fd);
         out->fd = -1;
-        *detail = "no such file";
+        *detail = S_ISDIR(st.st_mode) ? DIR_DETAIL : "no such file";
         return 404;
     }
+    file_id_from_stat(&st, &id);
     memset(&out->rep, 0, sizeof(out->rep));
     out->rep.is_file = true;
-    out->rep.size = (uint64_t)st.st_size;
+    out->rep.size = id.size;
     out->rep.mtime = st.st_mtim.tv_sec;
     out->rep.content_type = mime_type(out->name);
-    resource_file_etag((uint64_t)st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
-                       st.st_mtim.tv_nsec, out->rep.etag);
-    /* The catalog's hash counts only if it was computed for this very file. */
+    resource_file_etag(&id, out->rep.etag);
+    /* The catalog's hash counts only if it was computed for this very
+     * version: same inode, size, mtime and ctime as the open file. */
     e = snapshot_find(snap, out->name);
-    if (e != NULL && e->ino == (uint64_t)st.st_ino && e->size == (uint64_t)st.st_size &&
-        e->mtime_sec == (int64_t)st.st_mtim.tv_sec &&
-        e->mtime_nsec == (int64_t)st.st_mtim.tv_nsec) {
+    if (e != NULL && file_id_equal(&e->id, &id)) {
         out->rep.has_digest = true;
         memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
     }

@@ -1,6 +1,7 @@
 /*
  * server/resource.h - what a request target names: the "/" index, the
- * catalog at "/text.txt", or a published file, opened safely.
+ * catalog at "/text.txt", or a published file anywhere in the tree under
+ * the root, opened safely.
  */
 #ifndef SERVER_RESOURCE_H
 #define SERVER_RESOURCE_H
@@ -8,18 +9,22 @@
 #include <stdbool.h>
 
 #include "ctx.h"
+#include "fileid.h"
 #include "name.h"
 #include "respond.h"
 #include "snapshot.h"
 #include "strview.h"
 
-/* The name the catalog is served under; no file of that name is published. */
+/*
+ * The name the catalog is served under; no file of that name is published
+ * in the root itself (iso/text.txt is an ordinary file).
+ */
 #define RESOURCE_CATALOG_NAME "text.txt"
 
 struct resource {
     int fd; /* the open file (owned by the caller), or -1 for memory */
     struct repr rep;
-    char name[NAME_MAX_LEN + 1]; /* the decoded name, for files */
+    char name[NAME_PATH_MAX + 1]; /* the decoded path, for files */
 };
 
 /*
@@ -33,15 +38,21 @@ bool resource_target_path(struct strview target, struct strview *path);
  * Resolve TARGET against the root and SNAP (borrowed; the caller keeps its
  * reference while the response uses the memory it points into). Returns 0
  * with *OUT filled, or an HTTP status (400, 403, 404, 500, 503) with a
- * short reason in *DETAIL. A file is opened relative to the root with
- * O_NOFOLLOW and must be a regular file; its name is validated after
- * percent-decoding, so nothing outside the root is ever opened.
+ * short reason in *DETAIL. The path is percent-decoded once and must then
+ * pass name_path_check(): 400 when it breaks the rules, 404 when it is
+ * only hidden (a component starting with '.'). It is opened beneath the
+ * root with pathopen(), so no symbolic link is followed at any depth and
+ * nothing outside the root is ever opened, and it must be a regular file:
+ * a missing file or directory, a directory itself ("/iso" or "/iso/"), a
+ * symbolic link or a device is 404.
  */
 int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
                   struct resource *out, const char **detail);
 
-/* A strong ETag for a file identity: "INODE-SIZE-MTIMENS" in hex. Pure. */
-void resource_file_etag(uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
-                        char out[RESP_ETAG_MAX]);
+/*
+ * A strong ETag for a file identity: "INODE-SIZE-MTIMENS-CTIMENS" in hex,
+ * so it changes with every write, an mtime-preserving one too. Pure.
+ */
+void resource_file_etag(const struct file_id *id, char out[RESP_ETAG_MAX]);
 
 #endif

@@ -322,7 +322,7 @@ void respond_repr(const struct http_request *req, const struct repr *rep,
     }
     /* One Range header only; If-Range decides whether it applies at all. */
     if (range == NULL || http_request_header_count(req, "range") != 1 ||
-        !cond_if_range_allows(req, rep->etag, rep->mtime)) {
+        !cond_if_range_allows(req, rep->etag, rep->mtime, ctx->now)) {
         respond_whole(rep, ctx, out);
         return;
     }

@@ -22,7 +22,7 @@
 #define RESP_HEAD_MAX  1536
 #define RESP_EXTRA_MAX 6144
 #define RESP_MAX_SEGS  (2 * RANGE_MAX_PARTS + 2)
-#define RESP_ETAG_MAX  64
+#define RESP_ETAG_MAX  80
 
 #define SERVER_SOFTWARE "pdm-server/" PDM_VERSION
 

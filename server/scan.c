@@ -6,10 +6,18 @@
  * catalog is complete when the server starts answering). The thread sleeps
  * on a condition variable until the rescan interval passes, SIGHUP asks
  * for a rescan (scanner_request(), from the signal thread), or the server
- * stops (scanner_stop()). A scan reads the directory, reuses every hash
- * whose file identity (inode, size, mtime) is unchanged, hashes the rest
+ * stops (scanner_stop()). A scan walks the tree under the root (at most
+ * NAME_PATH_MAX_DEPTH components deep), reuses every hash whose path and
+ * file identity (inode, size, mtime, ctime) are unchanged, hashes the rest
  * through one fixed buffer, and only when something changed writes
  * text.txt and the cache (each atomically) and publishes a new snapshot.
+ *
+ * The walk holds one descriptor per directory level and opens every entry
+ * relative to its parent's descriptor with O_NOFOLLOW (directories also
+ * with O_DIRECTORY), so a symbolic link is never followed, and a directory
+ * swapped for a link between the listing and the open is refused, not
+ * entered. A directory that cannot be read for lack of resources (EMFILE,
+ * ENOMEM) fails the scan, so a partial tree never replaces the catalog.
  * Workers never wait for the scanner: they keep serving the old snapshot.
  * A hash in progress polls is_stopping between reads, so stopping is
  * prompt even in the middle of a large file.
@@ -28,6 +36,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "fileid.h"
 #include "fileio.h"
 #include "hashcache.h"
 #include "human.h"
@@ -82,7 +91,7 @@ static void namelist_add(struct namelist *l, const char *name)
 static void report_skip(struct scanner *sc, struct namelist *skipped, const char *name,
                         const char *why)
 {
-    char q[NAME_MAX_LEN * 4 + 1];
+    char q[1024]; /* a quoted path, cut to fit */
 
     if (!namelist_has(sc->warned, sc->nwarned, name))
         log_warnx("catalog: not publishing '%s': %s", log_quote(name, strlen(name), q, sizeof(q)),
@@ -158,7 +167,9 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
 {
     const struct snap_entry *cands[2] = {NULL, NULL};
     struct snap_entry key;
+    struct file_id id;
 
+    file_id_from_stat(st, &id);
     memset(&key, 0, sizeof(key));
     key.name = (char *)name;
     if (prev != NULL)
@@ -168,25 +179,26 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
     for (int i = 0; i < 2; i++) {
         const struct snap_entry *e = cands[i];
 
-        if (e != NULL && e->ino == (uint64_t)st->st_ino && e->size == (uint64_t)st->st_size &&
-            e->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
-            e->mtime_nsec == (int64_t)st->st_mtim.tv_nsec)
+        if (e != NULL && file_id_equal(&e->id, &id))
             return e;
     }
     return NULL;
 }
 
 /*
- * Hash NAME into E (identity included). Returns 0, -EAGAIN when the file
- * changed while being read (try again next scan), or a negative errno.
+ * Hash BASE in the directory DIRFD, published as NAME, into E (identity
+ * included). Returns 0, -EAGAIN when the file changed while being read
+ * (try again next scan), or a negative errno.
  */
-static int hash_file(struct scanner *sc, const char *name, struct snap_entry *e)
+static int hash_file(struct scanner *sc, int dirfd, const char *base, const char *name,
+                     struct snap_entry *e)
 {
     struct stat before, after;
+    struct file_id id_before;
     uint64_t nread = 0;
     int fd, err;
 
-    fd = openat(sc->rootfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     if (fstat(fd, &before) != 0) {
@@ -211,15 +223,13 @@ static int hash_file(struct scanner *sc, const char *name, struct snap_entry *e)
         err = -errno;
         goto out;
     }
-    if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-        after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || nread != (uint64_t)after.st_size) {
+    /* Any change while reading, an mtime-preserving one too (ctime), voids the hash. */
+    file_id_from_stat(&before, &id_before);
+    file_id_from_stat(&after, &e->id);
+    if (!file_id_equal(&id_before, &e->id) || nread != e->id.size) {
         err = -EAGAIN;
         goto out;
     }
-    e->size = (uint64_t)after.st_size;
-    e->ino = (uint64_t)after.st_ino;
-    e->mtime_sec = (int64_t)after.st_mtim.tv_sec;
-    e->mtime_nsec = (int64_t)after.st_mtim.tv_nsec;
 out:
     close(fd);
     return err;
@@ -244,48 +254,107 @@ static int list_push(struct scan_list *l, struct snap_entry *e)
         l->cap = ncap;
     }
     l->v[l->n++] = *e;
-    l->total += e->size;
+    l->total += e->id.size;
     return 0;
 }
 
-/* Decide about one directory entry: skip it, reuse its hash, or hash it. */
-static int scan_one(struct scanner *sc, const struct snapshot *prev, const char *name,
-                    const struct stat *catalog_st, struct scan_list *l, struct namelist *skipped)
+/*
+ * Where the walk is. PATH is the directory being read, relative to the
+ * root ("" for the root, else "iso/old"), with room for one more
+ * component; DEPTH counts its components.
+ */
+struct walk {
+    const struct snapshot *prev;
+    const struct stat *catalog_st; /* NULL when there is no catalog file yet */
+    struct scan_list *list;
+    struct namelist *skipped;
+    char path[NAME_PATH_MAX + 1 + NAME_MAX_LEN + 1];
+    size_t len;
+    size_t depth;
+};
+
+static int scan_dir(struct scanner *sc, struct walk *w, int dfd);
+
+/* Enter the directory NAME of DIRFD (W->path already names it). */
+static int scan_subdir(struct scanner *sc, struct walk *w, int dirfd, const char *name)
 {
-    enum name_result nr = name_check(name, strlen(name));
+    size_t saved_len = w->len;
+    int dfd, err;
+
+    /* Its files would have more components than a path may. */
+    if (w->depth + 2 > NAME_PATH_MAX_DEPTH) {
+        report_skip(sc, w->skipped, w->path,
+                    "directory nested too deep (a path has at most 32 components)");
+        return 0;
+    }
+    dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        err = errno;
+        if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+            return 0; /* gone, or swapped for a link since it was listed: never followed */
+        if (err == EMFILE || err == ENFILE || err == ENOMEM)
+            return -err; /* transient: keep the last catalog rather than a partial tree */
+        report_skip(sc, w->skipped, w->path, strerror(err));
+        return 0;
+    }
+    w->depth++;
+    w->len = strlen(w->path);
+    err = scan_dir(sc, w, dfd);
+    w->depth--;
+    w->len = saved_len;
+    return err;
+}
+
+/* Decide about one directory entry: skip it, enter it, reuse its hash, or hash it. */
+static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *base)
+{
+    size_t blen = strlen(base);
+    enum name_result nr = name_check(base, blen);
     const struct snap_entry *known;
+    const char *name = w->path;
     struct snap_entry e;
     struct stat st;
     int err;
 
     if (nr == NAME_DOT)
-        return 0; /* hidden files (ours among them) are private by design */
-    if (fstatat(sc->rootfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0; /* hidden files and directories (ours among them) are private by design */
+    /* W->path becomes this entry's path for the rest of the call. */
+    if (w->len > 0)
+        w->path[w->len] = '/';
+    memcpy(w->path + w->len + (w->len > 0), base, blen + 1);
+    if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return 0; /* vanished since readdir: the next scan will know */
-    if (catalog_st != NULL && st.st_dev == catalog_st->st_dev && st.st_ino == catalog_st->st_ino)
-        return 0; /* the catalog itself lives in the root */
+    if (w->catalog_st != NULL && st.st_dev == w->catalog_st->st_dev &&
+        st.st_ino == w->catalog_st->st_ino)
+        return 0; /* the catalog itself lives in the tree */
     if (nr != NAME_OK) {
-        report_skip(sc, skipped, name, name_strerror(nr));
+        report_skip(sc, w->skipped, name, name_strerror(nr));
         return 0;
     }
-    if (strcmp(name, RESOURCE_CATALOG_NAME) == 0) {
-        report_skip(sc, skipped, name, "the name is reserved for the catalog at /text.txt");
+    if (strlen(name) > NAME_PATH_MAX) {
+        report_skip(sc, w->skipped, name, "path too long (more than 4095 bytes)");
+        return 0;
+    }
+    if (w->depth == 0 && strcmp(name, RESOURCE_CATALOG_NAME) == 0) {
+        report_skip(sc, w->skipped, name, "the name is reserved for the catalog at /text.txt");
         return 0;
     }
     if (S_ISLNK(st.st_mode)) {
-        report_skip(sc, skipped, name, "symbolic links are not followed");
+        report_skip(sc, w->skipped, name, "symbolic links are not followed");
         return 0;
     }
+    if (S_ISDIR(st.st_mode))
+        return scan_subdir(sc, w, dirfd, base);
     if (!S_ISREG(st.st_mode)) {
-        report_skip(sc, skipped, name, "not a regular file");
+        report_skip(sc, w->skipped, name, "not a regular file");
         return 0;
     }
     memset(&e, 0, sizeof(e));
-    known = known_hash(sc, prev, name, &st);
+    known = known_hash(sc, w->prev, name, &st);
     if (known != NULL) {
         e = *known;
     } else {
-        err = hash_file(sc, name, &e);
+        err = hash_file(sc, dirfd, base, name, &e);
         if (err == -ECANCELED)
             return err;
         if (err == -EAGAIN) {
@@ -293,32 +362,28 @@ static int scan_one(struct scanner *sc, const struct snapshot *prev, const char 
             return 0;
         }
         if (err != 0) {
-            report_skip(sc, skipped, name, strerror(-err));
+            /* ELOOP: swapped for a link since it was listed, and not followed. */
+            report_skip(sc, w->skipped, name,
+                        err == -ELOOP ? "symbolic links are not followed" : strerror(-err));
             return 0;
         }
-        l->nhashed++;
+        w->list->nhashed++;
     }
     e.name = strdup(name);
     if (e.name == NULL)
         return -ENOMEM;
-    err = list_push(l, &e);
+    err = list_push(w->list, &e);
     if (err != 0)
         free(e.name);
     return err;
 }
 
-static int scan_dir(struct scanner *sc, const struct snapshot *prev, struct scan_list *l,
-                    struct namelist *skipped)
+/* Read the directory DFD (taken: closed here), whose path is W->path. */
+static int scan_dir(struct scanner *sc, struct walk *w, int dfd)
 {
-    struct stat catalog_st;
-    bool has_catalog = stat(sc->catalog_path, &catalog_st) == 0;
-    int dfd = openat(sc->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir;
+    DIR *dir = fdopendir(dfd);
     int err = 0;
 
-    if (dfd < 0)
-        return -errno;
-    dir = fdopendir(dfd);
     if (dir == NULL) {
         err = -errno;
         close(dfd);
@@ -335,11 +400,32 @@ static int scan_dir(struct scanner *sc, const struct snapshot *prev, struct scan
         }
         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
             continue;
-        err = scan_one(sc, prev, d->d_name, has_catalog ? &catalog_st : NULL, l, skipped);
+        err = scan_one(sc, w, dirfd(dir), d->d_name);
+        w->path[w->len] = '\0';
         if (err != 0)
             break;
     }
     closedir(dir);
+    return err;
+}
+
+/* Walk the whole tree under the root into L. */
+static int scan_tree(struct scanner *sc, const struct snapshot *prev, struct scan_list *l,
+                     struct namelist *skipped)
+{
+    struct stat catalog_st;
+    struct walk *w = calloc(1, sizeof(*w));
+    int dfd, err;
+
+    if (w == NULL)
+        return -ENOMEM;
+    w->prev = prev;
+    w->catalog_st = stat(sc->catalog_path, &catalog_st) == 0 ? &catalog_st : NULL;
+    w->list = l;
+    w->skipped = skipped;
+    dfd = openat(sc->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    err = dfd < 0 ? -errno : scan_dir(sc, w, dfd);
+    free(w);
     return err;
 }
 
@@ -374,7 +460,7 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
     int err;
 
     *out = NULL;
-    err = scan_dir(sc, prev, &l, &skipped);
+    err = scan_tree(sc, prev, &l, &skipped);
     namelist_free(sc->warned, sc->nwarned);
     sc->warned = skipped.v;
     sc->nwarned = skipped.n;

@@ -32,15 +32,19 @@ static int entry_cmp(const void *a, const void *b)
 /* The catalog text: the header line, then one line per entry. */
 static char *render_text(const struct snap_entry *e, size_t n, size_t *len)
 {
-    size_t cap = sizeof(CATALOG_HEADER) + n * CATALOG_LINE_MAX + 1;
-    char *text = malloc(cap);
+    size_t cap = sizeof(CATALOG_HEADER) + 1;
+    char *text;
     size_t o;
 
+    /* Sized by the names themselves: a path may be 4 KiB, most are short. */
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(e[i].name) + CATALOG_LINE_FIXED;
+    text = malloc(cap);
     if (text == NULL)
         return NULL;
     o = (size_t)snprintf(text, cap, "%s", CATALOG_HEADER);
     for (size_t i = 0; i < n; i++)
-        o += catalog_format_line(text + o, cap - o, e[i].name, e[i].size, e[i].sha256);
+        o += catalog_format_line(text + o, cap - o, e[i].name, e[i].id.size, e[i].sha256);
     *len = o;
     return text;
 }
@@ -54,7 +58,7 @@ static char *render_html(const struct snap_entry *e, size_t n, size_t *len)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         items[i].name = e[i].name;
-        items[i].size = e[i].size;
+        items[i].size = e[i].id.size;
         items[i].sha256 = e[i].sha256;
     }
     html = index_html_render(items, n, len);
@@ -123,8 +127,7 @@ bool snapshot_same_entries(const struct snapshot *a, const struct snap_entry *en
     for (size_t i = 0; i < n; i++) {
         const struct snap_entry *x = &a->entries[i], *y = &entries[i];
 
-        if (strcmp(x->name, y->name) != 0 || x->size != y->size || x->ino != y->ino ||
-            x->mtime_sec != y->mtime_sec || x->mtime_nsec != y->mtime_nsec ||
+        if (strcmp(x->name, y->name) != 0 || !file_id_equal(&x->id, &y->id) ||
             memcmp(x->sha256, y->sha256, SHA256_LEN) != 0)
             return false;
     }

@@ -16,16 +16,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "fileid.h"
 #include "respond.h"
 #include "sha256.h"
 
 /* One published file, with the identity its hash was computed for. */
 struct snap_entry {
     char *name;
-    uint64_t size;
-    uint64_t ino;
-    int64_t mtime_sec;
-    int64_t mtime_nsec;
+    struct file_id id; /* id.size is the size the catalog lists */
     uint8_t sha256[SHA256_LEN];
 };
 

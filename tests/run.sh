@@ -4,26 +4,35 @@
 # end-to-end scripts. Every program speaks TAP; this script counts its
 # "ok" and "not ok" lines (a program that dies without saying "not ok"
 # counts as one failure) and ends with the line "N passed, N failed".
+# A line with a "# SKIP" directive ("ok 1 - x # SKIP why", or cmocka's
+# "not ok 1 # SKIP x") is neither: it is counted and listed as skipped,
+# so a test that could not run never passes for one that did.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 pass=0
 fail=0
+skipped=0
 failures=()
+skips=()
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 export CMOCKA_MESSAGE_OUTPUT=TAP
 
+# The TAP directive that marks a test point as skipped.
+SKIP_RE='^(not )?ok\b[^#]*#[[:space:]]*skip'
+
 # run_tap LABEL TIMEOUT CMD...
 run_tap() {
-    local label=$1 limit=$2 out rc nok nnot
+    local label=$1 limit=$2 out rc nok nnot nskip line
     shift 2
     out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
     rc=$?
-    nok=$(grep -c '^ok ' <<<"$out")
-    nnot=$(grep -c '^not ok ' <<<"$out")
+    nskip=$(grep -Eic "$SKIP_RE" <<<"$out")
+    nok=$(grep '^ok ' <<<"$out" | grep -Eicv "$SKIP_RE")
+    nnot=$(grep '^not ok ' <<<"$out" | grep -Eicv "$SKIP_RE")
     if [ "$rc" -ne 0 ] && [ "$nnot" -eq 0 ]; then
         out+=$'\n'"not ok - $label exited with status $rc"
         [ "$rc" -eq 124 ] && out+=" (timed out after ${limit}s)"
@@ -31,11 +40,19 @@ run_tap() {
     fi
     pass=$((pass + nok))
     fail=$((fail + nnot))
+    skipped=$((skipped + nskip))
     if [ "$nnot" -gt 0 ]; then
         failures+=("$label")
         printf '%s\n' "$out" | sed 's/^/    /'
     fi
-    printf '%-52s %4d passed, %d failed\n' "$label" "$nok" "$nnot"
+    while IFS= read -r line; do
+        skips+=("$label: ${line#*# }")
+    done < <(grep -Ei "$SKIP_RE" <<<"$out")
+    if [ "$nskip" -gt 0 ]; then
+        printf '%-52s %4d passed, %d failed, %d skipped\n' "$label" "$nok" "$nnot" "$nskip"
+    else
+        printf '%-52s %4d passed, %d failed\n' "$label" "$nok" "$nnot"
+    fi
 }
 
 for mode in "$@"; do
@@ -62,6 +79,10 @@ for mode in "$@"; do
     done
 done
 
+if [ ${#skips[@]} -gt 0 ]; then
+    echo "skipped ($skipped, not counted as passed):"
+    printf '  %s\n' "${skips[@]}"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failed:"
     printf '  %s\n' "${failures[@]}"

@@ -24,6 +24,9 @@ TEXT = b"".join(b"line %05d of the notes\n" % i for i in range(400))
 BIG = os.urandom(4 << 20)
 root = make_root(tmp, {"data.bin": DATA, "notes on it.txt": TEXT, "big.bin": BIG,
                        "empty.dat": b""})
+# An hour old: its Last-Modified is a strong validator (RFC 9110 8.8.2.2),
+# however fast the requests below follow the file's creation.
+os.utime(os.path.join(root, "data.bin"), (time.time() - 3600, time.time() - 3600))
 srv = Server(root, tmp=tmp)
 port = srv.port
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/server_files.sh - bin/server publishes a directory correctly:
-# the catalog matches sha256sum of the root, every file comes back whole
+# the catalog matches sha256sum of the tree, every file comes back whole
 # and in ranges with the right bytes (curl, wget, aria2c), 32 ranged
 # downloads at once reassemble to the right hash, keep-alive reuses the
 # connection, and nothing outside the root is ever served.
@@ -23,7 +23,7 @@ printf 'x\n' > "$root/subdir/inner.txt"
 start_server "$root" || done_testing
 
 # --- the catalog -----------------------------------------------------------
-published=(big.bin empty.dat "notes on it.txt" small.bin "ünïcode.txt")
+published=(big.bin empty.dat "notes on it.txt" small.bin subdir/inner.txt "ünïcode.txt")
 expected=$T_DIR/expected.txt
 {
     printf '# name\tsize\tsha256\n'
@@ -38,7 +38,7 @@ check "the hidden file is not published" bash -c "! grep -q hidden '$T_DIR/text.
 check "a name with a TAB is not published" bash -c "! grep -q '^bad' '$T_DIR/text.txt'"
 check "the TAB name is reported on stderr" grep -q "not publishing 'bad" "$T_DIR/server.err"
 check "the symlink is reported as not followed" grep -q "passwd-link.*symbolic" "$T_DIR/server.err"
-check "the subdirectory is reported as not a regular file" grep -q "subdir.*not a regular file" "$T_DIR/server.err"
+check "a file in a subdirectory is published under its path" grep -q "^subdir/inner.txt$(printf '\t')" "$T_DIR/text.txt"
 
 # --- whole files -------------------------------------------------------------
 for f in "${published[@]}"; do
@@ -112,7 +112,7 @@ check_eq "three requests with curl use one connection (keep-alive)" "1 0 0 " "$c
 # --- traversal: nothing outside the root ------------------------------------------
 for path in '/../../../../etc/passwd' '/%2e%2e/%2e%2e/etc/passwd' '/..%2f..%2fetc%2fpasswd' \
     '/%2e%2e%2f%2e%2e%2fetc%2fpasswd' '/..%252f..%252fetc%252fpasswd' '/.hidden' '/%2ehidden' \
-    '/passwd-link' '/subdir/inner.txt' '/subdir%2finner.txt' '/subdir' '/%00' '/small.bin%00.txt' \
+    '/passwd-link' '/subdir' '/subdir/' '/subdir/nope' '/nodir/inner.txt' '/%00' '/small.bin%00.txt' \
     '/..\..\etc\passwd' '//etc/passwd' '/bad%09name' '/nonexistent'; do
     status=$(curl -s --path-as-is -o "$T_DIR/trav" -w '%{http_code}' "$BASE$path")
     if { [ "$status" = 400 ] || [ "$status" = 404 ]; } && ! grep -q 'root:\|secret' "$T_DIR/trav"; then

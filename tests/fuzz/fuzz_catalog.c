@@ -4,14 +4,14 @@
  * input, handed over in a malloc'd copy of exactly its length.
  *
  * Invariants (abort() when one breaks):
- *   - catalog_parse: on success every name passes name_check, names are
+ *   - catalog_parse: on success every name passes name_path_check, names are
  *     sorted bytewise and unique, each entry's line number is a line of
  *     the input, catalog_find finds each entry, and formatting every entry
  *     with catalog_format_line then parsing the concatenation gives the
  *     same entries; on failure the catalog is empty and -EINVAL names a
  *     line of the input;
- *   - hashcache_parse: entries sorted, every name valid, nanoseconds below
- *     a second, and rendering them with hashcache_render then parsing
+ *   - hashcache_parse: entries sorted, every name valid, both times'
+ *     nanoseconds below a second, and rendering them with hashcache_render then parsing
  *     gives the same entries.
  */
 #include <errno.h>
@@ -112,7 +112,7 @@ static void fuzz_catalog(const char *buf, size_t len)
         const struct catalog_entry *e = &c.entries[i];
 
         FUZZ_CHECK(e->name != NULL);
-        FUZZ_CHECK(name_check(e->name, strlen(e->name)) == NAME_OK);
+        FUZZ_CHECK(name_path_check(e->name, strlen(e->name)) == NAME_OK);
         FUZZ_CHECK(e->line >= 1 && e->line <= nlines);
         if (i > 0)
             FUZZ_CHECK(strcmp(c.entries[i - 1].name, e->name) < 0);
@@ -131,14 +131,9 @@ static int entry_cmp_full(const void *a, const void *b)
 
     if (c != 0)
         return c;
-    if (x->ino != y->ino)
-        return x->ino < y->ino ? -1 : 1;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
-    if (x->mtime_sec != y->mtime_sec)
-        return x->mtime_sec < y->mtime_sec ? -1 : 1;
-    if (x->mtime_nsec != y->mtime_nsec)
-        return x->mtime_nsec < y->mtime_nsec ? -1 : 1;
+    c = memcmp(&x->id, &y->id, sizeof(x->id)); /* struct file_id has no padding */
+    if (c != 0)
+        return c;
     return memcmp(x->sha256, y->sha256, SHA256_LEN);
 }
 
@@ -151,8 +146,11 @@ static void fuzz_hashcache(const char *buf, size_t len)
     FUZZ_CHECK(v != NULL || n == 0);
     for (size_t i = 0; i < n; i++) {
         FUZZ_CHECK(v[i].name != NULL);
-        FUZZ_CHECK(name_check(v[i].name, strlen(v[i].name)) == NAME_OK);
-        FUZZ_CHECK(v[i].mtime_sec >= 0 && v[i].mtime_nsec >= 0 && v[i].mtime_nsec < 1000000000);
+        FUZZ_CHECK(name_path_check(v[i].name, strlen(v[i].name)) == NAME_OK);
+        FUZZ_CHECK(v[i].id.mtime_sec >= 0 && v[i].id.mtime_nsec >= 0 &&
+                   v[i].id.mtime_nsec < 1000000000);
+        FUZZ_CHECK(v[i].id.ctime_sec >= 0 && v[i].id.ctime_nsec >= 0 &&
+                   v[i].id.ctime_nsec < 1000000000);
         if (i > 0)
             FUZZ_CHECK(strcmp(v[i - 1].name, v[i].name) <= 0);
     }

@@ -15,7 +15,14 @@
  *   - otherwise the output is the empty string;
  *   - a smaller CAP only ever turns NAME_OK into a failure;
  *   - without '%' in the path, decoding changes nothing: name_from_path
- *     answers as name_check does on the raw bytes.
+ *     answers as name_check does on the raw bytes;
+ *   - as a path (name_path_from_target, name_path_check): on NAME_OK the
+ *     output is at most NAME_PATH_MAX bytes of 1 to NAME_PATH_MAX_DEPTH
+ *     components, each a valid name by the checks above (so no empty,
+ *     "." or ".." component and no leading '/'), and name_encode_url_path()
+ *     of it decodes back to the same path; otherwise the output is empty;
+ *     a valid name is a valid path with the same bytes; and without a '/'
+ *     a path is judged exactly as a name.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -166,6 +173,75 @@ static bool is_result(enum name_result r)
     return why != NULL && strcmp(why, "invalid name") != 0;
 }
 
+/* What every NAME_OK path must be: LEN bytes of valid names joined by '/'. */
+static void check_path(const char *path, size_t len)
+{
+    size_t start = 0, ncomp = 0;
+    char *enc, *back, none = 'x';
+    size_t need;
+
+    FUZZ_CHECK(len >= 1 && len <= NAME_PATH_MAX && strlen(path) == len);
+    FUZZ_CHECK(name_path_check(path, len) == NAME_OK);
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || path[i] == '/') {
+            size_t clen = i - start;
+            char *comp = alloc_exact(clen + 1);
+
+            memcpy(comp, path + start, clen);
+            comp[clen] = '\0';
+            check_name(comp, clen + 1, clen / 2); /* non-empty, no '.' start, UTF-8, ... */
+            free(comp);
+            ncomp++;
+            start = i + 1;
+        }
+    }
+    FUZZ_CHECK(ncomp >= 1 && ncomp <= NAME_PATH_MAX_DEPTH);
+
+    /* Encoded for a URL and decoded as the server does: the same path. */
+    need = name_encode_url_path(path, &none, 0);
+    FUZZ_CHECK(none == 'x' && need >= len && need <= 3 * len);
+    enc = alloc_exact(need + 1);
+    FUZZ_CHECK(name_encode_url_path(path, enc, need + 1) == need && strlen(enc) == need);
+    back = alloc_exact(NAME_PATH_MAX + 1);
+    FUZZ_CHECK(name_path_from_target(enc, need, back, NAME_PATH_MAX + 1) == NAME_OK);
+    FUZZ_CHECK(strcmp(back, path) == 0);
+    free(back);
+    free(enc);
+}
+
+static void fuzz_path(const char *path, size_t size, enum name_result name_r, const char *name_out)
+{
+    const size_t cap = NAME_PATH_MAX + 1; /* as server/resource.c calls it */
+    char *out = alloc_exact(cap);
+    enum name_result r, rraw;
+
+    memset(out, 0x5a, cap);
+    r = name_path_from_target(path, size, out, cap);
+    FUZZ_CHECK(is_result(r));
+    if (r == NAME_OK)
+        check_path(out, strlen(out));
+    else
+        FUZZ_CHECK(out[0] == '\0');
+    /* A name is a path, byte for byte. */
+    if (name_r == NAME_OK)
+        FUZZ_CHECK(r == NAME_OK && strcmp(out, name_out) == 0);
+
+    rraw = name_path_check(path, size);
+    FUZZ_CHECK(is_result(rraw) && rraw != NAME_BAD_ESCAPE && rraw != NAME_HAS_SLASH);
+    if (rraw == NAME_OK) {
+        char *copy = alloc_exact(size + 1);
+
+        memcpy(copy, path, size);
+        copy[size] = '\0';
+        check_path(copy, size);
+        free(copy);
+    }
+    /* One component: the path rule is the name rule. */
+    if (size == 0 || memchr(path, '/', size) == NULL)
+        FUZZ_CHECK(rraw == name_check(path, size));
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *path = alloc_exact(size);
@@ -210,6 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size == 0 || memchr(path, '%', size) == NULL)
         FUZZ_CHECK(r == rraw);
+
+    fuzz_path(path, size, r, out);
 
     free(small);
     free(out);

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_catalog.c - common/catalog.c: one catalog line parsed
- * and formatted, whole catalogs parsed (errors by line number), looked up
- * and freed, and format -> parse round trips.
+ * and formatted (names are paths: "iso/debian.iso" is taken, "../x",
+ * "/abs", "a//b", "a/./b" are not), whole catalogs parsed (errors by line
+ * number), looked up and freed, and format -> parse round trips.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -72,6 +73,15 @@ static const struct line_case line_cases[] = {
      "crlf.txt", 5, sha_seq},
     {"only LEN bytes are read", "short\t5\t" HEX_SEQ "\tjunk", sizeof("short\t5\t" HEX_SEQ) - 1,
      CATALOG_LINE_ENTRY, "short", 5, sha_seq},
+    {"a path in a directory is an entry", S("iso/debian.iso\t658505728\t" HEX_SEQ),
+     CATALOG_LINE_ENTRY, "iso/debian.iso", 658505728, sha_seq},
+    {"a deep path with spaces and UTF-8 is an entry",
+     S("a b/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac/x.txt\t1\t" HEX_SEQ), CATALOG_LINE_ENTRY,
+     "a b/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac/x.txt", 1, sha_seq},
+    {"a file called text.txt in a directory is an entry", S("iso/text.txt\t1\t" HEX_SEQ),
+     CATALOG_LINE_ENTRY, "iso/text.txt", 1, sha_seq},
+    {"a '#' inside a path is an entry", S("a/b#1\t1\t" HEX_SEQ), CATALOG_LINE_ENTRY, "a/b#1", 1,
+     sha_seq},
 
     {"the header is a comment", S("# name\tsize\tsha256"), CATALOG_LINE_SKIP, NULL, 0, NULL},
     {"a lone '#' is a comment", S("#"), CATALOG_LINE_SKIP, NULL, 0, NULL},
@@ -109,7 +119,30 @@ static const struct line_case line_cases[] = {
     {"two CRs at the end are bad", S("name\t12\t" HEX_SEQ "\r\r"), CATALOG_LINE_BAD, NULL, 0, NULL},
     {"a hidden name is bad", S(".hidden\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
     {"\"..\" is bad", S("..\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
-    {"a name with '/' is bad", S("a/b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a path climbing out with '..' is bad", S("../x\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0,
+     NULL},
+    {"'..' inside a path is bad", S("a/../b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a trailing '..' is bad", S("a/..\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"an absolute path is bad", S("/abs\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"an absolute path to a system file is bad", S("/etc/passwd\t12\t" HEX_SEQ), CATALOG_LINE_BAD,
+     NULL, 0, NULL},
+    {"an empty component is bad", S("a//b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a '.' component is bad", S("a/./b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a leading './' is bad", S("./a\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a trailing '/' is bad", S("dir/\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a lone '/' is bad", S("/\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
+    {"a hidden directory is bad", S("a/.git/config\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0,
+     NULL},
+    {"a hidden file in a directory is bad", S("a/.env\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0,
+     NULL},
+    {"a component starting with '#' is bad", S("a/#b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0,
+     NULL},
+    {"a control character in a directory is bad", S("a\x1b/b\t12\t" HEX_SEQ), CATALOG_LINE_BAD,
+     NULL, 0, NULL},
+    {"bad UTF-8 in a directory is bad", S("a\xff/b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0,
+     NULL},
+    {"a backslash is part of a name, but '..\\x' is hidden and bad", S("..\\x\t12\t" HEX_SEQ),
+     CATALOG_LINE_BAD, NULL, 0, NULL},
     {"a name with a CR is bad", S("a\rb\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
     {"a name with a NUL is bad", S("a\0b\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
     {"a name with DEL is bad", S("a\x7f\t12\t" HEX_SEQ), CATALOG_LINE_BAD, NULL, 0, NULL},
@@ -171,7 +204,13 @@ static const struct format_case format_cases[] = {
     {"a name with a TAB gives 0", "a\tb", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
     {"a name with an LF gives 0", "a\nb", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
     {"a name with a CR gives 0", "a\r", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
-    {"a name with '/' gives 0", "a/b", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
+    {"a path is written as is", "iso/debian.iso", 5, sha_seq, CATALOG_LINE_MAX + 1,
+     "iso/debian.iso\t5\t" HEX_SEQ "\n"},
+    {"a path with '..' gives 0", "a/../b", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
+    {"an absolute path gives 0", "/abs", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
+    {"a path with an empty component gives 0", "a//b", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
+    {"a path with a '.' component gives 0", "a/./b", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
+    {"a path with a trailing '/' gives 0", "a/", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
     {"a name that is not UTF-8 gives 0", "caf\xe9", 1, sha_seq, CATALOG_LINE_MAX + 1, ""},
 };
 
@@ -202,24 +241,39 @@ static void test_catalog_format_line_cap_zero(void **state)
     assert_string_equal(out, "XYZ");
 }
 
-/* The longest name and size make a line of CATALOG_LINE_MAX bytes. */
+/*
+ * The longest path and size make a line of CATALOG_LINE_MAX bytes: 16
+ * components of 255 bytes and 15 slashes are 4095 bytes, NAME_PATH_MAX.
+ * One byte more is no line at all.
+ */
 static void test_catalog_format_line_longest(void **state)
 {
-    char name[NAME_MAX_LEN + 1], out[CATALOG_LINE_MAX + 1];
+    static char name[NAME_PATH_MAX + 2], out[CATALOG_LINE_MAX + 2];
     struct strview v;
     uint64_t size;
     uint8_t sha[SHA256_LEN];
 
     (void)state;
-    memset(name, 'n', NAME_MAX_LEN);
-    name[NAME_MAX_LEN] = '\0';
+    memset(name, 'n', NAME_PATH_MAX);
+    for (size_t i = NAME_MAX_LEN; i < NAME_PATH_MAX; i += NAME_MAX_LEN + 1)
+        name[i] = '/';
+    name[NAME_PATH_MAX] = '\0';
+    assert_int_equal(name_path_check(name, strlen(name)), NAME_OK);
     assert_int_equal(catalog_format_line(out, sizeof(out), name, UINT64_MAX, sha_ff),
                      CATALOG_LINE_MAX);
     assert_int_equal(catalog_parse_line(out, CATALOG_LINE_MAX - 1, &v, &size, sha),
                      CATALOG_LINE_ENTRY);
-    assert_int_equal(v.len, NAME_MAX_LEN);
+    assert_int_equal(v.len, NAME_PATH_MAX);
     assert_true(size == UINT64_MAX);
     assert_memory_equal(sha, sha_ff, SHA256_LEN);
+
+    /* A path of NAME_PATH_MAX + 1 bytes is refused both ways. */
+    name[NAME_PATH_MAX - 1] = 'n';
+    name[NAME_PATH_MAX] = 'n';
+    name[NAME_PATH_MAX + 1] = '\0';
+    assert_int_equal(catalog_format_line(out, sizeof(out), name, 1, sha_ff), 0);
+    snprintf(out, sizeof(out), "%s\t1\t%s", name, HEX_FF);
+    assert_int_equal(catalog_parse_line(out, strlen(out), &v, &size, sha), CATALOG_LINE_BAD);
 }
 
 /*
@@ -236,6 +290,11 @@ static const char *const agree_names[] = {
     "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.pdf",
     "x.",
     "#hash.txt",
+    "iso/debian.iso",
+    "a b/c d/e f.txt",
+    "a/#b",
+    "a//b",
+    "../x",
 };
 
 static void test_catalog_format_parse_agree(void **state)
@@ -273,6 +332,9 @@ static const struct rt_entry rt_entries[] = {
     {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x96\x87\xe6\x9b\xb8.pdf", UINT64_MAX, sha_seq},
     {"Zebra", 1, sha_abc},
     {"a", 2, sha_ff},
+    {"iso/debian.iso", 3, sha_seq},
+    {"iso/old/debian.iso", 4, sha_abc},
+    {"iso/text.txt", 5, sha_ff},
 };
 
 /* Format the entries, parse them back, and compare every field. */
@@ -361,6 +423,13 @@ static const struct parse_case parse_cases[] = {
      L("z", 1) "\n" L("a", 1) "\n" L("m", 1) "\n" L("a", 1) "\n", -EINVAL, 4, 0, NULL, 0},
     {"a duplicate with the same size and hash is still a duplicate", L("a", 1) "\n" L("a", 1),
      -EINVAL, 2, 0, NULL, 0},
+    {"paths are read and sorted bytewise", L("iso/b", 1) "\n" L("iso a", 2) "\n" L("iso/a", 3) "\n",
+     0, 0, 3, "iso/b", 1},
+    {"a duplicate path reports the later line", L("d/a", 1) "\n" L("d/a", 2) "\n", -EINVAL, 2, 0,
+     NULL, 0},
+    {"an unsafe path anywhere fails the whole catalog",
+     CATALOG_HEADER L("ok", 1) "\n" L("iso/x", 1) "\n" L("iso/../../etc/passwd", 1) "\n", -EINVAL,
+     4, 0, NULL, 0},
 };
 
 static void test_catalog_parse_cases(void **state)

@@ -1,6 +1,7 @@
 /*
  * tests/unit/test_cond.c - server/cond.c: entity-tag lists, the RFC 9110
- * 13.2.2 evaluation order of the preconditions, and If-Range. Requests are
+ * 13.2.2 evaluation order of the preconditions, If-Range, and when a
+ * Last-Modified date is a strong validator. Requests are
  * real ones, parsed by http_parse_request from literal text.
  */
 #include <inttypes.h>
@@ -266,33 +267,53 @@ struct if_range_case {
     const char *what;
     const char *headers;
     time_t mtime;
+    time_t now; /* the response's Date */
     bool want;
 };
 
+/* Long after the modification: any date that matches is strong. */
+#define LATER ((time_t)1700000000)
+
 static const struct if_range_case if_range_cases[] = {
-    {"without If-Range a Range may be honoured", "Range: bytes=0-1\r\n", MTIME, true},
-    {"a matching strong tag allows the range", "If-Range: " ETAG "\r\n", MTIME, true},
-    {"a different tag forbids the range", "If-Range: \"other\"\r\n", MTIME, false},
-    {"our tag sent weak never allows the range", "If-Range: W/" ETAG "\r\n", MTIME, false},
-    {"a tag followed by junk forbids the range", "If-Range: " ETAG " x\r\n", MTIME, false},
-    {"a list of tags forbids the range", "If-Range: " ETAG ", \"other\"\r\n", MTIME, false},
-    {"an unterminated tag forbids the range", "If-Range: \"5f3-2710-abc\r\n", MTIME, false},
-    {"a date equal to the mtime allows the range", "If-Range: " DATE_AT "\r\n", MTIME, true},
-    {"a date before the mtime forbids the range", "If-Range: " DATE_BEFORE "\r\n", MTIME, false},
-    {"a date after the mtime forbids the range", "If-Range: " DATE_AFTER "\r\n", MTIME, false},
-    {"an equal date in asctime form allows the range", "If-Range: Sun Nov  6 08:49:37 1994\r\n",
+    {"without If-Range a Range may be honoured", "Range: bytes=0-1\r\n", MTIME, LATER, true},
+    {"without If-Range a young file's Range may be honoured too", "Range: bytes=0-1\r\n", MTIME,
      MTIME, true},
+    {"a matching strong tag allows the range", "If-Range: " ETAG "\r\n", MTIME, LATER, true},
+    {"a different tag forbids the range", "If-Range: \"other\"\r\n", MTIME, LATER, false},
+    {"our tag sent weak never allows the range", "If-Range: W/" ETAG "\r\n", MTIME, LATER, false},
+    {"a tag followed by junk forbids the range", "If-Range: " ETAG " x\r\n", MTIME, LATER, false},
+    {"a list of tags forbids the range", "If-Range: " ETAG ", \"other\"\r\n", MTIME, LATER, false},
+    {"an unterminated tag forbids the range", "If-Range: \"5f3-2710-abc\r\n", MTIME, LATER, false},
+    {"a date equal to an old mtime allows the range", "If-Range: " DATE_AT "\r\n", MTIME, LATER,
+     true},
+    {"a date before the mtime forbids the range", "If-Range: " DATE_BEFORE "\r\n", MTIME, LATER,
+     false},
+    {"a date after the mtime forbids the range", "If-Range: " DATE_AFTER "\r\n", MTIME, LATER,
+     false},
+    {"an equal date in asctime form allows the range", "If-Range: Sun Nov  6 08:49:37 1994\r\n",
+     MTIME, LATER, true},
     {"an equal date on a Wednesday allows the range", "If-Range: Wed, 21 Oct 2015 07:28:00 GMT\r\n",
-     WED_MTIME, true},
+     WED_MTIME, LATER, true},
     {"an equal RFC 850 date on a Wednesday allows the range",
-     "If-Range: Wednesday, 21-Oct-15 07:28:00 GMT\r\n", WED_MTIME, true},
+     "If-Range: Wednesday, 21-Oct-15 07:28:00 GMT\r\n", WED_MTIME, LATER, true},
     {"an equal asctime date on a Wednesday allows the range",
-     "If-Range: Wed Oct 21 07:28:00 2015\r\n", WED_MTIME, true},
+     "If-Range: Wed Oct 21 07:28:00 2015\r\n", WED_MTIME, LATER, true},
     {"a different Wednesday date forbids the range", "If-Range: Wed, 21 Oct 2015 07:28:01 GMT\r\n",
-     WED_MTIME, false},
-    {"garbage forbids the range", "If-Range: tomorrow\r\n", MTIME, false},
-    {"a garbage word starting with W forbids the range", "If-Range: Whatever\r\n", MTIME, false},
-    {"an empty If-Range forbids the range", "If-Range:\r\n", MTIME, false},
+     WED_MTIME, LATER, false},
+    {"garbage forbids the range", "If-Range: tomorrow\r\n", MTIME, LATER, false},
+    {"a garbage word starting with W forbids the range", "If-Range: Whatever\r\n", MTIME, LATER,
+     false},
+    {"an empty If-Range forbids the range", "If-Range:\r\n", MTIME, LATER, false},
+
+    /* RFC 9110 13.1.5 and 8.8.2.2: only a strong date can match. */
+    {"an equal date in the Date's own second forbids the range (a second version may share it)",
+     "If-Range: " DATE_AT "\r\n", MTIME, MTIME, false},
+    {"an equal date one second before the Date allows the range", "If-Range: " DATE_AT "\r\n",
+     MTIME, MTIME + 1, true},
+    {"an mtime in the future (clock skew) forbids the range", "If-Range: " DATE_AT "\r\n", MTIME,
+     MTIME - 10, false},
+    {"a matching strong tag allows the range even in the Date's own second",
+     "If-Range: " ETAG "\r\n", MTIME, MTIME, true},
 };
 
 static void test_cond_if_range(void **state)
@@ -310,21 +331,52 @@ static void test_cond_if_range(void **state)
             row_fail(&t, c->what, "the request does not parse");
             continue;
         }
-        got = cond_if_range_allows(&req, ETAG, c->mtime);
+        got = cond_if_range_allows(&req, ETAG, c->mtime, c->now);
         if (got != c->want)
-            row_fail(&t, c->what, "\"%s\" (mtime %lld) gave %d",
-                     show(c->headers, shown, sizeof(shown)), (long long)c->mtime, got);
+            row_fail(&t, c->what, "\"%s\" (mtime %lld, now %lld) gave %d",
+                     show(c->headers, shown, sizeof(shown)), (long long)c->mtime, (long long)c->now,
+                     got);
     }
     tally_end(&t, NROWS(if_range_cases));
+}
+
+struct strong_case {
+    const char *what;
+    time_t mtime;
+    time_t now;
+    bool want;
+};
+
+static const struct strong_case strong_cases[] = {
+    {"a Last-Modified in the Date's own second is weak", 1000, 1000, false},
+    {"a Last-Modified one second before the Date is strong", 1000, 1001, true},
+    {"a year-old Last-Modified is strong", 1000, 1000 + 365 * 86400, true},
+    {"a Last-Modified after the Date (clock skew) is weak", 1000, 999, false},
+    {"a Last-Modified before 1970 is strong now", -86400, 1700000000, true},
+};
+
+static void test_cond_date_is_strong(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(strong_cases); i++) {
+        const struct strong_case *c = &strong_cases[i];
+        bool got = cond_date_is_strong(c->mtime, c->now);
+
+        if (got != c->want)
+            row_fail(&t, c->what, "mtime %lld, now %lld gave %d", (long long)c->mtime,
+                     (long long)c->now, got);
+    }
+    tally_end(&t, NROWS(strong_cases));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_etag_list_match),
-        cmocka_unit_test(test_etag_list_match_view),
-        cmocka_unit_test(test_cond_evaluate),
-        cmocka_unit_test(test_cond_if_range),
+        cmocka_unit_test(test_etag_list_match),     cmocka_unit_test(test_etag_list_match_view),
+        cmocka_unit_test(test_cond_evaluate),       cmocka_unit_test(test_cond_if_range),
+        cmocka_unit_test(test_cond_date_is_strong),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

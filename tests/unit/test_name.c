@@ -1,7 +1,9 @@
 /*
  * tests/unit/test_name.c - common/name.c: what a published file may be
- * called (name_check), how a request path becomes a name (name_from_path),
- * and how a name becomes a URL path segment (name_encode_path).
+ * called (name_check) and where it may sit in the tree (name_path_check,
+ * name_path_split), how a request path becomes a name or a path
+ * (name_from_path, name_path_from_target), and how either becomes part
+ * of a URL (name_encode_path, name_encode_url_path).
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/tally.h"
 
 #include "common/name.h"
 
@@ -413,11 +417,264 @@ static void test_name_round_trip(void **state)
     check_round_trip(longest);
 }
 
+/* ------------------------------------------------------------------ */
+/* paths                                                                */
+/* ------------------------------------------------------------------ */
+
+static const struct check_case path_check_cases[] = {
+    {"a plain name is a path", S("notes.txt"), NAME_OK},
+    {"a file in a directory is a path", S("iso/debian.iso"), NAME_OK},
+    {"a deep path is a path", S("a/b/c/d/e.txt"), NAME_OK},
+    {"spaces and UTF-8 in every component are fine", S("a b/caf\xc3\xa9/\xe6\x97\xa5 x.txt"),
+     NAME_OK},
+    {"a '.' inside components is fine", S("v1.0/notes.tar.gz"), NAME_OK},
+    {"a '#' after a component's first byte is fine", S("a#1/b#2"), NAME_OK},
+    {"text.txt below the root is an ordinary path", S("iso/text.txt"), NAME_OK},
+    {"a backslash is an ordinary byte", S("a\\b/c"), NAME_OK},
+    {"only LEN bytes are checked", "a/b/", 3, NAME_OK},
+
+    {"an empty path is refused", S(""), NAME_EMPTY},
+    {"a lone '/' is an empty component", S("/"), NAME_EMPTY_COMPONENT},
+    {"an absolute path is refused", S("/etc/passwd"), NAME_EMPTY_COMPONENT},
+    {"a trailing '/' is refused", S("dir/"), NAME_EMPTY_COMPONENT},
+    {"a double '/' is refused", S("a//b"), NAME_EMPTY_COMPONENT},
+    {"three slashes are refused", S("///"), NAME_EMPTY_COMPONENT},
+
+    {"'..' first is hidden (the server says 404)", S("../x"), NAME_DOT},
+    {"'..' inside is hidden", S("a/../b"), NAME_DOT},
+    {"'..' last is hidden", S("a/.."), NAME_DOT},
+    {"'.' inside is hidden", S("a/./b"), NAME_DOT},
+    {"'.' first is hidden", S("./a"), NAME_DOT},
+    {"a hidden directory is hidden", S("a/.git/config"), NAME_DOT},
+    {"a hidden file in a directory is hidden", S("iso/.env"), NAME_DOT},
+    {"a lone '..' is hidden, as name_check says", S(".."), NAME_DOT},
+
+    {"a leading '#' in any component is refused", S("a/#b"), NAME_COMMENT},
+    {"a control character in a directory is refused", S("a\x1b[2J/b"), NAME_CONTROL},
+    {"a TAB in the file name is refused", S("dir/a\tb"), NAME_CONTROL},
+    {"a NUL in a path is refused", S("a\0/b"), NAME_CONTROL},
+    {"a C1 control in a path is refused", S("a/\xc2\x85"), NAME_CONTROL},
+    {"bad UTF-8 in a directory is refused", S("\xff/b"), NAME_BAD_UTF8},
+    {"a UTF-8 sequence cut by a '/' is refused", S("caf\xc3/\xa9"), NAME_BAD_UTF8},
+    {"an overlong '/' is not a separator but bad UTF-8",
+     S("a\xc0\xaf..\xc0\xaf"
+       "b"),
+     NAME_BAD_UTF8},
+
+    {"any other problem outranks a hidden component before it", S("../a//b"), NAME_EMPTY_COMPONENT},
+    {"any other problem outranks a hidden component after it", S("a\tb/.x"), NAME_CONTROL},
+    {"the first non-hidden problem is the one told", S(".a/b\x01/c//d"), NAME_CONTROL},
+};
+
+static void test_name_path_check_cases(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(path_check_cases); i++) {
+        const struct check_case *c = &path_check_cases[i];
+        enum name_result r = name_path_check(c->name, c->len);
+
+        if (r != c->want)
+            row_fail(&t, c->what, "gave %d (%s), want %d", (int)r, name_strerror(r), (int)c->want);
+    }
+    tally_end(&t, NROWS(path_check_cases));
+}
+
+/* Paths of COUNT components of LEN bytes each: the limits on bytes and depth. */
+struct path_length_case {
+    const char *what;
+    size_t count;
+    size_t len;
+    size_t extra; /* bytes added to the last component */
+    enum name_result want;
+};
+
+static const struct path_length_case path_length_cases[] = {
+    {"32 components are fine", 32, 1, 0, NAME_OK},
+    {"33 components are too deep", 33, 1, 0, NAME_TOO_DEEP},
+    {"100 components are too deep", 100, 1, 0, NAME_TOO_DEEP},
+    {"16 components of 255 bytes (4095 bytes) are fine", 16, 255, 0, NAME_OK},
+    {"one byte more than NAME_PATH_MAX is too long", 16, 255, 1, NAME_TOO_LONG},
+    {"a 256-byte component is too long", 2, 255, 1, NAME_TOO_LONG},
+};
+
+static void test_name_path_check_lengths(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(path_length_cases); i++) {
+        const struct path_length_case *c = &path_length_cases[i];
+        static char buf[8192];
+        size_t len = 0;
+        enum name_result r;
+
+        for (size_t k = 0; k < c->count; k++) {
+            if (k > 0)
+                buf[len++] = '/';
+            memset(buf + len, 'a', c->len);
+            len += c->len;
+        }
+        memset(buf + len, 'b', c->extra);
+        len += c->extra;
+        r = name_path_check(buf, len);
+        if (r != c->want)
+            row_fail(&t, c->what, "%zu bytes gave %d, want %d", len, (int)r, (int)c->want);
+    }
+    tally_end(&t, NROWS(path_length_cases));
+}
+
+struct split_case {
+    const char *what;
+    const char *path;
+    size_t max;
+    size_t want_n;
+    const char *comps[5]; /* the first min(want_n, max) components */
+};
+
+static const struct split_case split_cases[] = {
+    {"a name is one component", "a.txt", 4, 1, {"a.txt"}},
+    {"a path splits at each '/'", "iso/old/x.iso", 4, 3, {"iso", "old", "x.iso"}},
+    {"the empty path is one empty component", "", 4, 1, {""}},
+    {"a lone '/' is two empty components", "/", 4, 2, {"", ""}},
+    {"a leading '/' gives an empty first component", "/etc", 4, 2, {"", "etc"}},
+    {"a trailing '/' gives an empty last component", "dir/", 4, 2, {"dir", ""}},
+    {"a double '/' gives an empty middle component", "a//b", 4, 3, {"a", "", "b"}},
+    {"more components than MAX are counted, the first MAX kept", "a/b/c/d/e/f", 2, 6, {"a", "b"}},
+    {"MAX 0 only counts", "a/b", 0, 2, {NULL}},
+};
+
+static void test_name_path_split_cases(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(split_cases); i++) {
+        const struct split_case *c = &split_cases[i];
+        struct strview comps[5];
+        size_t n = name_path_split(c->path, strlen(c->path), comps, c->max);
+
+        if (n != c->want_n) {
+            row_fail(&t, c->what, "\"%s\" gave %zu components", c->path, n);
+            continue;
+        }
+        for (size_t k = 0; k < n && k < c->max; k++)
+            if (!strview_eq(comps[k], c->comps[k])) {
+                row_fail(&t, c->what, "component %zu is \"%.*s\"", k, (int)comps[k].len,
+                         comps[k].p);
+                break;
+            }
+    }
+    tally_end(&t, NROWS(split_cases));
+}
+
+static const struct path_case target_cases[] = {
+    {"a nested path is decoded whole", S("iso/debian.iso"), 4096, NAME_OK, "iso/debian.iso"},
+    {"each component is decoded", S("a%20b/caf%C3%A9.txt"), 4096, NAME_OK, "a b/caf\xc3\xa9.txt"},
+    {"%2F separates components like '/'", S("iso%2Fdebian.iso"), 4096, NAME_OK, "iso/debian.iso"},
+    {"decoding happens once: %252F is a literal \"%2F\" in one name", S("a%252Fb"), 4096, NAME_OK,
+     "a%2Fb"},
+    {"a plain name is still a path", S("notes.txt"), 4096, NAME_OK, "notes.txt"},
+
+    {"an encoded traversal is hidden", S("%2e%2e%2fetc%2fpasswd"), 4096, NAME_DOT, ""},
+    {"a raw traversal in the middle is hidden", S("iso/../../etc/passwd"), 4096, NAME_DOT, ""},
+    {"an encoded '.' component is hidden", S("a/%2e/b"), 4096, NAME_DOT, ""},
+    {"an encoded slash making '//' is an empty component", S("a%2F%2Fb"), 4096,
+     NAME_EMPTY_COMPONENT, ""},
+    {"a leading encoded slash is an empty component", S("%2Fetc/passwd"), 4096,
+     NAME_EMPTY_COMPONENT, ""},
+    {"a trailing slash is an empty component", S("iso/"), 4096, NAME_EMPTY_COMPONENT, ""},
+    {"%00 in a directory is refused", S("a%00/b"), 4096, NAME_CONTROL, ""},
+    {"a bad escape anywhere is refused", S("iso/%zz"), 4096, NAME_BAD_ESCAPE, ""},
+    {"a path longer than CAP allows is too long", S("a/b/c"), 5, NAME_TOO_LONG, ""},
+    {"a path that just fits CAP is fine", S("a/b/c"), 6, NAME_OK, "a/b/c"},
+};
+
+static void test_name_path_from_target_cases(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(target_cases); i++) {
+        const struct path_case *c = &target_cases[i];
+        static char out[4096];
+        enum name_result r;
+
+        memset(out, 'X', sizeof(out));
+        out[sizeof(out) - 1] = '\0';
+        r = name_path_from_target(c->path, c->len, out, c->cap);
+        if (r != c->want || strcmp(out, c->out) != 0)
+            row_fail(&t, c->what, "gave %d \"%.40s\", want %d \"%s\"", (int)r, out, (int)c->want,
+                     c->out);
+    }
+    tally_end(&t, NROWS(target_cases));
+}
+
+static const struct encode_case url_encode_cases[] = {
+    {"a plain path is kept", "iso/debian.iso", "iso/debian.iso"},
+    {"'/' between components is kept, the rest as name_encode_path does", "a b/c&d/<e>.txt",
+     "a%20b/c%26d/%3Ce%3E.txt"},
+    {"UTF-8 in a directory is escaped", "caf\xc3\xa9/\xe6\x97\xa5", "caf%C3%A9/%E6%97%A5"},
+    {"'%' and '?' are escaped in every component", "100%/a?b", "100%25/a%3Fb"},
+    {"a one-component path is what name_encode_path gives", "a b", "a%20b"},
+    {"the empty path encodes to nothing", "", ""},
+};
+
+static void test_name_encode_url_path_cases(void **state)
+{
+    struct tally t = {0, NULL};
+    char small[4] = "XYZ";
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(url_encode_cases); i++) {
+        const struct encode_case *c = &url_encode_cases[i];
+        char out[128];
+        size_t n = name_encode_url_path(c->name, out, sizeof(out));
+
+        if (n != strlen(c->want) || strcmp(out, c->want) != 0)
+            row_fail(&t, c->what, "\"%s\" gave %zu \"%s\", want \"%s\"", c->name, n, out, c->want);
+    }
+    tally_end(&t, NROWS(url_encode_cases));
+    /* The same CAP contract as name_encode_path(): an escape is never split. */
+    assert_int_equal(name_encode_url_path("a/ b", small, 4), 6);
+    assert_string_equal(small, "a/");
+    assert_int_equal(name_encode_url_path("a/ b", small, 0), 6);
+    assert_string_equal(small, "a/");
+}
+
+/* Every valid path survives encoding for a URL and decoding by the server. */
+static void test_name_url_path_round_trip(void **state)
+{
+    static const char *const paths[] = {
+        "iso/debian.iso",
+        "a b/c d/e f.txt",
+        "100%/%2e/%252F",
+        "caf\xc3\xa9 cr\xc3\xa8me/\xe6\x97\xa5\xe6\x9c\xac/\xf0\x9f\x98\x80.png",
+        "a&b/<c>/\"d\"/'e'",
+        "x./y~/z-_",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(paths); i++) {
+        char enc[1024], dec[1024];
+        size_t n = name_encode_url_path(paths[i], enc, sizeof(enc));
+        enum name_result r;
+
+        assert_int_equal(name_path_check(paths[i], strlen(paths[i])), NAME_OK);
+        assert_true(n < sizeof(enc));
+        r = name_path_from_target(enc, n, dec, sizeof(dec));
+        if (r != NAME_OK || strcmp(dec, paths[i]) != 0)
+            fail_msg("\"%s\" encoded as \"%s\" decoded to %d \"%s\"", paths[i], enc, (int)r, dec);
+    }
+}
+
 static void test_name_strerror(void **state)
 {
     static const enum name_result all[] = {
-        NAME_OK,  NAME_EMPTY,   NAME_TOO_LONG, NAME_HAS_SLASH,
-        NAME_DOT, NAME_CONTROL, NAME_BAD_UTF8, NAME_BAD_ESCAPE,
+        NAME_OK,      NAME_EMPTY,           NAME_TOO_LONG, NAME_HAS_SLASH,
+        NAME_DOT,     NAME_CONTROL,         NAME_BAD_UTF8, NAME_BAD_ESCAPE,
+        NAME_COMMENT, NAME_EMPTY_COMPONENT, NAME_TOO_DEEP,
     };
     const size_t n = sizeof(all) / sizeof(all[0]);
 
@@ -446,6 +703,12 @@ int main(void)
         cmocka_unit_test(test_name_encode_path_cap),
         cmocka_unit_test(test_name_encode_path_cap_zero),
         cmocka_unit_test(test_name_round_trip),
+        cmocka_unit_test(test_name_path_check_cases),
+        cmocka_unit_test(test_name_path_check_lengths),
+        cmocka_unit_test(test_name_path_split_cases),
+        cmocka_unit_test(test_name_path_from_target_cases),
+        cmocka_unit_test(test_name_encode_url_path_cases),
+        cmocka_unit_test(test_name_url_path_round_trip),
         cmocka_unit_test(test_name_strerror),
     };
 

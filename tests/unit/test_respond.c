@@ -28,6 +28,8 @@
 #define MTIME       ((time_t)784111777) /* Sun, 06 Nov 1994 08:49:37 GMT */
 #define MTIME_DATE  "Sun, 06 Nov 1994 08:49:37 GMT"
 #define BEFORE_DATE "Sun, 06 Nov 1994 08:49:36 GMT"
+#define PREV_MTIME  ((time_t)(NOW - 1)) /* one second before the Date */
+#define PREV_DATE   "Wed, 21 Oct 2015 07:27:59 GMT"
 #define FILE_ETAG   "\"5f3-2710-abc\""
 #define FILE_SIZE   10000
 #define MEM_SIZE    100
@@ -39,6 +41,9 @@ enum rep_kind {
     REP_FILE_NO_DIGEST, /* the same, digest unknown */
     REP_MEM,            /* 100 bytes in memory, digest known */
     REP_EMPTY,          /* an empty file */
+    REP_FILE_YOUNG,     /* the file, modified in the Date's second: its date is weak */
+    REP_FILE_1S,        /* the file, modified in the second before the Date's: strong */
+    REP_MEM_YOUNG,      /* the memory bytes, made in the Date's second */
 };
 
 static char mem_body[MEM_SIZE + 1];
@@ -46,19 +51,24 @@ static char mem_body[MEM_SIZE + 1];
 static void make_repr(enum rep_kind kind, struct repr *r)
 {
     static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    bool is_mem = kind == REP_MEM || kind == REP_MEM_YOUNG;
 
     for (size_t i = 0; i < MEM_SIZE; i++)
         mem_body[i] = alphabet[i % (sizeof(alphabet) - 1)];
     memset(r, 0, sizeof(*r));
-    r->is_file = kind != REP_MEM;
-    r->mem = kind == REP_MEM ? mem_body : NULL;
-    r->size = kind == REP_MEM ? MEM_SIZE : kind == REP_EMPTY ? 0 : FILE_SIZE;
+    r->is_file = !is_mem;
+    r->mem = is_mem ? mem_body : NULL;
+    r->size = is_mem ? MEM_SIZE : kind == REP_EMPTY ? 0 : FILE_SIZE;
     r->mtime = MTIME;
+    if (kind == REP_FILE_YOUNG || kind == REP_MEM_YOUNG)
+        r->mtime = NOW;
+    if (kind == REP_FILE_1S)
+        r->mtime = PREV_MTIME;
     snprintf(r->etag, sizeof(r->etag), "%s", FILE_ETAG);
     r->has_digest = kind != REP_FILE_NO_DIGEST;
     for (size_t i = 0; i < SHA256_LEN; i++)
         r->sha256[i] = (uint8_t)i;
-    r->content_type = kind == REP_MEM ? "text/plain; charset=utf-8" : "application/octet-stream";
+    r->content_type = is_mem ? "text/plain; charset=utf-8" : "application/octet-stream";
 }
 
 enum ctx_kind {
@@ -613,6 +623,56 @@ static const struct repr_case repr_cases[] = {
      false,
      1,
      {{RESP_SEG_FILE, 9990, 10}}},
+    {"an If-Range with the Last-Modified of a file changed in the Date's second sends the whole "
+     "file (RFC 9110 13.1.5: the date is weak)",
+     REP_FILE_YOUNG,
+     CTX_11,
+     "Range: bytes=0-99\r\nIf-Range: " NOW_DATE "\r\n",
+     200,
+     false,
+     FILE_SIZE,
+     {"Content-Length: 10000", "Last-Modified: " NOW_DATE},
+     {"Content-Range"},
+     false,
+     1,
+     {{RESP_SEG_FILE, 0, FILE_SIZE}}},
+    {"an If-Range with our tag still honours the range of a young file",
+     REP_FILE_YOUNG,
+     CTX_11,
+     "Range: bytes=0-99\r\nIf-Range: " FILE_ETAG "\r\n",
+     206,
+     false,
+     100,
+     {"Content-Range: bytes 0-99/10000"},
+     {NULL},
+     false,
+     1,
+     {{RESP_SEG_FILE, 0, 100}}},
+    {"an If-Range with the Last-Modified of a file changed in the second before the Date's "
+     "honours the range",
+     REP_FILE_1S,
+     CTX_11,
+     "Range: bytes=0-99\r\nIf-Range: " PREV_DATE "\r\n",
+     206,
+     false,
+     100,
+     {"Content-Range: bytes 0-99/10000", "Last-Modified: " PREV_DATE},
+     {NULL},
+     false,
+     1,
+     {{RESP_SEG_FILE, 0, 100}}},
+    {"an If-Range with the date of bytes in memory made in the Date's second sends them whole",
+     REP_MEM_YOUNG,
+     CTX_11,
+     "Range: bytes=0-9\r\nIf-Range: " NOW_DATE "\r\n",
+     200,
+     false,
+     MEM_SIZE,
+     {"Content-Length: 100"},
+     {"Content-Range"},
+     false,
+     1,
+     {{RESP_SEG_MEM, 0, MEM_SIZE}}},
     {"an If-Range without a Range is a plain 200",
      REP_FILE,
      CTX_11,

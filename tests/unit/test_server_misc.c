@@ -60,35 +60,57 @@ static void fill_sha(uint8_t *sha, unsigned seed)
 struct format_case {
     const char *what;
     const char *name;
-    uint64_t ino, size;
-    int64_t sec, nsec;
+    struct file_id id;
     unsigned seed;
     size_t cap;       /* 0: a roomy buffer */
     const char *want; /* "" when the line is refused */
 };
 
+/* The identity 1, 2, 3.4, 5.6 and its fields as written. */
+/* clang-format off */
+#define ID1 {1, 2, 3, 4, 5, 6}
+/* clang-format on */
+#define ID1_F "1\t2\t3\t4\t5\t6\t"
+
 static const struct format_case format_cases[] = {
-    {"a line is six tab-separated fields and an LF", "a.bin", 42, 10, 1700000000, 123, 0, 0,
-     "42\t10\t1700000000\t123\t" HEX0 "\ta.bin\n"},
-    {"zeros are written as 0", "z", 0, 0, 0, 0, 0, 0, "0\t0\t0\t0\t" HEX0 "\tz\n"},
-    {"the largest values are written in full", "big", UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999,
-     0xa0, 0,
-     "18446744073709551615\t18446744073709551615\t9223372036854775807\t999999999\t" HEXA0
-     "\tbig\n"},
-    {"a name with spaces and UTF-8 is written as is", "my file caf\xc3\xa9.txt", 1, 2, 3, 4, 0, 0,
-     "1\t2\t3\t4\t" HEX0 "\tmy file caf\xc3\xa9.txt\n"},
-    {"a buffer of exactly the line and its NUL is enough", "a", 1, 2, 3, 4, 0,
-     sizeof("1\t2\t3\t4\t" HEX0 "\ta\n"), "1\t2\t3\t4\t" HEX0 "\ta\n"},
-    {"one byte less is refused", "a", 1, 2, 3, 4, 0, sizeof("1\t2\t3\t4\t" HEX0 "\ta\n") - 1, ""},
-    {"a hidden name is refused", ".hidden", 1, 2, 3, 4, 0, 0, ""},
-    {"a name with a slash is refused", "a/b", 1, 2, 3, 4, 0, 0, ""},
-    {"an empty name is refused", "", 1, 2, 3, 4, 0, 0, ""},
-    {"a name with a TAB is refused (it would add a field)", "a\tb", 1, 2, 3, 4, 0, 0, ""},
-    {"a name with an LF is refused (it would add a line)", "a\nb", 1, 2, 3, 4, 0, 0, ""},
-    {"a name starting with '#' is refused (it would read as a comment)", "#x", 1, 2, 3, 4, 0, 0,
+    {"a line is eight tab-separated fields and an LF",
+     "a.bin",
+     {42, 10, 1700000000, 123, 1700000001, 456},
+     0,
+     0,
+     "42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 "\ta.bin\n"},
+    {"zeros are written as 0", "z", {0, 0, 0, 0, 0, 0}, 0, 0, "0\t0\t0\t0\t0\t0\t" HEX0 "\tz\n"},
+    {"the largest values are written in full",
+     "big",
+     {UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999, INT64_MAX, 999999999},
+     0xa0,
+     0,
+     "18446744073709551615\t18446744073709551615\t9223372036854775807\t999999999\t"
+     "9223372036854775807\t999999999\t" HEXA0 "\tbig\n"},
+    {"a name with spaces and UTF-8 is written as is", "my file caf\xc3\xa9.txt", ID1, 0, 0,
+     ID1_F HEX0 "\tmy file caf\xc3\xa9.txt\n"},
+    {"a buffer of exactly the line and its NUL is enough", "a", ID1, 0, sizeof(ID1_F HEX0 "\ta\n"),
+     ID1_F HEX0 "\ta\n"},
+    {"one byte less is refused", "a", ID1, 0, sizeof(ID1_F HEX0 "\ta\n") - 1, ""},
+    {"a hidden name is refused", ".hidden", ID1, 0, 0, ""},
+    {"a path is written as is", "iso/a b.iso", ID1, 0, 0, ID1_F HEX0 "\tiso/a b.iso\n"},
+    {"a path climbing out is refused", "a/../b", ID1, 0, 0, ""},
+    {"an absolute path is refused", "/etc/passwd", ID1, 0, 0, ""},
+    {"a path with an empty component is refused", "a//b", ID1, 0, 0, ""},
+    {"an empty name is refused", "", ID1, 0, 0, ""},
+    {"a name with a TAB is refused (it would add a field)", "a\tb", ID1, 0, 0, ""},
+    {"a name with an LF is refused (it would add a line)", "a\nb", ID1, 0, 0, ""},
+    {"a name starting with '#' is refused (it would read as a comment)", "#x", ID1, 0, 0, ""},
+    {"a negative mtime is refused", "a", {1, 2, -1, 0, 5, 6}, 0, 0, ""},
+    {"a negative nanosecond count is refused", "a", {1, 2, 3, -1, 5, 6}, 0, 0, ""},
+    {"a negative ctime is refused", "a", {1, 2, 3, 4, -1, 6}, 0, 0, ""},
+    {"a negative ctime nanosecond count is refused", "a", {1, 2, 3, 4, 5, -1}, 0, 0, ""},
+    {"a ctime nanosecond count of a whole second is refused",
+     "a",
+     {1, 2, 3, 4, 5, 1000000000},
+     0,
+     0,
      ""},
-    {"a negative mtime is refused", "a", 1, 2, -1, 0, 0, 0, ""},
-    {"a negative nanosecond count is refused", "a", 1, 2, 3, -1, 0, 0, ""},
 };
 
 static void test_hashcache_format_line(void **state)
@@ -107,10 +129,7 @@ static void test_hashcache_format_line(void **state)
         memset(out, 'X', cap);
         memset(&e, 0, sizeof(e));
         e.name = (char *)c->name;
-        e.ino = c->ino;
-        e.size = c->size;
-        e.mtime_sec = c->sec;
-        e.mtime_nsec = c->nsec;
+        e.id = c->id;
         fill_sha(e.sha256, c->seed);
         n = hashcache_format_line(out, cap, &e);
         if (n != strlen(c->want) || strcmp(out, c->want) != 0)
@@ -126,55 +145,75 @@ struct parse_line_case {
     size_t len;
     bool want;
     const char *name;
-    uint64_t ino, size;
-    int64_t sec, nsec;
+    struct file_id id;
     unsigned seed;
 };
 
+/* clang-format off */
+#define NO_ID {0, 0, 0, 0, 0, 0}
+/* clang-format on */
+
 static const struct parse_line_case parse_line_cases[] = {
-    {"a well-formed line is read", S("42\t10\t1700000000\t123\t" HEX0 "\ta.bin"), true, "a.bin", 42,
-     10, 1700000000, 123, 0},
+    {"a well-formed line is read",
+     S("42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 "\ta.bin"),
+     true,
+     "a.bin",
+     {42, 10, 1700000000, 123, 1700000001, 456},
+     0},
     {"upper-case hex is read",
-     S("1\t2\t3\t4\t"
-       "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
-       "\tb"),
-     true, "b", 1, 2, 3, 4, 0xa0},
+     S(ID1_F "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+             "\tb"),
+     true, "b", ID1, 0xa0},
     {"the largest values are read",
      S("18446744073709551615\t18446744073709551615\t"
-       "9223372036854775807\t999999999\t" HEXA0 "\tbig"),
-     true, "big", UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999, 0xa0},
-    {"a name with spaces is read whole", S("1\t2\t3\t4\t" HEX0 "\tmy file.txt"), true,
-     "my file.txt", 1, 2, 3, 4, 0},
-    {"only LEN bytes are read", "1\t2\t3\t4\t" HEX0 "\tabcdef",
-     sizeof("1\t2\t3\t4\t" HEX0 "\tabc") - 1, true, "abc", 1, 2, 3, 4, 0},
-    {"a comment is no entry", S("# pdm hash cache v1"), false, NULL, 0, 0, 0, 0, 0},
-    {"an empty line is no entry", S(""), false, NULL, 0, 0, 0, 0, 0},
-    {"five fields are too few", S("1\t2\t3\t4\t" HEX0), false, NULL, 0, 0, 0, 0, 0},
-    {"a TAB in the name field is refused", S("1\t2\t3\t4\t" HEX0 "\ta\tb"), false, NULL, 0, 0, 0, 0,
+       "9223372036854775807\t999999999\t9223372036854775807\t999999999\t" HEXA0 "\tbig"),
+     true,
+     "big",
+     {UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999, INT64_MAX, 999999999},
+     0xa0},
+    {"a name with spaces is read whole", S(ID1_F HEX0 "\tmy file.txt"), true, "my file.txt", ID1,
      0},
-    {"a CR left by a CRLF file is refused", S("1\t2\t3\t4\t" HEX0 "\ta.bin\r"), false, NULL, 0, 0,
-     0, 0, 0},
-    {"an empty field is refused", S("1\t\t3\t4\t" HEX0 "\ta"), false, NULL, 0, 0, 0, 0, 0},
-    {"a letter in the inode is refused", S("1x\t2\t3\t4\t" HEX0 "\ta"), false, NULL, 0, 0, 0, 0, 0},
-    {"a negative mtime is refused", S("1\t2\t-3\t4\t" HEX0 "\ta"), false, NULL, 0, 0, 0, 0, 0},
-    {"a plus sign is refused", S("+1\t2\t3\t4\t" HEX0 "\ta"), false, NULL, 0, 0, 0, 0, 0},
-    {"an overflowing size is refused", S("1\t18446744073709551616\t3\t4\t" HEX0 "\ta"), false, NULL,
-     0, 0, 0, 0, 0},
-    {"an mtime past INT64_MAX is refused", S("1\t2\t9223372036854775808\t4\t" HEX0 "\ta"), false,
-     NULL, 0, 0, 0, 0, 0},
-    {"a nanosecond count of a whole second is refused", S("1\t2\t3\t1000000000\t" HEX0 "\ta"),
-     false, NULL, 0, 0, 0, 0, 0},
+    {"only LEN bytes are read", ID1_F HEX0 "\tabcdef", sizeof(ID1_F HEX0 "\tabc") - 1, true, "abc",
+     ID1, 0},
+    {"a comment is no entry", S("# pdm hash cache v2"), false, NULL, NO_ID, 0},
+    {"an empty line is no entry", S(""), false, NULL, NO_ID, 0},
+    {"seven fields are too few", S(ID1_F HEX0), false, NULL, NO_ID, 0},
+    {"a version 1 line (no ctime) is refused", S("1\t2\t3\t4\t" HEX0 "\ta.bin"), false, NULL, NO_ID,
+     0},
+    {"a TAB in the name field is refused", S(ID1_F HEX0 "\ta\tb"), false, NULL, NO_ID, 0},
+    {"a CR left by a CRLF file is refused", S(ID1_F HEX0 "\ta.bin\r"), false, NULL, NO_ID, 0},
+    {"an empty field is refused", S("1\t\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"an empty ctime is refused", S("1\t2\t3\t4\t\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"a letter in the inode is refused", S("1x\t2\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID,
+     0},
+    {"a negative mtime is refused", S("1\t2\t-3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"a negative ctime is refused", S("1\t2\t3\t4\t-5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"a plus sign is refused", S("+1\t2\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"an overflowing size is refused", S("1\t18446744073709551616\t3\t4\t5\t6\t" HEX0 "\ta"), false,
+     NULL, NO_ID, 0},
+    {"an mtime past INT64_MAX is refused", S("1\t2\t9223372036854775808\t4\t5\t6\t" HEX0 "\ta"),
+     false, NULL, NO_ID, 0},
+    {"a ctime past INT64_MAX is refused", S("1\t2\t3\t4\t9223372036854775808\t6\t" HEX0 "\ta"),
+     false, NULL, NO_ID, 0},
+    {"a nanosecond count of a whole second is refused", S("1\t2\t3\t1000000000\t5\t6\t" HEX0 "\ta"),
+     false, NULL, NO_ID, 0},
+    {"a ctime nanosecond count of a whole second is refused",
+     S("1\t2\t3\t4\t5\t1000000000\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
     {"a hash one digit short is refused",
-     S("1\t2\t3\t4\t000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\ta"), false,
-     NULL, 0, 0, 0, 0, 0},
-    {"a hash one digit long is refused", S("1\t2\t3\t4\t" HEX0 "0\ta"), false, NULL, 0, 0, 0, 0, 0},
+     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\ta"), false, NULL,
+     NO_ID, 0},
+    {"a hash one digit long is refused", S(ID1_F HEX0 "0\ta"), false, NULL, NO_ID, 0},
     {"a non-hex digit in the hash is refused",
-     S("1\t2\t3\t4\t000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\ta"), false,
-     NULL, 0, 0, 0, 0, 0},
-    {"a hidden name is refused", S("1\t2\t3\t4\t" HEX0 "\t.x"), false, NULL, 0, 0, 0, 0, 0},
-    {"a name with a slash is refused", S("1\t2\t3\t4\t" HEX0 "\ta/b"), false, NULL, 0, 0, 0, 0, 0},
-    {"an empty name is refused", S("1\t2\t3\t4\t" HEX0 "\t"), false, NULL, 0, 0, 0, 0, 0},
-    {"a NUL in the name is refused", S("1\t2\t3\t4\t" HEX0 "\ta\0b"), false, NULL, 0, 0, 0, 0, 0},
+     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\ta"), false, NULL,
+     NO_ID, 0},
+    {"a hidden name is refused", S(ID1_F HEX0 "\t.x"), false, NULL, NO_ID, 0},
+    {"a path is read", S(ID1_F HEX0 "\tiso/old/a b.iso"), true, "iso/old/a b.iso", ID1, 0},
+    {"a path climbing out is refused", S(ID1_F HEX0 "\t../x"), false, NULL, NO_ID, 0},
+    {"an absolute path is refused", S(ID1_F HEX0 "\t/etc/passwd"), false, NULL, NO_ID, 0},
+    {"a '.' component is refused", S(ID1_F HEX0 "\ta/./b"), false, NULL, NO_ID, 0},
+    {"a trailing '/' is refused", S(ID1_F HEX0 "\ta/"), false, NULL, NO_ID, 0},
+    {"an empty name is refused", S(ID1_F HEX0 "\t"), false, NULL, NO_ID, 0},
+    {"a NUL in the name is refused", S(ID1_F HEX0 "\ta\0b"), false, NULL, NO_ID, 0},
 };
 
 static void test_hashcache_parse_line(void **state)
@@ -194,14 +233,16 @@ static void test_hashcache_parse_line(void **state)
         fill_sha(sha, c->seed);
         if (got != c->want)
             row_fail(&t, c->what, "gave %d", got);
-        else if (!got && (e.name != NULL || e.size != 0 || e.ino != 0 || e.mtime_sec != 0))
+        else if (!got && (e.name != NULL || e.id.size != 0 || e.id.ino != 0 ||
+                          e.id.mtime_sec != 0 || e.id.ctime_sec != 0 || e.id.ctime_nsec != 0))
             row_fail(&t, c->what, "a refused line left *E not zeroed");
-        else if (got && (e.name == NULL || strcmp(e.name, c->name) != 0 || e.ino != c->ino ||
-                         e.size != c->size || e.mtime_sec != c->sec || e.mtime_nsec != c->nsec ||
-                         memcmp(e.sha256, sha, SHA256_LEN) != 0))
+        else if (got && (e.name == NULL || strcmp(e.name, c->name) != 0 ||
+                         !file_id_equal(&e.id, &c->id) || memcmp(e.sha256, sha, SHA256_LEN) != 0))
             row_fail(&t, c->what,
-                     "read \"%s\" ino %" PRIu64 " size %" PRIu64 " mtime %" PRId64 ".%" PRId64,
-                     e.name ? e.name : "(null)", e.ino, e.size, e.mtime_sec, e.mtime_nsec);
+                     "read \"%s\" ino %" PRIu64 " size %" PRIu64 " mtime %" PRId64 ".%" PRId64
+                     " ctime %" PRId64 ".%" PRId64,
+                     e.name ? e.name : "(null)", e.id.ino, e.id.size, e.id.mtime_sec,
+                     e.id.mtime_nsec, e.id.ctime_sec, e.id.ctime_nsec);
         if (got)
             free(e.name);
         free(line);
@@ -217,7 +258,7 @@ struct cache_case {
     const char *names[4]; /* in the order returned */
 };
 
-#define LINE(name, ino) #ino "\t100\t1700000000\t5\t" HEX0 "\t" name "\n"
+#define LINE(name, ino) #ino "\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\t" name "\n"
 
 static const struct cache_case cache_cases[] = {
     {"entries come back sorted by name",
@@ -226,24 +267,29 @@ static const struct cache_case cache_cases[] = {
      {"Mid", "alpha", "zeta"}},
     {"corrupt lines and comments are skipped",
      S(HASHCACHE_HEADER "# a comment\n" LINE("b", 2) "garbage\n\n1\t2\n" LINE(".hidden", 9)
-           LINE("a", 1) "1\t2\t3\t4\tnothex\tc\n"),
+           LINE("a", 1) "1\t2\t3\t4\t5\t6\tnothex\tc\n"),
      2,
      {"a", "b"}},
     {"a last line without its LF is skipped (it may be cut short)",
-     S(HASHCACHE_HEADER LINE("a", 1) "2\t100\t1700000000\t5\t" HEX0 "\tb"),
+     S(HASHCACHE_HEADER LINE("a", 1) "2\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\tb"),
      1,
      {"a"}},
     {"another version's header gives no entries",
-     S("# pdm hash cache v2\n" LINE("a", 1)),
+     S("# pdm hash cache v3\n" LINE("a", 1)),
+     0,
+     {NULL}},
+    {"a version 1 cache (no ctime) gives no entries: its files are hashed again",
+     S("# pdm hash cache v1\n"
+       "1\t100\t1700000000\t5\t" HEX0 "\ta\n"),
      0,
      {NULL}},
     {"no header gives no entries", S(LINE("a", 1)), 0, {NULL}},
-    {"a header without its LF gives no entries", S("# pdm hash cache v1" LINE("a", 1)), 0, {NULL}},
+    {"a header without its LF gives no entries", S("# pdm hash cache v2" LINE("a", 1)), 0, {NULL}},
     {"a header alone gives no entries", S(HASHCACHE_HEADER), 0, {NULL}},
     {"an empty buffer gives no entries", S(""), 0, {NULL}},
     {"a truncated header gives no entries", S("# pdm hash"), 0, {NULL}},
     {"CRLF line ends make every line corrupt",
-     S(HASHCACHE_HEADER "1\t100\t1700000000\t5\t" HEX0 "\ta\r\n"),
+     S(HASHCACHE_HEADER "1\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\ta\r\n"),
      0,
      {NULL}},
 };
@@ -263,8 +309,9 @@ static void test_hashcache_parse(void **state)
             row_fail(&t, c->what, "%zu entries (%s)", n, v ? "an array" : "NULL");
         } else {
             for (size_t k = 0; k < n; k++)
-                if (strcmp(v[k].name, c->names[k]) != 0 || v[k].size != 100 ||
-                    v[k].mtime_sec != 1700000000 || v[k].mtime_nsec != 5) {
+                if (strcmp(v[k].name, c->names[k]) != 0 || v[k].id.size != 100 ||
+                    v[k].id.mtime_sec != 1700000000 || v[k].id.mtime_nsec != 5 ||
+                    v[k].id.ctime_sec != 1700000001 || v[k].id.ctime_nsec != 7) {
                     row_fail(&t, c->what, "entry %zu is \"%s\"", k, v[k].name);
                     break;
                 }
@@ -278,7 +325,7 @@ static void test_hashcache_parse(void **state)
 /* hashcache_render() then hashcache_parse() gives the entries back, sorted. */
 static void test_hashcache_round_trip(void **state)
 {
-    static const char *const names[] = {"readme.txt", "a b.iso", "Zed", "caf\xc3\xa9"};
+    static const char *const names[] = {"readme.txt", "a b.iso", "iso/Zed", "caf\xc3\xa9/x"};
     struct snap_entry in[5];
     size_t len = 0, n = 0;
     char *text, *copy;
@@ -288,10 +335,12 @@ static void test_hashcache_round_trip(void **state)
     for (size_t i = 0; i < 4; i++) {
         memset(&in[i], 0, sizeof(in[i]));
         in[i].name = (char *)names[i];
-        in[i].ino = 1000 + i;
-        in[i].size = (uint64_t)1 << (10 * i);
-        in[i].mtime_sec = 1700000000 + (int64_t)i;
-        in[i].mtime_nsec = 999999999 - (int64_t)i;
+        in[i].id.ino = 1000 + i;
+        in[i].id.size = (uint64_t)1 << (10 * i);
+        in[i].id.mtime_sec = 1700000000 + (int64_t)i;
+        in[i].id.mtime_nsec = 999999999 - (int64_t)i;
+        in[i].id.ctime_sec = 1800000000 + (int64_t)i;
+        in[i].id.ctime_nsec = 1 + (int64_t)i;
         fill_sha(in[i].sha256, (unsigned)(i * 40));
     }
     /* An entry whose name cannot be written is left out of the file. */
@@ -315,8 +364,7 @@ static void test_hashcache_round_trip(void **state)
                 e = &in[i];
         if (e == NULL)
             fail_msg("\"%s\" came back but was never written", out[k].name);
-        if (e->ino != out[k].ino || e->size != out[k].size || e->mtime_sec != out[k].mtime_sec ||
-            e->mtime_nsec != out[k].mtime_nsec || memcmp(e->sha256, out[k].sha256, SHA256_LEN))
+        if (!file_id_equal(&e->id, &out[k].id) || memcmp(e->sha256, out[k].sha256, SHA256_LEN))
             fail_msg("\"%s\" did not survive the round trip", e->name);
     }
     snap_entries_free(out, n);
@@ -870,19 +918,27 @@ static void test_resource_target_path(void **state)
 
 struct etag_case {
     const char *what;
-    uint64_t ino, size;
-    int64_t sec, nsec;
+    struct file_id id;
     const char *want;
 };
 
 static const struct etag_case etag_cases[] = {
-    {"the tag is \"INODE-SIZE-MTIMENS\" in lower-case hex", 0x10, 0x20, 1, 5, "\"10-20-3b9aca05\""},
-    {"zeros are single digits", 0, 0, 0, 0, "\"0-0-0\""},
-    {"a nanosecond changes the tag", 0x10, 0x20, 1, 6, "\"10-20-3b9aca06\""},
-    {"a real file's identity", 1234567, 1048576, 1700000000, 123456789,
-     "\"12d687-100000-17979cfe3d85cd15\""},
-    {"the largest values fit the buffer", UINT64_MAX, UINT64_MAX, 18446744073, 709551615,
-     "\"ffffffffffffffff-ffffffffffffffff-ffffffffffffffff\""},
+    {"the tag is \"INODE-SIZE-MTIMENS-CTIMENS\" in lower-case hex",
+     {0x10, 0x20, 1, 5, 2, 7},
+     "\"10-20-3b9aca05-77359407\""},
+    {"zeros are single digits", {0, 0, 0, 0, 0, 0}, "\"0-0-0-0\""},
+    {"a nanosecond of mtime changes the tag",
+     {0x10, 0x20, 1, 6, 2, 7},
+     "\"10-20-3b9aca06-77359407\""},
+    {"a nanosecond of ctime changes the tag (an mtime-preserving edit)",
+     {0x10, 0x20, 1, 5, 2, 8},
+     "\"10-20-3b9aca05-77359408\""},
+    {"a real file's identity",
+     {1234567, 1048576, 1700000000, 123456789, 1700000001, 5},
+     "\"12d687-100000-17979cfe3d85cd15-17979cfe71c4ca05\""},
+    {"the largest values fit the buffer",
+     {UINT64_MAX, UINT64_MAX, 18446744073, 709551615, 18446744073, 709551615},
+     "\"ffffffffffffffff-ffffffffffffffff-ffffffffffffffff-ffffffffffffffff\""},
 };
 
 static void test_resource_file_etag(void **state)
@@ -895,7 +951,7 @@ static void test_resource_file_etag(void **state)
         char out[RESP_ETAG_MAX];
 
         memset(out, 'X', sizeof(out));
-        resource_file_etag(c->ino, c->size, c->sec, c->nsec, out);
+        resource_file_etag(&c->id, out);
         if (memchr(out, '\0', sizeof(out)) == NULL || strcmp(out, c->want) != 0)
             row_fail(&t, c->what, "gave %.*s", (int)sizeof(out), out);
     }
@@ -1102,10 +1158,11 @@ static void test_index_html_render(void **state)
     static const char *const want[] = {
         "<!DOCTYPE html>",
         "<a href=\"text.txt\">text.txt</a>",
-        "<tr><td><a href=\"a%20b%26%3Cc%3E.txt\">a b&amp;&lt;c&gt;.txt</a></td><td>1.5 "
-        "KiB</td><td><code>" HEX0 "</code></td></tr>\n",
-        "<a href=\"quote%22%27.bin\">quote&quot;&#39;.bin</a></td><td>0 B</td>",
-        ("<a href=\"caf%C3%A9.iso\">caf\xc3\xa9.iso</a></td><td>3.0 GiB</td><td><code>" HEXA0),
+        "<tr><td><a href=\"a%20b%26%3Cc%3E.txt\">a b&amp;&lt;c&gt;.txt</a></td><td "
+        "title=\"1536 bytes\">1.5 KiB</td><td><code>" HEX0 "</code></td></tr>\n",
+        "<a href=\"quote%22%27.bin\">quote&quot;&#39;.bin</a></td><td title=\"0 bytes\">0 B</td>",
+        ("<a href=\"caf%C3%A9.iso\">caf\xc3\xa9.iso</a></td><td title=\"3221225472 bytes\">3.0 "
+         "GiB</td><td><code>" HEXA0),
         "</table>\n</body></html>\n",
     };
     size_t len = 0, rows = 0;
@@ -1127,6 +1184,7 @@ static void test_index_html_render(void **state)
     for (const char *p = page; (p = strstr(p, "<tr><td>")) != NULL; p++)
         rows++;
     assert_int_equal(rows, NROWS(items));
+    assert_null(strstr(page, "class=\"dir\""));
     free(page);
 
     /* No files: the page and its table header, no rows. */
@@ -1135,6 +1193,64 @@ static void test_index_html_render(void **state)
     assert_int_equal(len, strlen(page));
     assert_non_null(strstr(page, "<th>Name</th>"));
     assert_null(strstr(page, "<tr><td>"));
+    free(page);
+}
+
+/*
+ * A tree: the items in catalog order (strcmp), and the page's rows in the
+ * order they must come: the root's files, then each directory under its
+ * heading, its own files before its subdirectories.
+ */
+static void test_index_html_tree(void **state)
+{
+    uint8_t sha[SHA256_LEN];
+    const struct index_item items[] = {
+        {"a b/x&y.txt", 1, sha},      {"a.txt", 2, sha},       {"iso/b.txt", 3, sha},
+        {"iso/b/deep/z.bin", 4, sha}, {"iso/b/y.bin", 5, sha}, {"iso/c.txt", 6, sha},
+        {"iso/text.txt", 7, sha},     {"top\xc3\xa9", 8, sha}, {"\xe6\x97\xa5/<n>", 9, sha},
+    };
+    static const char *const order[] = {
+        ">a.txt</a>",
+        ">top\xc3\xa9</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">a b/</th></tr>",
+        "<a href=\"a%20b/x%26y.txt\">a b/x&amp;y.txt</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/</th></tr>",
+        "<a href=\"iso/b.txt\">iso/b.txt</a>",
+        "<a href=\"iso/c.txt\">iso/c.txt</a>",
+        "<a href=\"iso/text.txt\">iso/text.txt</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/b/</th></tr>",
+        "<a href=\"iso/b/y.bin\">iso/b/y.bin</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">iso/b/deep/</th></tr>",
+        "<a href=\"iso/b/deep/z.bin\">iso/b/deep/z.bin</a>",
+        "<tr class=\"dir\"><th colspan=\"3\">\xe6\x97\xa5/</th></tr>",
+        "<a href=\"%E6%97%A5/%3Cn%3E\">\xe6\x97\xa5/&lt;n&gt;</a>",
+        "</table>",
+    };
+    size_t len = 0, rows = 0, headings = 0;
+    const char *at;
+    char *page;
+
+    (void)state;
+    fill_sha(sha, 0);
+    for (size_t i = 1; i < NROWS(items); i++)
+        assert_true(strcmp(items[i - 1].name, items[i].name) < 0);
+    page = index_html_render(items, NROWS(items), &len);
+    assert_non_null(page);
+    at = page;
+    for (size_t i = 0; i < NROWS(order); i++) {
+        const char *p = strstr(at, order[i]);
+
+        if (p == NULL)
+            fail_msg("\"%s\" is missing or out of order:\n%s", order[i], page);
+        at = p + strlen(order[i]);
+    }
+    for (const char *p = page; (p = strstr(p, "<tr><td>")) != NULL; p++)
+        rows++;
+    for (const char *p = page; (p = strstr(p, "class=\"dir\"")) != NULL; p++)
+        headings++;
+    assert_int_equal(rows, NROWS(items));
+    assert_int_equal(headings, 5);
+    assert_null(strstr(page, "<n>"));
     free(page);
 }
 
@@ -1174,6 +1290,9 @@ static const struct mime_case mime_cases[] = {
     {"another dotfile", ".bashrc", OCTET},
     {"a dotfile with an extension uses it", ".notes.txt", "text/plain; charset=utf-8"},
     {"an empty name is octet-stream", "", OCTET},
+    {"a path takes its file's extension", "iso/debian.iso", "application/x-iso9660-image"},
+    {"a dot in a directory is not an extension", "v1.txt/README", OCTET},
+    {"a directory's extension is not the file's", "docs.d/notes.txt", "text/plain; charset=utf-8"},
 };
 
 static void test_mime_type(void **state)
@@ -1210,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_accesslog_limits),
         cmocka_unit_test(test_index_html_escape),
         cmocka_unit_test(test_index_html_render),
+        cmocka_unit_test(test_index_html_tree),
         cmocka_unit_test(test_mime_type),
     };
 
