@@ -345,36 +345,6 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-/* NAME (a catalog path) percent-encoded component by component, '/' kept. */
-static bool encode_name_path(const char *name, char *out, size_t cap)
-{
-    size_t o = 0;
-
-    for (const char *p = name;;) {
-        const char *slash = strchr(p, '/');
-        char comp[NAME_MAX_LEN + 1];
-        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-
-        if (n > NAME_MAX_LEN)
-            return false;
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        if (o >= cap)
-            return false;
-        n = name_encode_path(comp, out + o, cap - o);
-        if (o + n >= cap)
-            return false;
-        o += n;
-        if (slash == NULL)
-            return true;
-        if (o + 1 >= cap)
-            return false;
-        out[o++] = '/';
-        out[o] = '\0';
-        p = slash + 1;
-    }
-}
-
 /*
  * Where IT comes from (URL) and where it goes (DIR and RELPATH below it).
  * False (with a reason) when it cannot be placed.
@@ -386,7 +356,7 @@ static bool item_target(struct controller *c, const struct item *it, char *url, 
     int n;
 
     if (it->kind == INPUT_NAME) {
-        if (strlen(it->label) >= PATH_MAX || !encode_name_path(it->label, enc, sizeof(enc))) {
+        if (name_encode_url_path(it->label, enc, sizeof(enc)) >= sizeof(enc)) {
             *why = "the name is too long";
             return false;
         }
@@ -653,9 +623,9 @@ static int add_target(struct controller *c, size_t *cap)
     memset(&e, 0, sizeof(e));
     e.text = strview_from_cstr(c->opts->target);
     e.kind = input_is_url(e.text.p, e.text.len) ? INPUT_URL : INPUT_NAME;
-    if (e.kind == INPUT_NAME && input_check_name(e.text.p, e.text.len) != NAME_OK) {
+    if (e.kind == INPUT_NAME && name_path_check(e.text.p, e.text.len) != NAME_OK) {
         progress_message(c->progress, true, "'%s' is not a file name: %s", c->opts->target,
-                         name_strerror(input_check_name(e.text.p, e.text.len)));
+                         name_strerror(name_path_check(e.text.p, e.text.len)));
         return -EINVAL;
     }
     e.has_sha256 = c->opts->has_sha256;

@@ -16,25 +16,6 @@ bool input_is_url(const char *s, size_t len)
            (len > 8 && strview_eq_ci(strview_make(v.p, 8), "https://"));
 }
 
-enum name_result input_check_name(const char *p, size_t len)
-{
-    const char *end = p + len;
-
-    if (len == 0)
-        return name_check(p, 0);
-    for (;;) {
-        const char *slash = memchr(p, '/', (size_t)(end - p));
-        size_t n = slash != NULL ? (size_t)(slash - p) : (size_t)(end - p);
-        enum name_result r = name_check(p, n);
-
-        if (r != NAME_OK)
-            return r;
-        if (slash == NULL)
-            return NAME_OK;
-        p = slash + 1;
-    }
-}
-
 static bool is_hex64(struct strview v)
 {
     uint8_t tmp[SHA256_LEN];
@@ -103,8 +84,8 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
         out->text = v;
         return INPUT_ENTRY;
     }
-    if (input_check_name(v.p, v.len) != NAME_OK) {
-        *why = name_strerror(input_check_name(v.p, v.len));
+    if (name_path_check(v.p, v.len) != NAME_OK) {
+        *why = name_strerror(name_path_check(v.p, v.len));
         goto bad;
     }
     out->kind = INPUT_NAME;

@@ -52,13 +52,6 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
 bool input_is_url(const char *s, size_t len);
 
 /*
- * Check a catalog name, which may be a path ("iso/debian.iso"): every
- * component separated by '/' must pass name_check() (so no empty, "." or
- * ".." component, no leading '/'). Returns the first problem found.
- */
-enum name_result input_check_name(const char *p, size_t len);
-
-/*
  * The file name a URL downloads to: the last path segment, percent-decoded
  * and checked as a name; "index.html" when the path ends in '/'. Writes
  * into OUT (CAP bytes). Returns false when no valid name results. Pure.

@@ -85,30 +85,20 @@ static int open_subdir(int fd, const char *name)
     return -errno;
 }
 
-/* Check every component of RELPATH before anything is created. 0 or -errno with WHY. */
+/* Check RELPATH whole before anything is created. 0 or -errno with WHY. */
 static int check_relpath(const char *relpath, char *why, size_t cap)
 {
-    const char *p = relpath;
+    enum name_result nr = name_path_check(relpath, strlen(relpath));
 
-    for (;;) {
-        const char *slash = strchr(p, '/');
-        size_t len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-        enum name_result nr;
-
-        if (len > STORE_NAME_MAX) {
-            snprintf(why, cap, "a name is longer than %d bytes, the limit of a file name",
-                     STORE_NAME_MAX);
-            return -ENAMETOOLONG;
-        }
-        nr = name_check(p, len);
-        if (nr != NAME_OK) {
-            snprintf(why, cap, "'%s' is not a safe file name: %s", relpath, name_strerror(nr));
-            return -EINVAL;
-        }
-        if (slash == NULL)
-            return 0;
-        p = slash + 1;
+    if (nr == NAME_OK)
+        return 0;
+    if (nr == NAME_TOO_LONG) {
+        snprintf(why, cap, "the name is too long (a file name holds at most %d bytes, a path %d)",
+                 NAME_MAX_LEN, NAME_PATH_MAX);
+        return -ENAMETOOLONG;
     }
+    snprintf(why, cap, "'%s' is not a safe file name: %s", relpath, name_strerror(nr));
+    return -EINVAL;
 }
 
 int store_open(struct store *s, const char *dir, const char *relpath, char *why, size_t cap)

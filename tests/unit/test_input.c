@@ -230,7 +230,7 @@ static void test_input_bad_name_reason(void **state)
     assert_int_equal(input_parse_line(S("a/.b"), &e, &why), INPUT_BAD);
     assert_string_equal(why, name_strerror(NAME_DOT));
     assert_int_equal(input_parse_line(S("a//b"), &e, &why), INPUT_BAD);
-    assert_string_equal(why, name_strerror(NAME_EMPTY));
+    assert_string_equal(why, name_strerror(NAME_EMPTY_COMPONENT));
     assert_int_equal(input_parse_line(S("a\x01"), &e, &why), INPUT_BAD);
     assert_string_equal(why, name_strerror(NAME_CONTROL));
 }
