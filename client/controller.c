@@ -51,7 +51,9 @@ struct item {
     char reason[PROGRESS_REASON_MAX];
     bool has_size;
     uint64_t size;
-    bool is_listed; /* present in the input at the last poll */
+    bool is_listed;                     /* present in the input at the last poll */
+    bool was_blocked;                   /* waited for another entry that writes the same file */
+    char blocked_by[PROGRESS_TEXT_MAX]; /* ... that entry's label */
 };
 
 struct controller;
@@ -470,6 +472,19 @@ static void report(struct controller *c, struct item *it, const struct dl_result
     it->has_size = it->has_size || r->status != DL_FAILED;
     if (r->status != DL_FAILED)
         it->size = r->size;
+    if (r->status == DL_PRESENT && r->reason[0] != '\0' && it->was_blocked) {
+        /* The file is there because another entry just wrote it, and no
+         * hash says whether it is this one's: that is a conflict, not a success. */
+        char why[PROGRESS_REASON_MAX];
+
+        snprintf(why, sizeof(why),
+                 "another entry of the queue (%s) goes to the same file, which it "
+                 "wrote; with no hash to tell whether it is this file too, it is not replaced",
+                 it->blocked_by);
+        set_state(c, it, ENTRY_FAILED, why);
+        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
+        return;
+    }
     switch (r->status) {
     case DL_VERIFIED:
         set_state(c, it, ENTRY_VERIFIED, NULL);
@@ -559,6 +574,9 @@ static void schedule(struct controller *c)
         if (owner != NULL) {
             char reason[PROGRESS_REASON_MAX];
 
+            it->was_blocked = true;
+            snprintf(it->blocked_by, sizeof(it->blocked_by), "%s", owner->label);
+
             snprintf(reason, sizeof(reason), "waiting: %s goes to the same file", owner->label);
             if (strcmp(reason, it->reason) != 0)
                 set_state(c, it, ENTRY_WAITING, reason);
@@ -623,9 +641,15 @@ static int add_target(struct controller *c, size_t *cap)
     memset(&e, 0, sizeof(e));
     e.text = strview_from_cstr(c->opts->target);
     e.kind = input_is_url(e.text.p, e.text.len) ? INPUT_URL : INPUT_NAME;
+    if (e.kind == INPUT_NAME && input_has_scheme(e.text.p, e.text.len)) {
+        progress_event(c->progress, ENTRY_FAILED,
+                       "%s: FAILED: only http:// and https:// URLs can be downloaded",
+                       c->opts->target);
+        return -EINVAL;
+    }
     if (e.kind == INPUT_NAME && name_path_check(e.text.p, e.text.len) != NAME_OK) {
-        progress_message(c->progress, true, "'%s' is not a file name: %s", c->opts->target,
-                         name_strerror(name_path_check(e.text.p, e.text.len)));
+        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: not a file name: %s",
+                       c->opts->target, name_strerror(name_path_check(e.text.p, e.text.len)));
         return -EINVAL;
     }
     e.has_sha256 = c->opts->has_sha256;

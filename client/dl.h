@@ -117,6 +117,7 @@ struct dl {
     uint64_t rng;          /* jitter for the waits between attempts */
     char last_err[FETCH_ERR_MAX + 64];
     unsigned restarts;
+    bool is_fresh; /* started over after resumed bytes failed the hash check */
 };
 
 /* Monotonic clock, nanoseconds. */

@@ -683,8 +683,12 @@ static void check_existing(struct dl *d, bool *is_decided)
     }
 }
 
-/* Hash check and rename. */
-static void finish(struct dl *d)
+/*
+ * Hash check and rename. Returns true when the download must be fetched
+ * again from scratch: bytes taken over from an earlier run did not add up
+ * to the right file (a state file that lied, a hole left by a power loss).
+ */
+static bool finish(struct dl *d)
 {
     const uint8_t *want = NULL;
     char got_hex[SHA256_HEX_LEN + 1], want_hex[SHA256_HEX_LEN + 1];
@@ -696,7 +700,7 @@ static void finish(struct dl *d)
     if (err != 0) {
         failf(d, "cannot read back %s to verify it: %s", d->store.part_path, strerror(-err));
         store_discard(&d->store);
-        return;
+        return false;
     }
     memcpy(d->res->sha256, got, SHA256_LEN);
     d->res->size = d->size;
@@ -705,6 +709,15 @@ static void finish(struct dl *d)
     else if (d->has_remote_digest)
         want = d->remote_digest;
     encode_hex(got, SHA256_LEN, got_hex);
+    if (want != NULL && !sha256_equal(want, got) && d->resumed > 0 && !d->is_fresh) {
+        d->is_fresh = true;
+        if (d->req->progress != NULL)
+            progress_message(d->req->progress, true,
+                             "%s: the resumed download does not match its SHA-256 (the partial "
+                             "file or its state was damaged); fetching it all again",
+                             d->req->label);
+        return true;
+    }
     if (want != NULL && !sha256_equal(want, got)) {
         encode_hex(want, SHA256_LEN, want_hex);
         failf(d,
@@ -712,7 +725,7 @@ static void finish(struct dl *d)
               "%s was not touched",
               want_hex, got_hex, d->store.final_path);
         store_discard(&d->store);
-        return;
+        return false;
     }
     err = store_commit(&d->store);
     if (err == -EEXIST) {
@@ -721,7 +734,7 @@ static void finish(struct dl *d)
         check_existing(d, &is_decided);
         if (d->res->status == DL_PRESENT) {
             store_discard(&d->store);
-            return;
+            return false;
         }
         d->res->status = DL_FAILED;
         d->res->reason[0] = '\0'; /* a more precise message than check_existing()'s */
@@ -730,15 +743,16 @@ static void finish(struct dl *d)
               "kept as %s)",
               d->store.final_path, d->store.part_path);
         store_drop_state(&d->store);
-        return;
+        return false;
     }
     if (err != 0) {
         failf(d, "cannot move it to %s: %s", d->store.final_path, strerror(-err));
-        return;
+        return false;
     }
     d->res->status = want != NULL ? DL_VERIFIED : DL_UNVERIFIED;
     if (want == NULL)
         failf(d, "no SHA-256 was published for it: sha256 %s", got_hex);
+    return false;
 }
 
 static void host_of(const char *url, char *out, size_t cap)
@@ -843,10 +857,16 @@ void download_run(const struct dl_request *req, struct dl_result *res)
                              "%s: resuming (%" PRIu64 " of %" PRIu64 " bytes already here)",
                              req->label, d->resumed, d->size);
     }
-    if (transfer(d) == 0)
-        finish(d);
-    else if (res->status == DL_FAILED && !is_worth_keeping(d))
-        store_discard(&d->store);
+    for (;;) {
+        if (transfer(d) != 0) {
+            if (res->status == DL_FAILED && !is_worth_keeping(d))
+                store_discard(&d->store);
+            break;
+        }
+        if (!finish(d))
+            break;
+        restart(d, true);
+    }
     res->resumed = d->resumed;
     res->fetched = res->size > d->resumed ? res->size - d->resumed : 0;
 out:

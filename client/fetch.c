@@ -26,6 +26,7 @@ struct fetch {
     char errbuf[CURL_ERROR_SIZE];
     struct fetch_info info;
     bool has_head;   /* on_head was called for the final response */
+    bool is_in_head; /* a status line came, the head's end did not yet */
     bool is_aborted; /* a callback asked to stop */
     bool has_fail;   /* the response itself was refused: fail_* say why */
     enum retry_class fail_cls;
@@ -91,8 +92,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     switch (resphead_parse_line(&f->info, p, len)) {
     case RESPHEAD_STATUS:
         f->has_head = false;
+        f->is_in_head = true;
         break;
     case RESPHEAD_END:
+        f->is_in_head = false;
         if (f->info.status < 200) /* 1xx: not the answer */
             break;
         if (f->info.bad_line != NULL) {
@@ -204,6 +207,13 @@ static void describe(struct fetch *f, CURLcode rc, const struct fetch_req *req,
 
     (void)curl_easy_getinfo(f->curl, CURLINFO_REDIRECT_COUNT, &redirects);
     err->cls = fetch_class_of((long)rc, text);
+    if (rc == CURLE_OUT_OF_MEMORY && f->is_in_head) {
+        /* libcurl's way of refusing one header line over its 100 KiB limit */
+        err->cls = RETRY_PROTOCOL;
+        snprintf(err->text, sizeof(err->text),
+                 "the server sent a header line larger than libcurl accepts (%s)", text);
+        return;
+    }
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
         snprintf(err->text, sizeof(err->text), "cannot connect (%s)", text);
@@ -317,6 +327,7 @@ enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
     memset(&f->info, 0, sizeof(f->info));
     f->errbuf[0] = '\0';
     f->has_head = false;
+    f->is_in_head = false;
     f->is_aborted = false;
     f->has_fail = false;
     f->sink = sink;

@@ -16,6 +16,18 @@ bool input_is_url(const char *s, size_t len)
            (len > 8 && strview_eq_ci(strview_make(v.p, 8), "https://"));
 }
 
+bool input_has_scheme(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    /* RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
+    while (i < len &&
+           (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+            (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
+        i++;
+    return i > 0 && len - i >= 3 && memcmp(s + i, "://", 3) == 0;
+}
+
 static bool is_hex64(struct strview v)
 {
     uint8_t tmp[SHA256_LEN];
@@ -83,6 +95,10 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
         out->kind = INPUT_URL;
         out->text = v;
         return INPUT_ENTRY;
+    }
+    if (input_has_scheme(v.p, v.len)) {
+        *why = "only http:// and https:// URLs can be downloaded";
+        goto bad;
     }
     if (name_path_check(v.p, v.len) != NAME_OK) {
         *why = name_strerror(name_path_check(v.p, v.len));

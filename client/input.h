@@ -51,6 +51,9 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
 /* True when S[0..LEN) starts with http:// or https:// (any case). */
 bool input_is_url(const char *s, size_t len);
 
+/* True when S[0..LEN) starts with any URL scheme and "://" ("ftp://..."). */
+bool input_has_scheme(const char *s, size_t len);
+
 /*
  * The file name a URL downloads to: the last path segment, percent-decoded
  * and checked as a name; "index.html" when the path ends in '/'. Writes
