@@ -277,6 +277,51 @@ static void test_input_is_url(void **state)
         fail_msg("%d input_is_url rows failed", nbad);
 }
 
+/* ---- input_has_scheme ---- */
+
+static const struct url_case scheme_cases[] = {
+    {"ftp:// has a scheme", S("ftp://h/a"), true},
+    {"http:// has a scheme", S("http://h/a"), true},
+    {"a scheme with digits, '+', '-' and '.' counts", S("svn+ssh-2.x://h"), true},
+    {"an upper-case scheme counts", S("FILE:///etc/passwd"), true},
+    {"a scheme must start with a letter", S("1ftp://h"), false},
+    {"a name with a colon is not a URL", S("notes: 2026.txt"), false},
+    {"'://' alone has no scheme", S("://h"), false},
+    {"a scheme without '//' is not taken for one", S("mailto:a@b"), false},
+    {"a plain name has no scheme", S("big.iso"), false},
+    {"a path has no scheme", S("iso/debian.iso"), false},
+    {"the length given is respected", "ftp://h", 4, false},
+};
+
+static void test_input_has_scheme(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(scheme_cases) / sizeof(scheme_cases[0]); i++) {
+        const struct url_case *c = &scheme_cases[i];
+        bool got = input_has_scheme(c->s, c->len);
+
+        if (got != c->want) {
+            nbad++;
+            print_error("row %zu: %s: \"%.*s\" gave %d\n", i, c->what, (int)c->len, c->s, got);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_has_scheme rows failed", nbad);
+}
+
+/* Another scheme on a queue line gets a reason that says so. */
+static void test_input_other_scheme_reason(void **state)
+{
+    struct input_entry e;
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(input_parse_line(S("ftp://h/a.iso"), &e, &why), INPUT_BAD);
+    assert_non_null(strstr(why, "http:// and https://"));
+}
+
 struct fname_case {
     const char *what;
     const char *url;
@@ -355,6 +400,8 @@ int main(void)
         cmocka_unit_test(test_input_parse_line),
         cmocka_unit_test(test_input_bad_name_reason),
         cmocka_unit_test(test_input_is_url),
+        cmocka_unit_test(test_input_has_scheme),
+        cmocka_unit_test(test_input_other_scheme_reason),
         cmocka_unit_test(test_input_url_filename),
     };
 
