@@ -32,8 +32,12 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 /*
  * Copy S[0..LEN) into OUT (CAP bytes, always NUL-terminated, cut to fit)
- * with control characters and backslashes written as \xHH, so a file
- * name or request target cannot forge or break a log line. Returns OUT.
+ * so that a file name or a request target can neither forge or break a log
+ * line nor send a terminal escape sequence: C0 controls, DEL, backslash,
+ * C1 controls (U+0080..U+009F) and every byte of an ill-formed UTF-8
+ * sequence (overlong, surrogate, past U+10FFFF, truncated, stray
+ * continuation) are written as \xHH; well-formed UTF-8 is copied. A cut
+ * never splits a character or an escape. Pure. Returns OUT.
  */
 const char *log_quote(const char *s, size_t len, char *out, size_t cap);
 

@@ -938,6 +938,13 @@ static const struct log_case log_cases[] = {
      false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /a\\x5cb 404 0 - 0.000s"},
     {"an unknown method is logged as sent", "BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", 0, 501, 0, 0,
      false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 BREW /pot 501 0 - 0.000s"},
+    {"a UTF-8 target is logged as sent", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", 0, 404, 0,
+     0, false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /caf\xc3\xa9 404 0 - 0.000s"},
+    {"invalid UTF-8 and C1 controls in the target are escaped (the parser lets obs-text through)",
+     "GET /\xff\xc2\x9b"
+     "2J\xe0\x80 HTTP/1.1\r\nHost: a\r\n\r\n",
+     0, 404, 0, 0, false,
+     "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /\\xff\\xc2\\x9b2J\\xe0\\x80 404 0 - 0.000s"},
 };
 
 static void test_accesslog_format(void **state)
