@@ -104,6 +104,8 @@ BAD = [
      b"Transfer-Encoding: gzip\r\n\r\n", 501),
     ("a missing Host in HTTP/1.1", b"GET /data.bin HTTP/1.1\r\n\r\n", 400),
     ("two Host headers", b"GET /data.bin HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    ("a Host with a space", b"GET /data.bin HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+    ("a Host with userinfo", b"GET /data.bin HTTP/1.1\r\nHost: a@b\r\n\r\n", 400),
     ("whitespace before a colon", b"GET /data.bin HTTP/1.1\r\nHost : x\r\n\r\n", 400),
     ("obsolete line folding", b"GET /data.bin HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400),
     ("a NUL in a header value", b"GET /data.bin HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", 400),
