@@ -1,11 +1,13 @@
 /*
  * common/log.c - line-at-a-time logging to stdout and stderr.
  *
- * The only state is the program name and the quiet flag, both set by
- * log_init() before threads start and read-only afterwards. Each line is
- * formatted into a stack buffer and written with a single write(2); a
- * failed write (a closed pipe, a full disk) is dropped on purpose: logging
- * must never take the program down.
+ * The only state is the program name, the quiet flag and the sink, set
+ * before threads start (or after they are joined) and read-only while
+ * they run. Each line is formatted into a stack buffer and then either
+ * handed to the sink (the server's log writer threads, so that a worker
+ * never blocks on a full pipe or a paused terminal) or written with a
+ * single write(2); a failed write (a closed pipe, a full disk) is dropped
+ * on purpose: logging must never take the program down.
  */
 #include "log.h"
 
@@ -17,11 +19,38 @@
 
 static const char *log_prog = "pdm";
 static bool log_quiet;
+static struct log_sink log_sink; /* put == NULL: write(2) at once */
 
 void log_init(const char *prog, bool quiet)
 {
     log_prog = prog;
     log_quiet = quiet;
+}
+
+void log_set_sink(const struct log_sink *sink)
+{
+    if (sink != NULL)
+        log_sink = *sink;
+    else
+        memset(&log_sink, 0, sizeof(log_sink));
+}
+
+void log_put_line(int fd, const char *line, size_t len)
+{
+    if (log_sink.put != NULL) {
+        log_sink.put(log_sink.arg, fd, line, len);
+        return;
+    }
+    while (len > 0) {
+        ssize_t w = write(fd, line, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* nowhere to report it: drop the line */
+        line += w;
+        len -= (size_t)w;
+    }
 }
 
 /* Format PREFIX, FMT and SUFFIX into one line and write it to FD. */
@@ -51,16 +80,7 @@ static void log_write(int fd, bool with_prog, const char *suffix, const char *fm
         memcpy(line + len - 3, "...", 3);
     }
     line[len++] = '\n';
-    while (len > 0) {
-        ssize_t w = write(fd, line, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* nowhere to report it: drop the line */
-        memmove(line, line + w, len - (size_t)w);
-        len -= (size_t)w;
-    }
+    log_put_line(fd, line, len);
 }
 
 void log_out(const char *fmt, ...)

@@ -26,6 +26,26 @@
  */
 void log_init(const char *prog, bool quiet);
 
+/*
+ * Where finished lines go instead of write(2): PUT gets each whole line
+ * (newline included, at most LOG_LINE_MAX bytes) and its file descriptor,
+ * and must neither block nor log. Install it before starting the threads
+ * that log and remove it (NULL) only after they are joined: the sink is
+ * read without a lock. The struct is copied; ARG is borrowed.
+ */
+struct log_sink {
+    void (*put)(void *arg, int fd, const char *line, size_t len);
+    void *arg;
+};
+void log_set_sink(const struct log_sink *sink);
+
+/*
+ * Write LINE (LEN bytes, its newline included) to FD the way every log
+ * line goes: through the sink when there is one. For output that --quiet
+ * does not silence, such as the server's "listening on" line.
+ */
+void log_put_line(int fd, const char *line, size_t len);
+
 void log_out(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -10,6 +10,9 @@
  *   - acceptor (acceptor.c): accepts and deals sockets to workers.
  *   - workers (worker.c), one per CPU: each owns its connections.
  *   - scanner (scan.c): rescans the root and publishes catalog snapshots.
+ *   - log writers (logwriter.c), one for stdout and one for stderr: they
+ *     write the lines every other thread queues, so no thread that serves
+ *     clients ever waits for its output. They start first and stop last.
  * Stopping: the acceptor stops and the listening socket closes (new
  * connections are refused), each worker gets a stop message and finishes
  * what is in flight within SERVER_GRACE_SECS, the scanner is interrupted,
@@ -33,11 +36,13 @@
 #include "ctx.h"
 #include "listen.h"
 #include "log.h"
+#include "logwriter.h"
 #include "scan.h"
 #include "worker.h"
 
 #define SERVER_MAX_THREADS 64
 #define TOKEN_MAX          4096
+#define LOG_GRACE_MS       1000 /* how long the stop waits for a blocked log output */
 
 /* Raise the descriptor limit to fit MAX connections (a socket and a file each). */
 static unsigned fit_descriptors(unsigned max)
@@ -123,8 +128,8 @@ static void announce(const char *addr)
     char line[128];
     int n = snprintf(line, sizeof(line), "listening on http://%s/\n", addr);
 
-    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
-        log_warn("cannot write to stdout");
+    if (n > 0 && (size_t)n < sizeof(line))
+        log_put_line(STDOUT_FILENO, line, (size_t)n);
 }
 
 /* Wait for signals until told to stop. */
@@ -159,6 +164,8 @@ struct server_state {
     char *token;
     int rootfd;
     int listenfd;
+    struct logwriter logw;
+    bool has_logw;
 };
 
 static int start_threads(struct server_state *s)
@@ -229,6 +236,10 @@ int server_run(const struct server_opts *opts)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    rc = logwriter_start(&s->logw);
+    if (rc != 0)
+        log_warnx("cannot start the log writer (%s); logging directly", strerror(-rc));
+    s->has_logw = rc == 0;
 
     s->rootfd = open(opts->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->rootfd < 0) {
@@ -295,6 +306,8 @@ out:
     if (s->rootfd >= 0)
         close(s->rootfd);
     free(s->token);
+    if (s->has_logw)
+        logwriter_stop(&s->logw, LOG_GRACE_MS);
     free(s);
     return status;
 }
