@@ -8,14 +8,17 @@
  * it a client gets an immediate "503 Service Unavailable" with Retry-After
  * and the socket is closed, so a flood costs the server nothing lasting.
  * When descriptors run out (EMFILE), the thread backs off for 100 ms
- * rather than spinning on a listening socket it cannot drain. It stops
- * when acceptor_stop() writes to the pipe.
+ * rather than spinning on a listening socket it cannot drain. Both
+ * conditions are logged at most once a second, with a count of the
+ * times in between, so a flood cannot flood the log too. It stops when
+ * acceptor_stop() writes to the pipe.
  */
 #include "acceptor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,6 +67,32 @@ static void refuse(int fd)
     close(fd);
 }
 
+/* A warning said at most once a second. */
+struct warn_limit {
+    time_t last;         /* when it was last said */
+    unsigned suppressed; /* times it happened since, unsaid */
+};
+
+/*
+ * True when the warning WL is to be said now, at NOW; then AGAIN (CAP
+ * bytes) says how many times it was held back since it was last said
+ * ("" for none, else "; 12 more times since the last warning").
+ */
+static bool warn_due(struct warn_limit *wl, time_t now, char *again, size_t cap)
+{
+    if (now == wl->last) {
+        wl->suppressed++;
+        return false;
+    }
+    again[0] = '\0';
+    if (wl->suppressed > 0)
+        snprintf(again, cap, "; %u more time%s since the last warning", wl->suppressed,
+                 wl->suppressed == 1 ? "" : "s");
+    wl->suppressed = 0;
+    wl->last = now;
+    return true;
+}
+
 static struct worker *least_loaded(struct acceptor *a)
 {
     struct worker *best = &a->workers[0];
@@ -81,7 +110,7 @@ static struct worker *least_loaded(struct acceptor *a)
 }
 
 /* Accept everything pending. Returns false when descriptors ran out. */
-static bool accept_all(struct acceptor *a, time_t *last_full_warning)
+static bool accept_all(struct acceptor *a, struct warn_limit *full, struct warn_limit *no_fds)
 {
     for (;;) {
         struct worker_handoff h;
@@ -96,7 +125,12 @@ static bool accept_all(struct acceptor *a, time_t *last_full_warning)
             if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
                 continue;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                log_warn("out of descriptors accepting connections; pausing 100 ms");
+                int saved = errno;
+                char again[64];
+
+                if (warn_due(no_fds, time(NULL), again, sizeof(again)))
+                    log_warnx("out of descriptors accepting connections (%s); pausing 100 ms%s",
+                              strerror(saved), again);
                 return false;
             }
             if (errno != EAGAIN)
@@ -104,13 +138,11 @@ static bool accept_all(struct acceptor *a, time_t *last_full_warning)
             return true;
         }
         if (atomic_load(&a->ctx->nconns) >= a->ctx->opts->max_connections) {
-            time_t now = time(NULL);
+            char again[64];
 
-            if (now != *last_full_warning) {
-                log_warnx("server full (%u connections, --max-connections): answering 503",
-                          a->ctx->opts->max_connections);
-                *last_full_warning = now;
-            }
+            if (warn_due(full, time(NULL), again, sizeof(again)))
+                log_warnx("server full (%u connections, --max-connections): answering 503%s",
+                          a->ctx->opts->max_connections, again);
             refuse(fd);
             continue;
         }
@@ -130,7 +162,7 @@ static bool accept_all(struct acceptor *a, time_t *last_full_warning)
 static void *acceptor_main(void *arg)
 {
     struct acceptor *a = arg;
-    time_t last_full_warning = 0;
+    struct warn_limit full = {0, 0}, no_fds = {0, 0};
     bool is_paused = false;
 
     for (;;) {
@@ -146,7 +178,7 @@ static void *acceptor_main(void *arg)
         }
         if (pfd[0].revents != 0)
             break;
-        is_paused = !accept_all(a, &last_full_warning);
+        is_paused = !accept_all(a, &full, &no_fds);
     }
     return NULL;
 }
