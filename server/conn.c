@@ -48,28 +48,61 @@ static void conn_log(struct conn *c, uint64_t now)
 {
     char line[LOG_LINE_MAX];
 
-    c->log.duration_ns = now - c->resp_start_ns;
-    accesslog_format(&c->log, c->peer, line, sizeof(line));
+    c->x->log.duration_ns = now - c->x->start_ns;
+    accesslog_format(&c->x->log, c->peer, line, sizeof(line));
     log_out("%s", line);
 }
 
-/* Release the response in flight (its file and snapshot). */
-static void response_release(struct conn *c)
+/*
+ * Begin an exchange: a request (or what stands for one: a parse error, a
+ * timeout) is about to be answered. Returns false when out of memory.
+ */
+static bool exchange_begin(struct conn *c, uint64_t now)
 {
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
-    snapshot_unref(c->snap);
-    c->snap = NULL;
+    struct timespec wall;
+
+    if (c->x == NULL) {
+        c->x = malloc(sizeof(*c->x));
+        if (c->x == NULL)
+            return false;
+        c->x->file_fd = -1;
+        c->x->snap = NULL;
+    }
+    c->x->start_ns = now;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    accesslog_begin(&c->x->log, wall);
+    return true;
+}
+
+/* Release the response in flight (its file and snapshot) and the exchange. */
+static void exchange_end(struct conn *c)
+{
+    if (c->x == NULL)
+        return;
+    if (c->x->file_fd >= 0)
+        close(c->x->file_fd);
+    snapshot_unref(c->x->snap);
+    free(c->x);
+    c->x = NULL;
+}
+
+/* Drop the input buffer while it holds nothing: an idle connection keeps no memory. */
+static void input_release(struct conn *c)
+{
+    if (c->in_len > 0)
+        return;
+    free(c->in);
+    c->in = NULL;
+    c->in_cap = 0;
 }
 
 static void conn_free(struct conn *c, uint64_t now)
 {
     if (c->state == CONN_SENDING) { /* cut short: still worth a log line */
-        c->log.is_aborted = true;
+        c->x->log.is_aborted = true;
         conn_log(c, now);
     }
-    response_release(c);
+    exchange_end(c);
     worker_forget(c->w, c);
     close(c->fd);
     free(c->in);
@@ -79,14 +112,6 @@ static void conn_free(struct conn *c, uint64_t now)
 void conn_close(struct conn *c, uint64_t now)
 {
     conn_free(c, now);
-}
-
-static struct timespec wall_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts;
 }
 
 /* Wait for the next request: idle timer between requests, header timer within one. */
@@ -99,6 +124,7 @@ static enum step wait_for_request(struct conn *c, uint64_t now)
         return STEP_GONE;
     }
     if (!c->has_partial && c->nrequests > 0) {
+        input_release(c);
         c->timer_kind = CONN_TIMER_IDLE;
         worker_set_timer(c->w, c, now + ctx->idle_timeout_ns);
     } else if (c->timer_kind != CONN_TIMER_HEADER || !timer_node_is_armed(&c->timer)) {
@@ -113,21 +139,22 @@ static enum step wait_for_request(struct conn *c, uint64_t now)
 /* Begin sending c->resp; the request's input is already consumed. */
 static void start_response(struct conn *c, uint64_t now)
 {
+    struct conn_exchange *x = c->x;
     bool has_file = false;
 
-    for (size_t i = 0; i < c->resp.nsegs; i++)
-        if (c->resp.segs[i].kind == RESP_SEG_FILE)
+    for (size_t i = 0; i < x->resp.nsegs; i++)
+        if (x->resp.segs[i].kind == RESP_SEG_FILE)
             has_file = true;
-    if (!has_file && c->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
-        close(c->file_fd);
-        c->file_fd = -1;
+    if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
+        close(x->file_fd);
+        x->file_fd = -1;
     }
     c->state = CONN_SENDING;
-    c->seg = 0;
-    c->seg_done = 0;
-    c->log.status = c->resp.status;
-    c->log.bytes = 0;
-    ratelimit_start(&c->rl, c->w->ctx->opts->limit_rate, now);
+    x->seg = 0;
+    x->seg_done = 0;
+    x->log.status = x->resp.status;
+    x->log.bytes = 0;
+    ratelimit_start(&x->rl, c->w->ctx->opts->limit_rate, now);
     timerheap_remove(&c->w->timers, &c->timer);
     /* No interest until a send would block: a level-triggered EPOLLIN from
      * pipelined bytes must not spin the loop while we are busy sending.
@@ -153,9 +180,7 @@ static void answer_parse_error(struct conn *c, enum http_parse_result pr,
 {
     struct resp_ctx rc = response_ctx(c, 1, false, false);
 
-    c->resp_start_ns = now;
-    accesslog_begin(&c->log, wall_now());
-    respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->resp);
+    respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->x->resp);
     c->in_len = 0; /* the rest of the input cannot be trusted */
     start_response(c, now);
 }
@@ -184,32 +209,31 @@ static void answer_request(struct conn *c, const struct http_request *req, uint6
     const char *detail = NULL;
     int status;
 
-    c->resp_start_ns = now;
-    accesslog_begin(&c->log, wall_now());
-    accesslog_set_request(&c->log, req);
+    (void)now;
+    accesslog_set_request(&c->x->log, req);
     switch (req->method) {
     case HTTP_METHOD_GET:
     case HTTP_METHOD_HEAD:
         break;
     case HTTP_METHOD_OTHER:
-        respond_error(501, "this server knows GET and HEAD", NULL, &rc, &c->resp);
+        respond_error(501, "this server knows GET and HEAD", NULL, &rc, &c->x->resp);
         return;
     default:
         respond_error(405,
                       req->method == HTTP_METHOD_PUT || req->method == HTTP_METHOD_DELETE
                           ? "uploads and deletes are not supported by this server"
                           : "this server serves GET and HEAD",
-                      "Allow: GET, HEAD\r\n", &rc, &c->resp);
+                      "Allow: GET, HEAD\r\n", &rc, &c->x->resp);
         return;
     }
-    c->snap = catalog_store_get(ctx->store);
-    status = resource_open(ctx, c->snap, req->target, &res, &detail);
+    c->x->snap = catalog_store_get(ctx->store);
+    status = resource_open(ctx, c->x->snap, req->target, &res, &detail);
     if (status != 0) {
-        respond_error(status, detail, NULL, &rc, &c->resp);
+        respond_error(status, detail, NULL, &rc, &c->x->resp);
         return;
     }
-    c->file_fd = res.fd;
-    respond_repr(req, &res.rep, &rc, &c->resp);
+    c->x->file_fd = res.fd;
+    respond_repr(req, &res.rep, &rc, &c->x->resp);
 }
 
 /* Skip the unread body of the previous request. */
@@ -237,6 +261,10 @@ static enum step next_request(struct conn *c, uint64_t now)
     pr = http_parse_request(c->in, c->in_len, &c->in_scanned, &req);
     if (pr == HTTP_PARSE_INCOMPLETE)
         return wait_for_request(c, now);
+    if (!exchange_begin(c, now)) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
     if (pr != HTTP_PARSE_OK) {
         answer_parse_error(c, pr, &req, now);
         return STEP_AGAIN;
@@ -255,16 +283,20 @@ static enum step read_input(struct conn *c, uint64_t now)
 {
     ssize_t n;
 
-    if (c->in == NULL) {
-        c->in = malloc(CONN_IN_CAP);
-        if (c->in == NULL) {
+    if (c->in_len == c->in_cap && c->in_cap < CONN_IN_CAP) {
+        size_t cap = c->in_cap == 0 ? CONN_IN_MIN : CONN_IN_CAP;
+        char *in = realloc(c->in, cap);
+
+        if (in == NULL) {
             conn_free(c, now);
             return STEP_GONE;
         }
+        c->in = in;
+        c->in_cap = cap;
     }
-    if (c->in_len == CONN_IN_CAP) /* full, and the parser wants more: cannot happen */
+    if (c->in_len == c->in_cap) /* full, and the parser wants more: cannot happen */
         return next_request(c, now);
-    n = recv(c->fd, c->in + c->in_len, CONN_IN_CAP - c->in_len, 0);
+    n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return STEP_WAIT;
     if (n <= 0) { /* the client closed, or the connection broke */
@@ -278,9 +310,10 @@ static enum step read_input(struct conn *c, uint64_t now)
 /* Enter LINGERING: no more output; read and drop input until EOF or the deadline. */
 static enum step linger(struct conn *c, uint64_t now)
 {
-    response_release(c);
+    exchange_end(c);
     c->state = CONN_LINGERING;
     c->in_len = 0;
+    input_release(c);
     if (shutdown(c->fd, SHUT_WR) != 0 || worker_watch(c->w, c, EPOLLIN) != 0) {
         conn_free(c, now);
         return STEP_GONE;
@@ -312,11 +345,13 @@ static enum step drain_linger(struct conn *c, uint64_t now)
 
 static enum step finish_response(struct conn *c, uint64_t now)
 {
+    bool is_close = c->x->resp.is_close;
+
     conn_log(c, now);
-    response_release(c);
+    exchange_end(c);
     c->nrequests++;
     c->state = CONN_READING;
-    if (c->resp.is_close)
+    if (is_close)
         return linger(c, now);
     if (c->in_len > 0 && c->discard_left == 0)
         c->has_partial = true;
@@ -340,18 +375,19 @@ static enum step wait_writable(struct conn *c, uint64_t now)
 
 static enum step send_output(struct conn *c, uint64_t now)
 {
+    struct conn_exchange *x = c->x;
     uint64_t budget = CONN_TURN_BYTES;
 
-    while (c->seg < c->resp.nsegs) {
-        const struct resp_seg *s = &c->resp.segs[c->seg];
-        uint64_t left = s->len - c->seg_done;
-        uint64_t allow = ratelimit_allowance(&c->rl, now);
+    while (x->seg < x->resp.nsegs) {
+        const struct resp_seg *s = &x->resp.segs[x->seg];
+        uint64_t left = s->len - x->seg_done;
+        uint64_t allow = ratelimit_allowance(&x->rl, now);
         uint64_t want = left;
         ssize_t n;
 
         if (left == 0) {
-            c->seg++;
-            c->seg_done = 0;
+            x->seg++;
+            x->seg_done = 0;
             continue;
         }
         if (allow == 0) {
@@ -360,7 +396,7 @@ static enum step send_output(struct conn *c, uint64_t now)
                 return STEP_GONE;
             }
             c->timer_kind = CONN_TIMER_THROTTLE;
-            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&c->rl, now));
+            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&x->rl, now));
             return STEP_WAIT;
         }
         if (want > allow)
@@ -368,16 +404,16 @@ static enum step send_output(struct conn *c, uint64_t now)
         if (want > budget)
             want = budget;
         if (s->kind == RESP_SEG_MEM) {
-            int flags = MSG_NOSIGNAL | (c->seg + 1 < c->resp.nsegs ? MSG_MORE : 0);
+            int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
 
-            n = send(c->fd, s->mem + s->off + c->seg_done, (size_t)want, flags);
+            n = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
         } else {
-            off_t off = (off_t)(s->off + c->seg_done);
+            off_t off = (off_t)(s->off + x->seg_done);
 
-            n = sendfile(c->fd, c->file_fd, &off, (size_t)want);
+            n = sendfile(c->fd, x->file_fd, &off, (size_t)want);
             if (n == 0) { /* the file shrank under us: the promised length cannot be kept */
                 log_warnx("%s: %s shrank while being sent; connection closed", c->peer,
-                          c->log.target);
+                          x->log.target);
                 conn_free(c, now);
                 return STEP_GONE;
             }
@@ -390,10 +426,10 @@ static enum step send_output(struct conn *c, uint64_t now)
             conn_free(c, now);
             return STEP_GONE;
         }
-        c->seg_done += (uint64_t)n;
-        if (c->seg > 0)
-            c->log.bytes += (uint64_t)n;
-        ratelimit_consume(&c->rl, (uint64_t)n);
+        x->seg_done += (uint64_t)n;
+        if (x->seg > 0)
+            x->log.bytes += (uint64_t)n;
+        ratelimit_consume(&x->rl, (uint64_t)n);
         budget -= (uint64_t)n;
         timerheap_remove(&c->w->timers, &c->timer);
         if (budget == 0) { /* let the other connections have a turn */
@@ -440,7 +476,6 @@ struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, soc
     }
     c->w = w;
     c->fd = fd;
-    c->file_fd = -1;
     c->state = CONN_READING;
     timer_node_init(&c->timer);
     listen_format_addr(addr, len, c->peer);
@@ -494,10 +529,12 @@ void conn_on_timer(struct conn *c, uint64_t now)
             conn_free(c, now); /* connected and never said a word */
             return;
         }
+        if (!exchange_begin(c, now)) {
+            conn_free(c, now);
+            return;
+        }
         rc = response_ctx(c, 1, false, false);
-        c->resp_start_ns = now;
-        accesslog_begin(&c->log, wall_now());
-        respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->resp);
+        respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->x->resp);
         c->in_len = 0;
         start_response(c, now);
         drive(c, now);

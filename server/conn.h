@@ -38,6 +38,22 @@ enum conn_timer {
     CONN_TIMER_LINGER,   /* stop draining and close */
 };
 
+/*
+ * One request and its response, from the moment a head is answered until
+ * the response is sent. Allocated for the exchange only, so that an idle
+ * connection costs a struct conn and nothing more.
+ */
+struct conn_exchange {
+    struct response resp;
+    size_t seg;            /* the segment being sent */
+    uint64_t seg_done;     /* bytes of it already sent */
+    int file_fd;           /* -1 unless a file segment is to be sent */
+    struct snapshot *snap; /* keeps memory bodies alive; NULL when none */
+    struct ratelimit rl;
+    uint64_t start_ns;
+    struct access_entry log;
+};
+
 struct conn {
     struct worker *w;
     int fd;
@@ -52,27 +68,23 @@ struct conn {
     struct timer_node timer;
     enum conn_timer timer_kind;
 
-    /* Input. */
-    char *in; /* CONN_IN_CAP bytes, allocated at the first read */
+    /* Input: allocated when bytes arrive, grown up to CONN_IN_CAP as a head
+     * needs it, and freed again whenever the connection is idle. */
+    char *in;
+    size_t in_cap;
     size_t in_len;
     size_t in_scanned;     /* the parser's bookmark */
     uint64_t discard_left; /* body bytes of the last request still to skip */
     bool has_partial;      /* some bytes of the next request have arrived */
     unsigned nrequests;
 
-    /* The response in flight. */
-    struct response resp;
-    size_t seg;            /* the segment being sent */
-    uint64_t seg_done;     /* bytes of it already sent */
-    int file_fd;           /* -1 unless a file segment is to be sent */
-    struct snapshot *snap; /* keeps memory bodies alive; NULL when idle */
-    struct ratelimit rl;
-    uint64_t resp_start_ns;
-    struct access_entry log;
+    struct conn_exchange *x; /* the response in flight; NULL between requests */
 };
 
 /* Input buffer: a maximal head plus room for a pipelined request's start. */
 #define CONN_IN_CAP (HTTP_MAX_HEAD + 4096)
+/* The first allocation: most heads fit; a bigger one doubles it to CONN_IN_CAP. */
+#define CONN_IN_MIN 2048
 
 /*
  * Take over the accepted socket FD (non-blocking) from the client at ADDR
