@@ -5,6 +5,14 @@
  * whole head (or an error). The request is answered at once: resource.c
  * opens what it names, respond.c describes the response, and the head is
  * compacted out of the buffer (pipelined bytes stay).
+ * BODY: a request with a body (Content-Length up to CONN_DISCARD_MAX, or
+ * chunked) has it read and dropped before its response goes out, so that
+ * a malformed chunked body still gets its 400 and the next pipelined
+ * request starts where the body ended. The body must keep coming: it has
+ * --body-timeout seconds, plus one for every --body-min-rate bytes
+ * received, or the answer is 408. A body we will not wait for (larger,
+ * or behind Expect: 100-continue) is not read: the response closes the
+ * connection instead.
  * SENDING: segments go out with send() (memory) and sendfile() (files),
  * within the rate limit and a per-round budget; EAGAIN waits for EPOLLOUT.
  * Then either back to READING (keep-alive) or LINGERING: shut our side,
@@ -29,12 +37,13 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ratelimit.h"
 #include "resource.h"
 #include "worker.h"
 
 #define CONN_TURN_BYTES   (8u << 20) /* sent per connection per round */
 #define CONN_MAX_BURST    8          /* pipelined requests per round */
-#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we skip to keep the connection */
+#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we read and drop to keep the connection */
 #define CONN_LINGER_NS    (2ull * 1000000000u)
 #define CONN_LINGER_BYTES (256u << 10)
 
@@ -74,16 +83,31 @@ static bool exchange_begin(struct conn *c, uint64_t now)
     return true;
 }
 
-/* Release the response in flight (its file and snapshot) and the exchange. */
+/* Release what the response refers to: its file and its snapshot. */
+static void exchange_release(struct conn_exchange *x)
+{
+    if (x->file_fd >= 0)
+        close(x->file_fd);
+    x->file_fd = -1;
+    snapshot_unref(x->snap);
+    x->snap = NULL;
+}
+
+/* End the exchange: the response is sent, or will never be. */
 static void exchange_end(struct conn *c)
 {
     if (c->x == NULL)
         return;
-    if (c->x->file_fd >= 0)
-        close(c->x->file_fd);
-    snapshot_unref(c->x->snap);
+    exchange_release(c->x);
     free(c->x);
     c->x = NULL;
+}
+
+/* Drop the first N bytes of the input. */
+static void input_consume(struct conn *c, size_t n)
+{
+    memmove(c->in, c->in + n, c->in_len - n);
+    c->in_len -= n;
 }
 
 /* Drop the input buffer while it holds nothing: an idle connection keeps no memory. */
@@ -185,17 +209,30 @@ static void answer_parse_error(struct conn *c, enum http_parse_result pr,
     start_response(c, now);
 }
 
-/* The body of this request, which we do not read: skip it or give up the connection. */
-static bool body_keeps_connection(struct conn *c, const struct http_request *req)
+/*
+ * Decide about REQ's body: read (and drop) it before the response, or
+ * leave it unread and close the connection after the response. Returns
+ * whether the connection may stay open.
+ */
+static bool body_plan(struct conn *c, const struct http_request *req)
 {
-    if (req->is_chunked)
-        return false;
-    if (!req->has_content_length || req->content_length == 0)
+    struct conn_exchange *x = c->x;
+    static const struct chunked_limits lim = {CONN_DISCARD_MAX, CHUNKED_DEFAULT_MAX_EXT,
+                                              CHUNKED_DEFAULT_MAX_TRAILER};
+
+    x->is_head = req->method == HTTP_METHOD_HEAD;
+    x->has_body = false;
+    if (!req->is_chunked && (!req->has_content_length || req->content_length == 0))
         return true;
     /* With Expect: 100-continue the body may never come: do not wait for it. */
-    if (req->expects_continue || req->content_length > CONN_DISCARD_MAX)
+    if (req->expects_continue || (!req->is_chunked && req->content_length > CONN_DISCARD_MAX))
         return false;
-    c->discard_left = req->content_length;
+    x->has_body = true;
+    x->is_chunked = req->is_chunked;
+    x->body_left = req->content_length;
+    x->body_bytes = 0;
+    if (x->is_chunked)
+        chunked_init(&x->dec, &lim, NULL, 0); /* trailers are checked and dropped */
     return true;
 }
 
@@ -203,7 +240,7 @@ static void answer_request(struct conn *c, const struct http_request *req, uint6
 {
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
-    bool is_keep_alive = req->is_keep_alive && body_keeps_connection(c, req);
+    bool is_keep_alive = body_plan(c, req) && req->is_keep_alive;
     struct resp_ctx rc = response_ctx(c, req->version_minor, is_keep_alive, is_head);
     struct resource res;
     const char *detail = NULL;
@@ -236,16 +273,71 @@ static void answer_request(struct conn *c, const struct http_request *req, uint6
     respond_repr(req, &res.rep, &rc, &c->x->resp);
 }
 
-/* Skip the unread body of the previous request. */
-static void discard_input(struct conn *c)
+/*
+ * The body could not be read (STATUS: 400 malformed, 413 too large, 408
+ * too slow): answer that instead of the response prepared, and close.
+ */
+static void answer_body_error(struct conn *c, int status, const char *detail, uint64_t now)
 {
-    size_t n = c->discard_left < c->in_len ? (size_t)c->discard_left : c->in_len;
+    struct resp_ctx rc = response_ctx(c, 1, false, c->x->is_head);
 
-    if (n == 0)
-        return;
-    memmove(c->in, c->in + n, c->in_len - n);
-    c->in_len -= n;
-    c->discard_left -= n;
+    exchange_release(c->x);
+    respond_error(status, detail, NULL, &rc, &c->x->resp);
+    c->in_len = 0; /* where the body ends is unknown: nothing after it can be trusted */
+    start_response(c, now);
+}
+
+/* Wait for more of the body, within its deadline (never pushed back by a trickle). */
+static enum step wait_for_body(struct conn *c, uint64_t now)
+{
+    const struct server_ctx *ctx = c->w->ctx;
+
+    if (worker_watch(c->w, c, EPOLLIN) != 0) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    c->timer_kind = CONN_TIMER_BODY;
+    worker_set_timer(c->w, c,
+                     ratelimit_min_deadline(c->x->start_ns, ctx->body_timeout_ns, c->x->body_bytes,
+                                            ctx->opts->body_min_rate));
+    return STEP_WAIT;
+}
+
+/* Take the body's bytes from the input and drop them; start the response once it ends. */
+static enum step read_body(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+    enum chunked_result r = CHUNKED_NEED_MORE;
+    size_t used = 0;
+    bool is_done;
+
+    if (!x->is_chunked) {
+        used = x->body_left < c->in_len ? (size_t)x->body_left : c->in_len;
+        x->body_left -= used;
+        is_done = x->body_left == 0;
+    } else {
+        /* The decoded data of a GET or HEAD body means nothing here: drop it. */
+        while (used < c->in_len) {
+            struct strview data;
+            size_t n;
+
+            r = chunked_feed(&x->dec, c->in + used, c->in_len - used, &n, &data);
+            used += n;
+            if (r != CHUNKED_DATA && r != CHUNKED_NEED_MORE)
+                break;
+        }
+        is_done = r == CHUNKED_DONE;
+    }
+    x->body_bytes += used;
+    input_consume(c, used);
+    if (r == CHUNKED_BAD || r == CHUNKED_TOO_LARGE) {
+        answer_body_error(c, r == CHUNKED_BAD ? 400 : 413, x->dec.error, now);
+        return STEP_AGAIN;
+    }
+    if (!is_done)
+        return wait_for_body(c, now);
+    start_response(c, now);
+    return STEP_AGAIN;
 }
 
 /* Try to take one request from the buffer and start its response. */
@@ -254,8 +346,7 @@ static enum step next_request(struct conn *c, uint64_t now)
     struct http_request req;
     enum http_parse_result pr;
 
-    discard_input(c);
-    if (c->in_len == 0 || c->discard_left > 0)
+    if (c->in_len == 0)
         return wait_for_request(c, now);
     c->has_partial = true;
     pr = http_parse_request(c->in, c->in_len, &c->in_scanned, &req);
@@ -270,11 +361,14 @@ static enum step next_request(struct conn *c, uint64_t now)
         return STEP_AGAIN;
     }
     answer_request(c, &req, now);
-    /* The head is answered: drop it, keep pipelined bytes for the next round. */
-    memmove(c->in, c->in + req.head_len, c->in_len - req.head_len);
-    c->in_len -= req.head_len;
+    /* The head is answered: drop it, keep the body and pipelined bytes. */
+    input_consume(c, req.head_len);
     c->in_scanned = 0;
     c->has_partial = false;
+    if (c->x->has_body) {
+        c->state = CONN_BODY;
+        return STEP_AGAIN;
+    }
     start_response(c, now);
     return STEP_AGAIN;
 }
@@ -295,7 +389,7 @@ static enum step read_input(struct conn *c, uint64_t now)
         c->in_cap = cap;
     }
     if (c->in_len == c->in_cap) /* full, and the parser wants more: cannot happen */
-        return next_request(c, now);
+        return STEP_AGAIN;
     n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return STEP_WAIT;
@@ -304,7 +398,7 @@ static enum step read_input(struct conn *c, uint64_t now)
         return STEP_GONE;
     }
     c->in_len += (size_t)n;
-    return next_request(c, now);
+    return STEP_AGAIN;
 }
 
 /* Enter LINGERING: no more output; read and drop input until EOF or the deadline. */
@@ -318,7 +412,7 @@ static enum step linger(struct conn *c, uint64_t now)
         conn_free(c, now);
         return STEP_GONE;
     }
-    c->discard_left = CONN_LINGER_BYTES;
+    c->linger_left = CONN_LINGER_BYTES;
     c->timer_kind = CONN_TIMER_LINGER;
     worker_set_timer(c->w, c, now + CONN_LINGER_NS);
     return STEP_WAIT;
@@ -335,11 +429,11 @@ static enum step drain_linger(struct conn *c, uint64_t now)
             continue;
         if (n < 0 && errno == EAGAIN)
             return STEP_WAIT;
-        if (n <= 0 || (uint64_t)n >= c->discard_left) {
+        if (n <= 0 || (uint64_t)n >= c->linger_left) {
             conn_free(c, now);
             return STEP_GONE;
         }
-        c->discard_left -= (uint64_t)n;
+        c->linger_left -= (uint64_t)n;
     }
 }
 
@@ -353,7 +447,7 @@ static enum step finish_response(struct conn *c, uint64_t now)
     c->state = CONN_READING;
     if (is_close)
         return linger(c, now);
-    if (c->in_len > 0 && c->discard_left == 0)
+    if (c->in_len > 0)
         c->has_partial = true;
     timerheap_remove(&c->w->timers, &c->timer);
     return STEP_AGAIN;
@@ -450,6 +544,9 @@ static void drive(struct conn *c, uint64_t now)
         case CONN_READING:
             s = next_request(c, now);
             break;
+        case CONN_BODY:
+            s = read_body(c, now);
+            break;
         case CONN_SENDING:
             s = send_output(c, now);
             break;
@@ -504,6 +601,7 @@ void conn_on_event(struct conn *c, uint32_t events, uint64_t now)
 {
     switch (c->state) {
     case CONN_READING:
+    case CONN_BODY:
         if (read_input(c, now) == STEP_AGAIN)
             drive(c, now);
         break;
@@ -537,6 +635,12 @@ void conn_on_timer(struct conn *c, uint64_t now)
         respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->x->resp);
         c->in_len = 0;
         start_response(c, now);
+        drive(c, now);
+        return;
+    case CONN_TIMER_BODY:
+        if (c->state != CONN_BODY)
+            break;
+        answer_body_error(c, 408, "the request body did not arrive in time", now);
         drive(c, now);
         return;
     case CONN_TIMER_IDLE:

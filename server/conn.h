@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "accesslog.h"
+#include "chunked.h"
 #include "listen.h"
 #include "ratelimit.h"
 #include "respond.h"
@@ -25,6 +26,7 @@ struct worker;
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
+    CONN_BODY,      /* the head is answered; reading (and dropping) its body first */
     CONN_SENDING,   /* a response is being sent */
     CONN_LINGERING, /* our side is shut; draining what the client still sends */
 };
@@ -32,6 +34,7 @@ enum conn_state {
 /* What the connection's one timer means right now. */
 enum conn_timer {
     CONN_TIMER_HEADER,   /* the request head must be complete by then: 408 */
+    CONN_TIMER_BODY,     /* the request body is too slow (--body-timeout, --body-min-rate): 408 */
     CONN_TIMER_IDLE,     /* keep-alive idle limit: close quietly */
     CONN_TIMER_SEND,     /* no progress sending since: drop the client */
     CONN_TIMER_THROTTLE, /* --limit-rate: resume sending */
@@ -52,6 +55,14 @@ struct conn_exchange {
     struct ratelimit rl;
     uint64_t start_ns;
     struct access_entry log;
+
+    /* The request body, read and dropped before the response goes out. */
+    bool is_head;        /* the request was a HEAD: an error answer has no body either */
+    bool has_body;       /* there is one to read */
+    bool is_chunked;     /* framed by the chunked coding, else by Content-Length */
+    uint64_t body_left;  /* Content-Length bytes still to come */
+    uint64_t body_bytes; /* bytes of it received so far, framing included */
+    struct chunked dec;
 };
 
 struct conn {
@@ -73,9 +84,9 @@ struct conn {
     char *in;
     size_t in_cap;
     size_t in_len;
-    size_t in_scanned;     /* the parser's bookmark */
-    uint64_t discard_left; /* body bytes of the last request still to skip */
-    bool has_partial;      /* some bytes of the next request have arrived */
+    size_t in_scanned;    /* the parser's bookmark */
+    uint64_t linger_left; /* bytes still read and dropped while lingering */
+    bool has_partial;     /* some bytes of the next request have arrived */
     unsigned nrequests;
 
     struct conn_exchange *x; /* the response in flight; NULL between requests */

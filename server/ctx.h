@@ -21,6 +21,7 @@ struct server_ctx {
     uint64_t header_timeout_ns;
     uint64_t idle_timeout_ns;
     uint64_t send_timeout_ns;
+    uint64_t body_timeout_ns;
     uint64_t grace_ns;  /* how long a stop waits for transfers */
     atomic_uint nconns; /* open connections: the acceptor adds, workers subtract */
 };

@@ -15,6 +15,8 @@ enum {
     OPT_HEADER_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_SEND_TIMEOUT,
+    OPT_BODY_TIMEOUT,
+    OPT_BODY_MIN_RATE,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +33,8 @@ static const struct option long_options[] = {
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
+    {"body-min-rate", required_argument, NULL, OPT_BODY_MIN_RATE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -47,6 +51,8 @@ void options_defaults(struct server_opts *opts)
     opts->header_timeout = 15;
     opts->idle_timeout = 60;
     opts->send_timeout = 60;
+    opts->body_timeout = 15;
+    opts->body_min_rate = 1024;
 }
 
 void options_usage(FILE *out)
@@ -79,6 +85,12 @@ void options_usage(FILE *out)
           "                            (default 60)\n"
           "      --send-timeout SECS   drop a client that reads nothing for SECS seconds\n"
           "                            (default 60)\n"
+          "      --body-timeout SECS   a request body must arrive within SECS seconds of\n"
+          "                            its head (default 15), plus one second for each\n"
+          "                            --body-min-rate bytes received; else 408\n"
+          "      --body-min-rate RATE  the slowest pace a request body may keep, in bytes\n"
+          "                            per second, with k, m, g (default 1k; 0: the\n"
+          "                            body-timeout alone)\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"
@@ -159,6 +171,21 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             if (!cliopt_number("send-timeout", optarg, 1, 3600, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->send_timeout = (unsigned)v;
+            break;
+        case OPT_BODY_TIMEOUT:
+            if (!cliopt_number("body-timeout", optarg, 1, 3600, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->body_timeout = (unsigned)v;
+            break;
+        case OPT_BODY_MIN_RATE:
+            if (strparse_size(optarg, &opts->body_min_rate) != STRPARSE_OK ||
+                opts->body_min_rate > (1ull << 30)) {
+                snprintf(err, errlen,
+                         "--body-min-rate: '%s' is not a rate of at most 1g (bytes per second, "
+                         "with an optional k, m or g: 512, 4k)",
+                         optarg);
+                return OPTIONS_USAGE;
+            }
             break;
         case 'h':
             return OPTIONS_HELP;

@@ -23,6 +23,8 @@ struct server_opts {
     unsigned header_timeout;  /* seconds to receive a request head */
     unsigned idle_timeout;    /* seconds a kept-alive connection may idle */
     unsigned send_timeout;    /* seconds without progress while sending */
+    unsigned body_timeout;    /* seconds a request body may take, plus ... */
+    uint64_t body_min_rate;   /* ... one more second per this many bytes received; 0: none */
 };
 
 enum options_result {

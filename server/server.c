@@ -288,6 +288,7 @@ int server_run(const struct server_opts *opts)
     s->ctx.header_timeout_ns = (uint64_t)opts->header_timeout * 1000000000u;
     s->ctx.idle_timeout_ns = (uint64_t)opts->idle_timeout * 1000000000u;
     s->ctx.send_timeout_ns = (uint64_t)opts->send_timeout * 1000000000u;
+    s->ctx.body_timeout_ns = (uint64_t)opts->body_timeout * 1000000000u;
     s->ctx.grace_ns = (uint64_t)SERVER_GRACE_SECS * 1000000000u;
     atomic_init(&s->ctx.nconns, 0);
     s->nworkers = thread_count(opts);

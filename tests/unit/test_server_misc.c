@@ -357,14 +357,18 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%u", o->idle_timeout);
     else if (strcmp(f, "send_timeout") == 0)
         snprintf(buf, cap, "%u", o->send_timeout);
+    else if (strcmp(f, "body_timeout") == 0)
+        snprintf(buf, cap, "%u", o->body_timeout);
+    else if (strcmp(f, "body_min_rate") == 0)
+        snprintf(buf, cap, "%" PRIu64, o->body_min_rate);
     else
         fail_msg("no option field called %s", f);
 }
 
 static const char *const opt_fields[] = {
-    "port",           "bind",         "root",         "catalog",  "max_connections",
-    "limit_rate",     "rescan_secs",  "token_file",   "is_quiet", "threads",
-    "header_timeout", "idle_timeout", "send_timeout",
+    "port",           "bind",         "root",         "catalog",      "max_connections",
+    "limit_rate",     "rescan_secs",  "token_file",   "is_quiet",     "threads",
+    "header_timeout", "idle_timeout", "send_timeout", "body_timeout", "body_min_rate",
 };
 
 /* The defaults as --help documents them. */
@@ -388,6 +392,8 @@ static void test_options_defaults(void **state)
     assert_int_equal(o.header_timeout, 15);
     assert_int_equal(o.idle_timeout, 60);
     assert_int_equal(o.send_timeout, 60);
+    assert_int_equal(o.body_timeout, 15);
+    assert_int_equal(o.body_min_rate, 1024);
 }
 
 struct opt_case {
@@ -477,6 +483,22 @@ static const struct opt_case opt_cases[] = {
      NULL},
     {"--idle-timeout sets it", {"--idle-timeout", "7"}, OPTIONS_OK, {{"idle_timeout", "7"}}, NULL},
     {"--send-timeout sets it", {"--send-timeout", "9"}, OPTIONS_OK, {{"send_timeout", "9"}}, NULL},
+    {"--body-timeout sets it", {"--body-timeout", "3"}, OPTIONS_OK, {{"body_timeout", "3"}}, NULL},
+    {"--body-min-rate takes a size suffix",
+     {"--body-min-rate", "4k"},
+     OPTIONS_OK,
+     {{"body_min_rate", "4096"}},
+     NULL},
+    {"--body-min-rate 0 leaves the timeout alone",
+     {"--body-min-rate", "0"},
+     OPTIONS_OK,
+     {{"body_min_rate", "0"}},
+     NULL},
+    {"--body-min-rate 1g is the most",
+     {"--body-min-rate", "1g"},
+     OPTIONS_OK,
+     {{"body_min_rate", "1073741824"}},
+     NULL},
     {"short options bundle: -qp 9000",
      {"-qp", "9000"},
      OPTIONS_OK,
@@ -555,6 +577,21 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_USAGE,
      {{NULL}},
      "send-timeout"},
+    {"a body timeout of 0 is a usage error",
+     {"--body-timeout", "0"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-timeout"},
+    {"a body min rate over 1g is a usage error",
+     {"--body-min-rate", "1073741825"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-min-rate"},
+    {"a body min rate that is not a rate is a usage error",
+     {"--body-min-rate", "slow"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-min-rate"},
     {"a rescan period over a year is a usage error",
      {"--rescan", "31536001"},
      OPTIONS_USAGE,
@@ -783,6 +820,9 @@ static void test_options_usage(void **state)
         "--header-timeout SECS",
         "--idle-timeout SECS",
         "--send-timeout SECS",
+        "--body-timeout SECS",
+        "--body-min-rate RATE",
+        "(default 1k",
         "--help",
         "--version",
         "default 8080",
