@@ -560,10 +560,10 @@ static void drive(struct conn *c, uint64_t now)
     worker_mark_ready(c->w, c); /* a long pipeline: continue next round */
 }
 
-struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, socklen_t len,
-                      uint64_t now)
+struct conn *conn_new(struct worker *w, const struct worker_handoff *h, uint64_t now)
 {
     struct conn *c = calloc(1, sizeof(*c));
+    int fd = h->fd;
     struct epoll_event ev;
     int one = 1;
 
@@ -575,7 +575,8 @@ struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, soc
     c->fd = fd;
     c->state = CONN_READING;
     timer_node_init(&c->timer);
-    listen_format_addr(addr, len, c->peer);
+    c->ipkey = h->ipkey;
+    listen_format_addr((const struct sockaddr *)&h->addr, h->addrlen, c->peer);
     /* Small responses (HEAD, errors) must not wait for Nagle. */
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     memset(&ev, 0, sizeof(ev));

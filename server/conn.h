@@ -21,8 +21,7 @@
 #include "respond.h"
 #include "snapshot.h"
 #include "timerheap.h"
-
-struct worker;
+#include "worker.h"
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
@@ -71,6 +70,7 @@ struct conn {
     enum conn_state state;
     uint32_t events; /* the epoll interest registered now */
     char peer[LISTEN_ADDR_MAX];
+    struct iplimit_key ipkey; /* its slot in --max-connections-per-ip */
 
     /* Linkage owned by the worker (see worker.c). */
     struct conn *prev, *next;             /* all of the worker's connections */
@@ -98,12 +98,11 @@ struct conn {
 #define CONN_IN_MIN 2048
 
 /*
- * Take over the accepted socket FD (non-blocking) from the client at ADDR
- * and register it with W. Returns the connection, or NULL after closing
- * FD when out of memory.
+ * Take over the accepted socket H->fd (non-blocking) from the client at
+ * H->addr and register it with W. Returns the connection, or NULL after
+ * closing the socket when out of memory (the caller gives the slots back).
  */
-struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, socklen_t len,
-                      uint64_t now);
+struct conn *conn_new(struct worker *w, const struct worker_handoff *h, uint64_t now);
 
 /* EVENTS (epoll) happened on C's socket. */
 void conn_on_event(struct conn *c, uint32_t events, uint64_t now);

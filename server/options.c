@@ -17,6 +17,7 @@ enum {
     OPT_SEND_TIMEOUT,
     OPT_BODY_TIMEOUT,
     OPT_BODY_MIN_RATE,
+    OPT_MAX_PER_IP,
 };
 
 static const struct option long_options[] = {
@@ -25,6 +26,7 @@ static const struct option long_options[] = {
     {"root", required_argument, NULL, 'r'},
     {"catalog", required_argument, NULL, 'c'},
     {"max-connections", required_argument, NULL, 'm'},
+    {"max-connections-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"limit-rate", required_argument, NULL, 'l'},
     {"rescan", required_argument, NULL, 's'},
     {"token-file", required_argument, NULL, 't'},
@@ -46,7 +48,6 @@ void options_defaults(struct server_opts *opts)
     opts->port = 8080;
     opts->root = "./resources";
     opts->catalog = "./text.txt";
-    opts->max_connections = 4096;
     opts->rescan_secs = 10;
     opts->header_timeout = 15;
     opts->idle_timeout = 60;
@@ -69,7 +70,14 @@ void options_usage(FILE *out)
           "  -c, --catalog FILE        write the catalog to FILE (default ./text.txt);\n"
           "                            it is also served at /text.txt\n"
           "  -m, --max-connections N   serve at most N connections at once; more are\n"
-          "                            answered 503 (default 4096)\n"
+          "                            answered 503 (default: as many as the descriptor\n"
+          "                            limit allows; the soft limit is raised to the hard\n"
+          "                            one, and 7/8 of it, less 64, are connections)\n"
+          "      --max-connections-per-ip N\n"
+          "                            at most N of them from one client address; more\n"
+          "                            are answered 503 (default: three quarters of\n"
+          "                            --max-connections, so one address cannot take\n"
+          "                            every slot)\n"
           "  -l, --limit-rate RATE     send at most RATE bytes per second on each\n"
           "                            connection; k, m, g mean KiB, MiB, GiB: 512k, 20M\n"
           "                            (default: unlimited)\n"
@@ -131,6 +139,11 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             if (!cliopt_number("max-connections", optarg, 1, 1000000, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->max_connections = (unsigned)v;
+            break;
+        case OPT_MAX_PER_IP:
+            if (!cliopt_number("max-connections-per-ip", optarg, 1, 1000000, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->max_per_ip = (unsigned)v;
             break;
         case 'l':
             if (strparse_size(optarg, &opts->limit_rate) != STRPARSE_OK) {

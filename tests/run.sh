@@ -4,12 +4,16 @@
 # end-to-end scripts. Every program speaks TAP; this script counts its
 # "ok" and "not ok" lines (a program that dies without saying "not ok"
 # counts as one failure) and ends with the line "N passed, N failed".
+# "ok ... # SKIP why" lines are checks that could not run on this machine:
+# they are counted and listed as skipped, never as passed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 pass=0
 fail=0
+skip=0
 failures=()
+skips=()
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1
@@ -18,11 +22,12 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 
 # run_tap LABEL TIMEOUT CMD...
 run_tap() {
-    local label=$1 limit=$2 out rc nok nnot
+    local label=$1 limit=$2 out rc nok nnot nskip
     shift 2
     out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
     rc=$?
-    nok=$(grep -c '^ok ' <<<"$out")
+    nskip=$(grep -ci '^ok [0-9]* *# *skip' <<<"$out")
+    nok=$(($(grep -c '^ok ' <<<"$out") - nskip))
     nnot=$(grep -c '^not ok ' <<<"$out")
     if [ "$rc" -ne 0 ] && [ "$nnot" -eq 0 ]; then
         out+=$'\n'"not ok - $label exited with status $rc"
@@ -31,11 +36,18 @@ run_tap() {
     fi
     pass=$((pass + nok))
     fail=$((fail + nnot))
+    skip=$((skip + nskip))
+    if [ "$nskip" -gt 0 ]; then
+        while IFS= read -r line; do
+            skips+=("$label: ${line#*# }")
+        done < <(grep -i '^ok [0-9]* *# *skip' <<<"$out")
+    fi
     if [ "$nnot" -gt 0 ]; then
         failures+=("$label")
         printf '%s\n' "$out" | sed 's/^/    /'
     fi
-    printf '%-52s %4d passed, %d failed\n' "$label" "$nok" "$nnot"
+    printf '%-52s %4d passed, %d failed%s\n' "$label" "$nok" "$nnot" \
+        "$([ "$nskip" -gt 0 ] && echo ", $nskip skipped")"
 }
 
 for mode in "$@"; do
@@ -62,6 +74,10 @@ for mode in "$@"; do
     done
 done
 
+if [ ${#skips[@]} -gt 0 ]; then
+    echo "skipped ($skip, not counted as passed):"
+    printf '  %s\n' "${skips[@]}"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failed:"
     printf '  %s\n' "${failures[@]}"

@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
 """tests/e2e/server_capacity_test.py - bin/server at the edges of its
-capacity: out of descriptors (the warning is rate-limited and the server
-recovers).
+capacity: 10,000 idle connections by default (the descriptor limit is
+raised and --max-connections sized from it), held in little memory (RSS
+from /proc/PID/status) while a new client is still served at once;
+--max-connections-per-ip, with clients bound to several loopback
+addresses; and out of descriptors (the warning is rate-limited and the
+server recovers).
 """
 
 import os
 import re
 import resource
+import selectors
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pdmtest import (SANITIZER_RE, SERVER, SLOW, Tap, get, make_root,  # noqa: E402
-                     remove, temp_dir)
+from pdmtest import (MODE, SANITIZER_RE, SERVER, SLOW, Tap, get, make_root,  # noqa: E402
+                     parse_responses, recv_all, remove, temp_dir)
 
 tap = Tap()
 tmp = temp_dir()
@@ -65,6 +70,171 @@ def stop(proc, err, what):
     tap.ok(f"{what}: no sanitizer report", not SANITIZER_RE.search(e), e[-3000:])
     return e
 
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return None
+
+
+def open_many(port, n, sources):
+    """N non-blocking connections, spread over the SOURCES addresses; the connected ones."""
+    socks, sel = [], selectors.DefaultSelector()
+    for i in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        s.bind((sources[i % len(sources)], 0))
+        try:
+            s.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE)
+    done, deadline = [], time.monotonic() + 30 * SLOW
+    while len(done) < n and time.monotonic() < deadline:
+        for key, _ in sel.select(1):
+            sel.unregister(key.fileobj)
+            if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                done.append(key.fileobj)
+    sel.close()
+    return socks, done
+
+
+def time_new_client(port):
+    t0 = time.monotonic()
+    r = get(port, "/small.bin")
+    return time.monotonic() - t0, r is not None and r.status == 200 and r.body == SMALL
+
+
+# --- 10,000 idle connections by default --------------------------------------------------
+N = 10000
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+# This process needs a descriptor per connection, the server (which raises its
+# soft limit to this hard one) its share of 7/8 of what is left after 64.
+fit = min(hard - 300, (hard - 64) * 7 // 8 - 50)
+if fit < N:
+    N = fit
+if N < 1000:
+    tap.skip(f"10,000 idle connections: the hard descriptor limit ({hard}) allows only {N}")
+else:
+    if N < 10000:
+        print(f"# the hard descriptor limit ({hard}) allows {N} connections, not 10,000")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    proc, out, err, port = start("--header-timeout", "60")
+    tap.ok("the server starts with default limits", port is not None, text(err))
+    lines = text(out).splitlines()
+    m = re.match(r"capacity: (\d+) connections \(--max-connections\), at most (\d+) from one "
+                 r"address \(--max-connections-per-ip\); descriptor limit (\d+)", lines[1]
+                 if len(lines) > 1 else "")
+    tap.ok("the second line says how many connections, and how many from one address",
+           m is not None, lines[:3])
+    if m:
+        tap.eq("... sized from the hard descriptor limit, raised to", hard, int(m.group(3)))
+        tap.ok(f"... at least {N} connections by default", int(m.group(1)) >= N, m.group(0))
+        tap.ok("... and fewer from one address than in all",
+               0 < int(m.group(2)) < int(m.group(1)), m.group(0))
+    base = rss_kib(proc.pid)
+    # Half never say a word; half send one request with a 12 KiB head (so a
+    # kept input buffer would show) and stay kept alive; a few hold half a head.
+    sources = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    t0 = time.monotonic()
+    socks, conns = open_many(port, N, sources)
+    tap.eq(f"{N} connections are accepted", N, len(conns))
+    pad = b"X-Pad: " + b"p" * 12000 + b"\r\n"
+    busy = conns[: N // 2]
+    for s in busy:
+        s.setblocking(True)
+        s.settimeout(10 * SLOW)
+        s.sendall(b"GET /small.bin HTTP/1.1\r\nHost: x\r\n" + pad + b"\r\n")
+    good = 0
+    for s in busy:
+        got = b""
+        try:
+            while len(got) < len(SMALL) or b"\r\n\r\n" not in got:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        except OSError:
+            pass
+        good += got.startswith(b"HTTP/1.1 200 ") and got.endswith(SMALL)
+    tap.eq(f"{len(busy)} of them get a response and stay open", len(busy), good)
+    for s in conns[N // 2: N // 2 + 100]:
+        s.setblocking(True)
+        s.sendall(b"GET /small.bin HTTP/1.1\r\nHost: x\r\n" + pad[:3000])
+    print(f"# {N} connections set up in {time.monotonic() - t0:.1f} s")
+    time.sleep(0.5 * SLOW)
+    rss = rss_kib(proc.pid)
+    print(f"# server RSS: {base} KiB before, {rss} KiB with {N} idle connections "
+          f"({(rss - base) * 1024 // N} bytes each)")
+    # Sanitizers keep shadow memory and quarantine: the 150 MiB holds for release.
+    limit = 150 * 1024 * (1 if MODE == "release" else 8)
+    tap.ok(f"... the server's RSS stays under {limit // 1024} MiB", rss is not None and rss < limit,
+           f"{rss} KiB")
+    times = []
+    served = True
+    for _ in range(5):
+        took, ok = time_new_client(port)
+        times.append(took)
+        served = served and ok
+    times.sort()
+    print("# a new client served in " + ", ".join(f"{t * 1000:.1f}" for t in times) + " ms")
+    tap.ok("... a new client is served", served)
+    tap.ok("... in under 100 ms", times[2] < 0.1 * SLOW, times)
+    sel = selectors.DefaultSelector()
+    for s in conns:
+        sel.register(s, selectors.EVENT_READ)
+    readable = sel.select(0)
+    sel.close()
+    tap.eq("... and every idle connection is still open (none closed or answered)", 0,
+           len(readable))
+    for s in socks:
+        s.close()
+    stop(proc, err, "the server with 10,000 connections")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+# --- --max-connections-per-ip ----------------------------------------------------------------
+proc, out, err, port = start("--max-connections-per-ip", "3")
+tap.ok("the server starts with --max-connections-per-ip 3", port is not None, text(err))
+if port is not None:
+    def from_addr(src):
+        s = socket.socket()
+        s.settimeout(5 * SLOW)
+        s.bind((src, 0))
+        s.connect(("127.0.0.1", port))
+        return s
+
+    held = [from_addr("127.0.0.2") for _ in range(3)]
+    time.sleep(0.2 * SLOW)
+    with from_addr("127.0.0.2") as s:
+        s.sendall(b"GET /small.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = recv_all(s, timeout=5)
+    tap.ok("a fourth connection from 127.0.0.2 gets 503 with Retry-After",
+           got.startswith(b"HTTP/1.1 503 ") and b"\r\nRetry-After: 1\r\n" in got
+           and b"from your address" in got, got[:300])
+
+    def served_from(src):
+        with from_addr(src) as s:
+            s.sendall(b"GET /small.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            rs = parse_responses(recv_all(s, timeout=5))
+        return len(rs) == 1 and rs[0].status == 200 and rs[0].body == SMALL
+
+    tap.ok("a client from 127.0.0.3 is served meanwhile", served_from("127.0.0.3"))
+    tap.ok("... and one from 127.0.0.1", served_from("127.0.0.1"))
+    held.pop().close()
+    tap.ok("once 127.0.0.2 closes one, it is served again",
+           any(served_from("127.0.0.2") or time.sleep(0.1) for _ in range(int(20 * SLOW))))
+    e = text(err)
+    tap.ok("the refusal is logged with the address", "127.0.0.2 has 3 connections "
+           "(--max-connections-per-ip)" in e, e[-1000:])
+    for s in held:
+        s.close()
+    stop(proc, err, "the per-address server")
+else:
+    proc.kill()
+    proc.wait()
 
 # --- out of descriptors ---------------------------------------------------------------
 # The server inherits 150 descriptors under a limit of 200, so the

@@ -341,6 +341,8 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%s", o->catalog ? o->catalog : "(null)");
     else if (strcmp(f, "max_connections") == 0)
         snprintf(buf, cap, "%u", o->max_connections);
+    else if (strcmp(f, "max_per_ip") == 0)
+        snprintf(buf, cap, "%u", o->max_per_ip);
     else if (strcmp(f, "limit_rate") == 0)
         snprintf(buf, cap, "%" PRIu64, o->limit_rate);
     else if (strcmp(f, "rescan_secs") == 0)
@@ -369,6 +371,7 @@ static const char *const opt_fields[] = {
     "port",           "bind",         "root",         "catalog",      "max_connections",
     "limit_rate",     "rescan_secs",  "token_file",   "is_quiet",     "threads",
     "header_timeout", "idle_timeout", "send_timeout", "body_timeout", "body_min_rate",
+    "max_per_ip",
 };
 
 /* The defaults as --help documents them. */
@@ -383,7 +386,8 @@ static void test_options_defaults(void **state)
     assert_null(o.bind);
     assert_string_equal(o.root, "./resources");
     assert_string_equal(o.catalog, "./text.txt");
-    assert_int_equal(o.max_connections, 4096);
+    assert_int_equal(o.max_connections, 0); /* sized from the descriptor limit */
+    assert_int_equal(o.max_per_ip, 0);      /* three quarters of that */
     assert_int_equal(o.limit_rate, 0);
     assert_int_equal(o.rescan_secs, 10);
     assert_null(o.token_file);
@@ -430,6 +434,16 @@ static const struct opt_case opt_cases[] = {
      {"--max-connections", "10"},
      OPTIONS_OK,
      {{"max_connections", "10"}},
+     NULL},
+    {"--max-connections-per-ip sets the per-address limit",
+     {"--max-connections-per-ip", "8"},
+     OPTIONS_OK,
+     {{"max_per_ip", "8"}},
+     NULL},
+    {"--max-connections-per-ip=N works",
+     {"--max-connections-per-ip=1"},
+     OPTIONS_OK,
+     {{"max_per_ip", "1"}},
      NULL},
     {"-m 1 is the smallest limit", {"-m", "1"}, OPTIONS_OK, {{"max_connections", "1"}}, NULL},
     {"-m 1000000 is the largest limit",
@@ -555,6 +569,16 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_USAGE,
      {{NULL}},
      "max-connections"},
+    {"0 connections per address is a usage error",
+     {"--max-connections-per-ip", "0"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-connections-per-ip"},
+    {"a per-address limit that is not a number is a usage error",
+     {"--max-connections-per-ip", "many"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-connections-per-ip"},
     {"0 threads is a usage error", {"--threads", "0"}, OPTIONS_USAGE, {{NULL}}, "threads"},
     {"257 threads is a usage error", {"--threads", "257"}, OPTIONS_USAGE, {{NULL}}, "threads"},
     {"a header timeout of 0 is a usage error",
@@ -812,6 +836,9 @@ static void test_options_usage(void **state)
         "--root DIR",
         "--catalog FILE",
         "--max-connections N",
+        "--max-connections-per-ip N",
+        "three quarters of",
+        "as many as the descriptor",
         "--limit-rate RATE",
         "--rescan SECS",
         "--token-file FILE",
@@ -828,7 +855,6 @@ static void test_options_usage(void **state)
         "default 8080",
         "default ./resources",
         "default ./text.txt",
-        "(default 4096)",
         "(default 10)",
         "(default 15)",
         "(default 60)",
