@@ -13,8 +13,13 @@
  * received, or the answer is 408. A body we will not wait for (larger,
  * or behind Expect: 100-continue) is not read: the response closes the
  * connection instead.
- * SENDING: segments go out with send() (memory) and sendfile() (files),
- * within the rate limit and a per-round budget; EAGAIN waits for EPOLLOUT.
+ * SENDING: segments go out with send() (memory) and, through filesend.c,
+ * sendfile() (files), within the rate limit and a per-round budget; EAGAIN
+ * waits for EPOLLOUT. filesend checks the file's identity after every
+ * sendfile and holds back the response's last file bytes until the socket
+ * has drained (polled on a short timer) and a last check passed: a file
+ * rewritten while it is sent ends the connection short, so a response
+ * never completes with bytes of two versions.
  * Then either back to READING (keep-alive) or LINGERING: shut our side,
  * drain what the client still sends for a moment, close. Lingering keeps
  * a client's unread pipelined bytes from turning our close into a reset
@@ -32,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,11 +45,13 @@
 #include "resource.h"
 #include "worker.h"
 
-#define CONN_TURN_BYTES   (8u << 20) /* sent per connection per round */
-#define CONN_MAX_BURST    8          /* pipelined requests per round */
-#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we read and drop to keep the connection */
-#define CONN_LINGER_NS    (2ull * 1000000000u)
-#define CONN_LINGER_BYTES (256u << 10)
+#define CONN_TURN_BYTES     (8u << 20) /* sent per connection per round */
+#define CONN_MAX_BURST      8          /* pipelined requests per round */
+#define CONN_DISCARD_MAX    (1u << 20) /* request bodies we read and drop to keep the connection */
+#define CONN_LINGER_NS      (2ull * 1000000000u)
+#define CONN_LINGER_BYTES   (256u << 10)
+#define CONN_DRAIN_FIRST_NS (1000000u)  /* the first look at a draining socket: 1 ms */
+#define CONN_DRAIN_MAX_NS   (16000000u) /* the wait doubles up to 16 ms */
 
 enum step {
     STEP_AGAIN, /* progress made; the state machine may continue */
@@ -76,6 +82,8 @@ static bool exchange_begin(struct conn *c, uint64_t now)
             return false;
         c->x->file_fd = -1;
         c->x->snap = NULL;
+        c->x->fs.tail = NULL;
+        c->x->has_body = false;
     }
     c->x->start_ns = now;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -86,6 +94,7 @@ static bool exchange_begin(struct conn *c, uint64_t now)
 /* Release what the response refers to: its file and its snapshot. */
 static void exchange_release(struct conn_exchange *x)
 {
+    filesend_cleanup(&x->fs);
     if (x->file_fd >= 0)
         close(x->file_fd);
     x->file_fd = -1;
@@ -166,13 +175,19 @@ static void start_response(struct conn *c, uint64_t now)
     struct conn_exchange *x = c->x;
     bool has_file = false;
 
-    for (size_t i = 0; i < x->resp.nsegs; i++)
-        if (x->resp.segs[i].kind == RESP_SEG_FILE)
+    for (size_t i = 0; i < x->resp.nsegs; i++) {
+        if (x->resp.segs[i].kind == RESP_SEG_FILE) {
             has_file = true;
+            x->last_file_seg = i;
+        }
+    }
     if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
         close(x->file_fd);
         x->file_fd = -1;
     }
+    if (has_file)
+        filesend_init(&x->fs, x->file_fd, &x->file_id);
+    x->drain_wait_ns = 0;
     c->state = CONN_SENDING;
     x->seg = 0;
     x->seg_done = 0;
@@ -270,6 +285,7 @@ static void answer_request(struct conn *c, const struct http_request *req, uint6
         return;
     }
     c->x->file_fd = res.fd;
+    c->x->file_id = res.id;
     respond_repr(req, &res.rep, &rc, &c->x->resp);
 }
 
@@ -467,6 +483,70 @@ static enum step wait_writable(struct conn *c, uint64_t now)
     return STEP_WAIT;
 }
 
+/*
+ * The tail of a file waits for the socket to send what sendfile queued:
+ * look again shortly, more slowly each time; a client that reads nothing
+ * for --send-timeout is dropped as when a send blocks.
+ */
+static enum step wait_drain(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+
+    if (worker_watch(c->w, c, 0) != 0) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    if (x->drain_wait_ns == 0 || x->fs.outq < x->drain_outq)
+        x->drain_progress_ns = now;
+    else if (now - x->drain_progress_ns > c->w->ctx->send_timeout_ns) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    x->drain_outq = x->fs.outq;
+    x->drain_wait_ns = x->drain_wait_ns == 0 ? CONN_DRAIN_FIRST_NS : x->drain_wait_ns * 2;
+    if (x->drain_wait_ns > CONN_DRAIN_MAX_NS)
+        x->drain_wait_ns = CONN_DRAIN_MAX_NS;
+    c->timer_kind = CONN_TIMER_DRAIN;
+    worker_set_timer(c->w, c, now + x->drain_wait_ns);
+    return STEP_WAIT;
+}
+
+/* Send file bytes of segment S: see filesend.h. Sets *N to the bytes sent. */
+static enum step send_file(struct conn *c, const struct resp_seg *s, uint64_t want, uint64_t now,
+                           uint64_t *n)
+{
+    struct conn_exchange *x = c->x;
+    bool is_last = x->seg == x->last_file_seg, more = x->seg + 1 < x->resp.nsegs;
+    size_t sent = 0;
+    int err = 0;
+    enum filesend_result r =
+        filesend_step(&x->fs, c->fd, s->off, s->len, x->seg_done, is_last, more, want, &sent, &err);
+
+    *n = sent;
+    switch (r) {
+    case FILESEND_SENT:
+        return STEP_AGAIN;
+    case FILESEND_AGAIN:
+        return wait_writable(c, now);
+    case FILESEND_DRAIN:
+        return wait_drain(c, now);
+    case FILESEND_CHANGED:
+        x->log.bytes += sent;
+        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
+                  "connection closed so that no mixed copy is completed",
+                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
+                  (unsigned long long)x->resp.body_len);
+        break;
+    case FILESEND_ERROR: /* EPIPE, ECONNRESET: the client left, which is normal */
+        if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN)
+            log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target,
+                      strerror(-err));
+        break;
+    }
+    conn_free(c, now);
+    return STEP_GONE;
+}
+
 static enum step send_output(struct conn *c, uint64_t now)
 {
     struct conn_exchange *x = c->x;
@@ -477,7 +557,7 @@ static enum step send_output(struct conn *c, uint64_t now)
         uint64_t left = s->len - x->seg_done;
         uint64_t allow = ratelimit_allowance(&x->rl, now);
         uint64_t want = left;
-        ssize_t n;
+        uint64_t n;
 
         if (left == 0) {
             x->seg++;
@@ -499,32 +579,28 @@ static enum step send_output(struct conn *c, uint64_t now)
             want = budget;
         if (s->kind == RESP_SEG_MEM) {
             int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
+            ssize_t r = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
 
-            n = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
-        } else {
-            off_t off = (off_t)(s->off + x->seg_done);
-
-            n = sendfile(c->fd, x->file_fd, &off, (size_t)want);
-            if (n == 0) { /* the file shrank under us: the promised length cannot be kept */
-                log_warnx("%s: %s shrank while being sent; connection closed", c->peer,
-                          x->log.target);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && errno == EAGAIN)
+                return wait_writable(c, now);
+            if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
                 conn_free(c, now);
                 return STEP_GONE;
             }
+            n = (uint64_t)r;
+        } else {
+            enum step st = send_file(c, s, want, now, &n);
+
+            if (st != STEP_AGAIN)
+                return st;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return wait_writable(c, now);
-        if (n < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
-            conn_free(c, now);
-            return STEP_GONE;
-        }
-        x->seg_done += (uint64_t)n;
+        x->seg_done += n;
         if (x->seg > 0)
-            x->log.bytes += (uint64_t)n;
-        ratelimit_consume(&x->rl, (uint64_t)n);
-        budget -= (uint64_t)n;
+            x->log.bytes += n;
+        ratelimit_consume(&x->rl, n);
+        budget -= n;
         timerheap_remove(&c->w->timers, &c->timer);
         if (budget == 0) { /* let the other connections have a turn */
             worker_mark_ready(c->w, c);
@@ -650,6 +726,7 @@ void conn_on_timer(struct conn *c, uint64_t now)
         conn_free(c, now);
         return;
     case CONN_TIMER_THROTTLE:
+    case CONN_TIMER_DRAIN:
         if (c->state == CONN_SENDING)
             drive(c, now);
         return;

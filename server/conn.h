@@ -16,6 +16,8 @@
 
 #include "accesslog.h"
 #include "chunked.h"
+#include "fileid.h"
+#include "filesend.h"
 #include "listen.h"
 #include "ratelimit.h"
 #include "respond.h"
@@ -37,6 +39,7 @@ enum conn_timer {
     CONN_TIMER_IDLE,     /* keep-alive idle limit: close quietly */
     CONN_TIMER_SEND,     /* no progress sending since: drop the client */
     CONN_TIMER_THROTTLE, /* --limit-rate: resume sending */
+    CONN_TIMER_DRAIN,    /* see whether the socket has sent what sendfile queued */
     CONN_TIMER_LINGER,   /* stop draining and close */
 };
 
@@ -47,10 +50,16 @@ enum conn_timer {
  */
 struct conn_exchange {
     struct response resp;
-    size_t seg;            /* the segment being sent */
-    uint64_t seg_done;     /* bytes of it already sent */
-    int file_fd;           /* -1 unless a file segment is to be sent */
-    struct snapshot *snap; /* keeps memory bodies alive; NULL when none */
+    size_t seg;                 /* the segment being sent */
+    uint64_t seg_done;          /* bytes of it already sent */
+    int file_fd;                /* -1 unless a file segment is to be sent */
+    struct fileid file_id;      /* the file's identity when the response was built */
+    struct filesend fs;         /* sends the file's bytes, checking that identity */
+    size_t last_file_seg;       /* the segment whose tail filesend holds back */
+    uint64_t drain_wait_ns;     /* the next wait for the socket to drain; 0: not waiting */
+    uint64_t drain_progress_ns; /* when the socket's queue last shrank */
+    uint64_t drain_outq;        /* bytes it held then */
+    struct snapshot *snap;      /* keeps memory bodies alive; NULL when none */
     struct ratelimit rl;
     uint64_t start_ns;
     struct access_entry log;

@@ -149,6 +149,7 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         *detail = "no such file";
         return 404;
     }
+    fileid_from_stat(&st, &out->id);
     memset(&out->rep, 0, sizeof(out->rep));
     out->rep.is_file = true;
     out->rep.size = (uint64_t)st.st_size;

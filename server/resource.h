@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "ctx.h"
+#include "fileid.h"
 #include "name.h"
 #include "respond.h"
 #include "snapshot.h"
@@ -17,7 +18,8 @@
 #define RESOURCE_CATALOG_NAME "text.txt"
 
 struct resource {
-    int fd; /* the open file (owned by the caller), or -1 for memory */
+    int fd;           /* the open file (owned by the caller), or -1 for memory */
+    struct fileid id; /* the open file's identity, which REP describes */
     struct repr rep;
     char name[NAME_MAX_LEN + 1]; /* the decoded name, for files */
 };
