@@ -251,7 +251,7 @@ static bool body_plan(struct conn *c, const struct http_request *req)
     return true;
 }
 
-static void answer_request(struct conn *c, const struct http_request *req, uint64_t now)
+static void answer_request(struct conn *c, const struct http_request *req)
 {
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
@@ -261,7 +261,6 @@ static void answer_request(struct conn *c, const struct http_request *req, uint6
     const char *detail = NULL;
     int status;
 
-    (void)now;
     accesslog_set_request(&c->x->log, req);
     switch (req->method) {
     case HTTP_METHOD_GET:
@@ -376,7 +375,7 @@ static enum step next_request(struct conn *c, uint64_t now)
         answer_parse_error(c, pr, &req, now);
         return STEP_AGAIN;
     }
-    answer_request(c, &req, now);
+    answer_request(c, &req);
     /* The head is answered: drop it, keep the body and pipelined bytes. */
     input_consume(c, req.head_len);
     c->in_scanned = 0;
