@@ -1,11 +1,13 @@
 /*
  * common/log.c - line-at-a-time logging to stdout and stderr.
  *
- * The only state is the program name and the quiet flag, both set by
- * log_init() before threads start and read-only afterwards. Each line is
- * formatted into a stack buffer and written with a single write(2); a
- * failed write (a closed pipe, a full disk) is dropped on purpose: logging
- * must never take the program down.
+ * The only state is the program name, the quiet flag and the sink, set
+ * before threads start (or after they are joined) and read-only while
+ * they run. Each line is formatted into a stack buffer and then either
+ * handed to the sink (the server's log writer threads, so that a worker
+ * never blocks on a full pipe or a paused terminal) or written with a
+ * single write(2); a failed write (a closed pipe, a full disk) is dropped
+ * on purpose: logging must never take the program down.
  */
 #include "log.h"
 
@@ -17,11 +19,38 @@
 
 static const char *log_prog = "pdm";
 static bool log_quiet;
+static struct log_sink log_sink; /* put == NULL: write(2) at once */
 
 void log_init(const char *prog, bool quiet)
 {
     log_prog = prog;
     log_quiet = quiet;
+}
+
+void log_set_sink(const struct log_sink *sink)
+{
+    if (sink != NULL)
+        log_sink = *sink;
+    else
+        memset(&log_sink, 0, sizeof(log_sink));
+}
+
+void log_put_line(int fd, const char *line, size_t len)
+{
+    if (log_sink.put != NULL) {
+        log_sink.put(log_sink.arg, fd, line, len);
+        return;
+    }
+    while (len > 0) {
+        ssize_t w = write(fd, line, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* nowhere to report it: drop the line */
+        line += w;
+        len -= (size_t)w;
+    }
 }
 
 /* Format PREFIX, FMT and SUFFIX into one line and write it to FD. */
@@ -51,16 +80,7 @@ static void log_write(int fd, bool with_prog, const char *suffix, const char *fm
         memcpy(line + len - 3, "...", 3);
     }
     line[len++] = '\n';
-    while (len > 0) {
-        ssize_t w = write(fd, line, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* nowhere to report it: drop the line */
-        memmove(line, line + w, len - (size_t)w);
-        len -= (size_t)w;
-    }
+    log_put_line(fd, line, len);
 }
 
 void log_out(const char *fmt, ...)
@@ -104,28 +124,78 @@ void fatal(int status, const char *fmt, ...)
     exit(status);
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at S[0..LEN) (Unicode 15, table
+ * 3-7): 2 to 4. Otherwise 0, with *BAD set to how many bytes belong to the
+ * ill-formed start (the lead byte and the continuation bytes that fitted
+ * before the sequence broke), so the caller resumes right after them.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t len, size_t *bad)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t need;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 2;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 3;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80; /* no overlong forms */
+        hi = s[0] == 0xed ? 0x9f : 0xbf; /* no UTF-16 surrogates */
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 4;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80; /* no overlong forms */
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf; /* nothing past U+10FFFF */
+    } else {
+        *bad = 1; /* a continuation byte, C0, C1 or F5..FF as a lead */
+        return 0;
+    }
+    for (size_t i = 1; i < need; i++) {
+        if (i >= len || s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return need;
+}
+
 const char *log_quote(const char *s, size_t len, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, i = 0;
 
     if (cap == 0)
         return out;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+    while (i < len) {
+        size_t n = 1, esc = 0;
 
-        if (c < 0x20 || c == 0x7f || c == '\\') {
-            if (o + 4 >= cap)
-                break;
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        } else {
-            if (o + 1 >= cap)
-                break;
-            out[o++] = (char)c;
+        if (u[i] < 0x20 || u[i] == 0x7f || u[i] == '\\') {
+            esc = 1;
+        } else if (u[i] >= 0x80) {
+            n = utf8_sequence(u + i, len - i, &esc);
+            /* U+0080..U+009F are C1 controls: a terminal may obey them. */
+            if (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+                esc = 2;
         }
+        if (esc > 0) {
+            if (o + 4 * esc >= cap)
+                break;
+            for (size_t k = 0; k < esc; k++) {
+                out[o++] = '\\';
+                out[o++] = 'x';
+                out[o++] = hex[u[i + k] >> 4];
+                out[o++] = hex[u[i + k] & 15];
+            }
+            i += esc;
+            continue;
+        }
+        if (o + n >= cap) /* a character is copied whole or not at all */
+            break;
+        memcpy(out + o, u + i, n);
+        o += n;
+        i += n;
     }
     out[o] = '\0';
     return out;

@@ -26,14 +26,38 @@
  */
 void log_init(const char *prog, bool quiet);
 
+/*
+ * Where finished lines go instead of write(2): PUT gets each whole line
+ * (newline included, at most LOG_LINE_MAX bytes) and its file descriptor,
+ * and must neither block nor log. Install it before starting the threads
+ * that log and remove it (NULL) only after they are joined: the sink is
+ * read without a lock. The struct is copied; ARG is borrowed.
+ */
+struct log_sink {
+    void (*put)(void *arg, int fd, const char *line, size_t len);
+    void *arg;
+};
+void log_set_sink(const struct log_sink *sink);
+
+/*
+ * Write LINE (LEN bytes, its newline included) to FD the way every log
+ * line goes: through the sink when there is one. For output that --quiet
+ * does not silence, such as the server's "listening on" line.
+ */
+void log_put_line(int fd, const char *line, size_t len);
+
 void log_out(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 /*
  * Copy S[0..LEN) into OUT (CAP bytes, always NUL-terminated, cut to fit)
- * with control characters and backslashes written as \xHH, so a file
- * name or request target cannot forge or break a log line. Returns OUT.
+ * so that a file name or a request target can neither forge or break a log
+ * line nor send a terminal escape sequence: C0 controls, DEL, backslash,
+ * C1 controls (U+0080..U+009F) and every byte of an ill-formed UTF-8
+ * sequence (overlong, surrogate, past U+10FFFF, truncated, stray
+ * continuation) are written as \xHH; well-formed UTF-8 is copied. A cut
+ * never splits a character or an escape. Pure. Returns OUT.
  */
 const char *log_quote(const char *s, size_t len, char *out, size_t cap);
 

@@ -5,9 +5,11 @@
  *
  * start time (UTC), client, method, target, status, body bytes sent, the
  * Range header ("-" when none), duration; " aborted" is appended when the
- * client went away before the response was complete. Control characters
- * are written as \xHH and spaces are dropped from the Range value, so
- * every field is one space-free token.
+ * client went away before the response was complete. Client-supplied
+ * fields are escaped with log_quote() (controls, backslash and anything
+ * that is not well-formed UTF-8 become \xHH) and spaces are dropped from
+ * the Range value, so every field is one space-free token and no request
+ * can send escape sequences to a terminal showing the log.
  */
 #ifndef SERVER_ACCESSLOG_H
 #define SERVER_ACCESSLOG_H

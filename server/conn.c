@@ -5,8 +5,21 @@
  * whole head (or an error). The request is answered at once: resource.c
  * opens what it names, respond.c describes the response, and the head is
  * compacted out of the buffer (pipelined bytes stay).
- * SENDING: segments go out with send() (memory) and sendfile() (files),
- * within the rate limit and a per-round budget; EAGAIN waits for EPOLLOUT.
+ * BODY: a request with a body (Content-Length up to CONN_DISCARD_MAX, or
+ * chunked) has it read and dropped before its response goes out, so that
+ * a malformed chunked body still gets its 400 and the next pipelined
+ * request starts where the body ended. The body must keep coming: it has
+ * --body-timeout seconds, plus one for every --body-min-rate bytes
+ * received, or the answer is 408. A body we will not wait for (larger,
+ * or behind Expect: 100-continue) is not read: the response closes the
+ * connection instead.
+ * SENDING: segments go out with send() (memory) and, through filesend.c,
+ * sendfile() (files), within the rate limit and a per-round budget; EAGAIN
+ * waits for EPOLLOUT. filesend checks the file's identity after every
+ * sendfile and holds back the response's last file bytes until the socket
+ * has drained (polled on a short timer) and a last check passed: a file
+ * rewritten while it is sent ends the connection short, so a response
+ * never completes with bytes of two versions.
  * Then either back to READING (keep-alive) or LINGERING: shut our side,
  * drain what the client still sends for a moment, close. Lingering keeps
  * a client's unread pipelined bytes from turning our close into a reset
@@ -24,19 +37,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "ratelimit.h"
 #include "resource.h"
 #include "worker.h"
 
-#define CONN_TURN_BYTES   (8u << 20) /* sent per connection per round */
-#define CONN_MAX_BURST    8          /* pipelined requests per round */
-#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we skip to keep the connection */
-#define CONN_LINGER_NS    (2ull * 1000000000u)
-#define CONN_LINGER_BYTES (256u << 10)
+#define CONN_TURN_BYTES     (8u << 20) /* sent per connection per round */
+#define CONN_MAX_BURST      8          /* pipelined requests per round */
+#define CONN_DISCARD_MAX    (1u << 20) /* request bodies we read and drop to keep the connection */
+#define CONN_LINGER_NS      (2ull * 1000000000u)
+#define CONN_LINGER_BYTES   (256u << 10)
+#define CONN_DRAIN_FIRST_NS (1000000u)  /* the first look at a draining socket: 1 ms */
+#define CONN_DRAIN_MAX_NS   (16000000u) /* the wait doubles up to 16 ms */
 
 enum step {
     STEP_AGAIN, /* progress made; the state machine may continue */
@@ -48,28 +63,79 @@ static void conn_log(struct conn *c, uint64_t now)
 {
     char line[LOG_LINE_MAX];
 
-    c->log.duration_ns = now - c->resp_start_ns;
-    accesslog_format(&c->log, c->peer, line, sizeof(line));
+    c->x->log.duration_ns = now - c->x->start_ns;
+    accesslog_format(&c->x->log, c->peer, line, sizeof(line));
     log_out("%s", line);
 }
 
-/* Release the response in flight (its file and snapshot). */
-static void response_release(struct conn *c)
+/*
+ * Begin an exchange: a request (or what stands for one: a parse error, a
+ * timeout) is about to be answered. Returns false when out of memory.
+ */
+static bool exchange_begin(struct conn *c, uint64_t now)
 {
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
-    snapshot_unref(c->snap);
-    c->snap = NULL;
+    struct timespec wall;
+
+    if (c->x == NULL) {
+        c->x = malloc(sizeof(*c->x));
+        if (c->x == NULL)
+            return false;
+        c->x->file_fd = -1;
+        c->x->snap = NULL;
+        c->x->fs.tail = NULL;
+        c->x->has_body = false;
+    }
+    c->x->start_ns = now;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    accesslog_begin(&c->x->log, wall);
+    return true;
+}
+
+/* Release what the response refers to: its file and its snapshot. */
+static void exchange_release(struct conn_exchange *x)
+{
+    filesend_cleanup(&x->fs);
+    if (x->file_fd >= 0)
+        close(x->file_fd);
+    x->file_fd = -1;
+    snapshot_unref(x->snap);
+    x->snap = NULL;
+}
+
+/* End the exchange: the response is sent, or will never be. */
+static void exchange_end(struct conn *c)
+{
+    if (c->x == NULL)
+        return;
+    exchange_release(c->x);
+    free(c->x);
+    c->x = NULL;
+}
+
+/* Drop the first N bytes of the input. */
+static void input_consume(struct conn *c, size_t n)
+{
+    memmove(c->in, c->in + n, c->in_len - n);
+    c->in_len -= n;
+}
+
+/* Drop the input buffer while it holds nothing: an idle connection keeps no memory. */
+static void input_release(struct conn *c)
+{
+    if (c->in_len > 0)
+        return;
+    free(c->in);
+    c->in = NULL;
+    c->in_cap = 0;
 }
 
 static void conn_free(struct conn *c, uint64_t now)
 {
     if (c->state == CONN_SENDING) { /* cut short: still worth a log line */
-        c->log.is_aborted = true;
+        c->x->log.is_aborted = true;
         conn_log(c, now);
     }
-    response_release(c);
+    exchange_end(c);
     worker_forget(c->w, c);
     close(c->fd);
     free(c->in);
@@ -79,14 +145,6 @@ static void conn_free(struct conn *c, uint64_t now)
 void conn_close(struct conn *c, uint64_t now)
 {
     conn_free(c, now);
-}
-
-static struct timespec wall_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts;
 }
 
 /* Wait for the next request: idle timer between requests, header timer within one. */
@@ -99,6 +157,7 @@ static enum step wait_for_request(struct conn *c, uint64_t now)
         return STEP_GONE;
     }
     if (!c->has_partial && c->nrequests > 0) {
+        input_release(c);
         c->timer_kind = CONN_TIMER_IDLE;
         worker_set_timer(c->w, c, now + ctx->idle_timeout_ns);
     } else if (c->timer_kind != CONN_TIMER_HEADER || !timer_node_is_armed(&c->timer)) {
@@ -113,21 +172,28 @@ static enum step wait_for_request(struct conn *c, uint64_t now)
 /* Begin sending c->resp; the request's input is already consumed. */
 static void start_response(struct conn *c, uint64_t now)
 {
+    struct conn_exchange *x = c->x;
     bool has_file = false;
 
-    for (size_t i = 0; i < c->resp.nsegs; i++)
-        if (c->resp.segs[i].kind == RESP_SEG_FILE)
+    for (size_t i = 0; i < x->resp.nsegs; i++) {
+        if (x->resp.segs[i].kind == RESP_SEG_FILE) {
             has_file = true;
-    if (!has_file && c->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
-        close(c->file_fd);
-        c->file_fd = -1;
+            x->last_file_seg = i;
+        }
     }
+    if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
+        close(x->file_fd);
+        x->file_fd = -1;
+    }
+    if (has_file)
+        filesend_init(&x->fs, x->file_fd, &x->file_id);
+    x->drain_wait_ns = 0;
     c->state = CONN_SENDING;
-    c->seg = 0;
-    c->seg_done = 0;
-    c->log.status = c->resp.status;
-    c->log.bytes = 0;
-    ratelimit_start(&c->rl, c->w->ctx->opts->limit_rate, now);
+    x->seg = 0;
+    x->seg_done = 0;
+    x->log.status = x->resp.status;
+    x->log.bytes = 0;
+    ratelimit_start(&x->rl, c->w->ctx->opts->limit_rate, now);
     timerheap_remove(&c->w->timers, &c->timer);
     /* No interest until a send would block: a level-triggered EPOLLIN from
      * pipelined bytes must not spin the loop while we are busy sending.
@@ -153,75 +219,140 @@ static void answer_parse_error(struct conn *c, enum http_parse_result pr,
 {
     struct resp_ctx rc = response_ctx(c, 1, false, false);
 
-    c->resp_start_ns = now;
-    accesslog_begin(&c->log, wall_now());
-    respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->resp);
+    respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->x->resp);
     c->in_len = 0; /* the rest of the input cannot be trusted */
     start_response(c, now);
 }
 
-/* The body of this request, which we do not read: skip it or give up the connection. */
-static bool body_keeps_connection(struct conn *c, const struct http_request *req)
+/*
+ * Decide about REQ's body: read (and drop) it before the response, or
+ * leave it unread and close the connection after the response. Returns
+ * whether the connection may stay open.
+ */
+static bool body_plan(struct conn *c, const struct http_request *req)
 {
-    if (req->is_chunked)
-        return false;
-    if (!req->has_content_length || req->content_length == 0)
+    struct conn_exchange *x = c->x;
+    static const struct chunked_limits lim = {CONN_DISCARD_MAX, CHUNKED_DEFAULT_MAX_EXT,
+                                              CHUNKED_DEFAULT_MAX_TRAILER};
+
+    x->is_head = req->method == HTTP_METHOD_HEAD;
+    x->has_body = false;
+    if (!req->is_chunked && (!req->has_content_length || req->content_length == 0))
         return true;
     /* With Expect: 100-continue the body may never come: do not wait for it. */
-    if (req->expects_continue || req->content_length > CONN_DISCARD_MAX)
+    if (req->expects_continue || (!req->is_chunked && req->content_length > CONN_DISCARD_MAX))
         return false;
-    c->discard_left = req->content_length;
+    x->has_body = true;
+    x->is_chunked = req->is_chunked;
+    x->body_left = req->content_length;
+    x->body_bytes = 0;
+    if (x->is_chunked)
+        chunked_init(&x->dec, &lim, NULL, 0); /* trailers are checked and dropped */
     return true;
 }
 
-static void answer_request(struct conn *c, const struct http_request *req, uint64_t now)
+static void answer_request(struct conn *c, const struct http_request *req)
 {
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
-    bool is_keep_alive = req->is_keep_alive && body_keeps_connection(c, req);
+    bool is_keep_alive = body_plan(c, req) && req->is_keep_alive;
     struct resp_ctx rc = response_ctx(c, req->version_minor, is_keep_alive, is_head);
     struct resource res;
     const char *detail = NULL;
     int status;
 
-    c->resp_start_ns = now;
-    accesslog_begin(&c->log, wall_now());
-    accesslog_set_request(&c->log, req);
+    accesslog_set_request(&c->x->log, req);
     switch (req->method) {
     case HTTP_METHOD_GET:
     case HTTP_METHOD_HEAD:
         break;
     case HTTP_METHOD_OTHER:
-        respond_error(501, "this server knows GET and HEAD", NULL, &rc, &c->resp);
+        respond_error(501, "this server knows GET and HEAD", NULL, &rc, &c->x->resp);
         return;
     default:
         respond_error(405,
                       req->method == HTTP_METHOD_PUT || req->method == HTTP_METHOD_DELETE
                           ? "uploads and deletes are not supported by this server"
                           : "this server serves GET and HEAD",
-                      "Allow: GET, HEAD\r\n", &rc, &c->resp);
+                      "Allow: GET, HEAD\r\n", &rc, &c->x->resp);
         return;
     }
-    c->snap = catalog_store_get(ctx->store);
-    status = resource_open(ctx, c->snap, req->target, &res, &detail);
+    c->x->snap = catalog_store_get(ctx->store);
+    status = resource_open(ctx, c->x->snap, req->target, &res, &detail);
     if (status != 0) {
-        respond_error(status, detail, NULL, &rc, &c->resp);
+        respond_error(status, detail, NULL, &rc, &c->x->resp);
         return;
     }
-    c->file_fd = res.fd;
-    respond_repr(req, &res.rep, &rc, &c->resp);
+    c->x->file_fd = res.fd;
+    c->x->file_id = res.id;
+    respond_repr(req, &res.rep, &rc, &c->x->resp);
 }
 
-/* Skip the unread body of the previous request. */
-static void discard_input(struct conn *c)
+/*
+ * The body could not be read (STATUS: 400 malformed, 413 too large, 408
+ * too slow): answer that instead of the response prepared, and close.
+ */
+static void answer_body_error(struct conn *c, int status, const char *detail, uint64_t now)
 {
-    size_t n = c->discard_left < c->in_len ? (size_t)c->discard_left : c->in_len;
+    struct resp_ctx rc = response_ctx(c, 1, false, c->x->is_head);
 
-    if (n == 0)
-        return;
-    memmove(c->in, c->in + n, c->in_len - n);
-    c->in_len -= n;
-    c->discard_left -= n;
+    exchange_release(c->x);
+    respond_error(status, detail, NULL, &rc, &c->x->resp);
+    c->in_len = 0; /* where the body ends is unknown: nothing after it can be trusted */
+    start_response(c, now);
+}
+
+/* Wait for more of the body, within its deadline (never pushed back by a trickle). */
+static enum step wait_for_body(struct conn *c, uint64_t now)
+{
+    const struct server_ctx *ctx = c->w->ctx;
+
+    if (worker_watch(c->w, c, EPOLLIN) != 0) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    c->timer_kind = CONN_TIMER_BODY;
+    worker_set_timer(c->w, c,
+                     ratelimit_min_deadline(c->x->start_ns, ctx->body_timeout_ns, c->x->body_bytes,
+                                            ctx->opts->body_min_rate));
+    return STEP_WAIT;
+}
+
+/* Take the body's bytes from the input and drop them; start the response once it ends. */
+static enum step read_body(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+    enum chunked_result r = CHUNKED_NEED_MORE;
+    size_t used = 0;
+    bool is_done;
+
+    if (!x->is_chunked) {
+        used = x->body_left < c->in_len ? (size_t)x->body_left : c->in_len;
+        x->body_left -= used;
+        is_done = x->body_left == 0;
+    } else {
+        /* The decoded data of a GET or HEAD body means nothing here: drop it. */
+        while (used < c->in_len) {
+            struct strview data;
+            size_t n;
+
+            r = chunked_feed(&x->dec, c->in + used, c->in_len - used, &n, &data);
+            used += n;
+            if (r != CHUNKED_DATA && r != CHUNKED_NEED_MORE)
+                break;
+        }
+        is_done = r == CHUNKED_DONE;
+    }
+    x->body_bytes += used;
+    input_consume(c, used);
+    if (r == CHUNKED_BAD || r == CHUNKED_TOO_LARGE) {
+        answer_body_error(c, r == CHUNKED_BAD ? 400 : 413, x->dec.error, now);
+        return STEP_AGAIN;
+    }
+    if (!is_done)
+        return wait_for_body(c, now);
+    start_response(c, now);
+    return STEP_AGAIN;
 }
 
 /* Try to take one request from the buffer and start its response. */
@@ -230,23 +361,29 @@ static enum step next_request(struct conn *c, uint64_t now)
     struct http_request req;
     enum http_parse_result pr;
 
-    discard_input(c);
-    if (c->in_len == 0 || c->discard_left > 0)
+    if (c->in_len == 0)
         return wait_for_request(c, now);
     c->has_partial = true;
     pr = http_parse_request(c->in, c->in_len, &c->in_scanned, &req);
     if (pr == HTTP_PARSE_INCOMPLETE)
         return wait_for_request(c, now);
+    if (!exchange_begin(c, now)) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
     if (pr != HTTP_PARSE_OK) {
         answer_parse_error(c, pr, &req, now);
         return STEP_AGAIN;
     }
-    answer_request(c, &req, now);
-    /* The head is answered: drop it, keep pipelined bytes for the next round. */
-    memmove(c->in, c->in + req.head_len, c->in_len - req.head_len);
-    c->in_len -= req.head_len;
+    answer_request(c, &req);
+    /* The head is answered: drop it, keep the body and pipelined bytes. */
+    input_consume(c, req.head_len);
     c->in_scanned = 0;
     c->has_partial = false;
+    if (c->x->has_body) {
+        c->state = CONN_BODY;
+        return STEP_AGAIN;
+    }
     start_response(c, now);
     return STEP_AGAIN;
 }
@@ -255,16 +392,20 @@ static enum step read_input(struct conn *c, uint64_t now)
 {
     ssize_t n;
 
-    if (c->in == NULL) {
-        c->in = malloc(CONN_IN_CAP);
-        if (c->in == NULL) {
+    if (c->in_len == c->in_cap && c->in_cap < CONN_IN_CAP) {
+        size_t cap = c->in_cap == 0 ? CONN_IN_MIN : CONN_IN_CAP;
+        char *in = realloc(c->in, cap);
+
+        if (in == NULL) {
             conn_free(c, now);
             return STEP_GONE;
         }
+        c->in = in;
+        c->in_cap = cap;
     }
-    if (c->in_len == CONN_IN_CAP) /* full, and the parser wants more: cannot happen */
-        return next_request(c, now);
-    n = recv(c->fd, c->in + c->in_len, CONN_IN_CAP - c->in_len, 0);
+    if (c->in_len == c->in_cap) /* full, and the parser wants more: cannot happen */
+        return STEP_AGAIN;
+    n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return STEP_WAIT;
     if (n <= 0) { /* the client closed, or the connection broke */
@@ -272,20 +413,21 @@ static enum step read_input(struct conn *c, uint64_t now)
         return STEP_GONE;
     }
     c->in_len += (size_t)n;
-    return next_request(c, now);
+    return STEP_AGAIN;
 }
 
 /* Enter LINGERING: no more output; read and drop input until EOF or the deadline. */
 static enum step linger(struct conn *c, uint64_t now)
 {
-    response_release(c);
+    exchange_end(c);
     c->state = CONN_LINGERING;
     c->in_len = 0;
+    input_release(c);
     if (shutdown(c->fd, SHUT_WR) != 0 || worker_watch(c->w, c, EPOLLIN) != 0) {
         conn_free(c, now);
         return STEP_GONE;
     }
-    c->discard_left = CONN_LINGER_BYTES;
+    c->linger_left = CONN_LINGER_BYTES;
     c->timer_kind = CONN_TIMER_LINGER;
     worker_set_timer(c->w, c, now + CONN_LINGER_NS);
     return STEP_WAIT;
@@ -302,23 +444,25 @@ static enum step drain_linger(struct conn *c, uint64_t now)
             continue;
         if (n < 0 && errno == EAGAIN)
             return STEP_WAIT;
-        if (n <= 0 || (uint64_t)n >= c->discard_left) {
+        if (n <= 0 || (uint64_t)n >= c->linger_left) {
             conn_free(c, now);
             return STEP_GONE;
         }
-        c->discard_left -= (uint64_t)n;
+        c->linger_left -= (uint64_t)n;
     }
 }
 
 static enum step finish_response(struct conn *c, uint64_t now)
 {
+    bool is_close = c->x->resp.is_close;
+
     conn_log(c, now);
-    response_release(c);
+    exchange_end(c);
     c->nrequests++;
     c->state = CONN_READING;
-    if (c->resp.is_close)
+    if (is_close)
         return linger(c, now);
-    if (c->in_len > 0 && c->discard_left == 0)
+    if (c->in_len > 0)
         c->has_partial = true;
     timerheap_remove(&c->w->timers, &c->timer);
     return STEP_AGAIN;
@@ -338,20 +482,85 @@ static enum step wait_writable(struct conn *c, uint64_t now)
     return STEP_WAIT;
 }
 
+/*
+ * The tail of a file waits for the socket to send what sendfile queued:
+ * look again shortly, more slowly each time; a client that reads nothing
+ * for --send-timeout is dropped as when a send blocks.
+ */
+static enum step wait_drain(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+
+    if (worker_watch(c->w, c, 0) != 0) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    if (x->drain_wait_ns == 0 || x->fs.outq < x->drain_outq)
+        x->drain_progress_ns = now;
+    else if (now - x->drain_progress_ns > c->w->ctx->send_timeout_ns) {
+        conn_free(c, now);
+        return STEP_GONE;
+    }
+    x->drain_outq = x->fs.outq;
+    x->drain_wait_ns = x->drain_wait_ns == 0 ? CONN_DRAIN_FIRST_NS : x->drain_wait_ns * 2;
+    if (x->drain_wait_ns > CONN_DRAIN_MAX_NS)
+        x->drain_wait_ns = CONN_DRAIN_MAX_NS;
+    c->timer_kind = CONN_TIMER_DRAIN;
+    worker_set_timer(c->w, c, now + x->drain_wait_ns);
+    return STEP_WAIT;
+}
+
+/* Send file bytes of segment S: see filesend.h. Sets *N to the bytes sent. */
+static enum step send_file(struct conn *c, const struct resp_seg *s, uint64_t want, uint64_t now,
+                           uint64_t *n)
+{
+    struct conn_exchange *x = c->x;
+    bool is_last = x->seg == x->last_file_seg, more = x->seg + 1 < x->resp.nsegs;
+    size_t sent = 0;
+    int err = 0;
+    enum filesend_result r =
+        filesend_step(&x->fs, c->fd, s->off, s->len, x->seg_done, is_last, more, want, &sent, &err);
+
+    *n = sent;
+    switch (r) {
+    case FILESEND_SENT:
+        return STEP_AGAIN;
+    case FILESEND_AGAIN:
+        return wait_writable(c, now);
+    case FILESEND_DRAIN:
+        return wait_drain(c, now);
+    case FILESEND_CHANGED:
+        x->log.bytes += sent;
+        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
+                  "connection closed so that no mixed copy is completed",
+                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
+                  (unsigned long long)x->resp.body_len);
+        break;
+    case FILESEND_ERROR: /* EPIPE, ECONNRESET: the client left, which is normal */
+        if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN)
+            log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target,
+                      strerror(-err));
+        break;
+    }
+    conn_free(c, now);
+    return STEP_GONE;
+}
+
 static enum step send_output(struct conn *c, uint64_t now)
 {
+    struct conn_exchange *x = c->x;
     uint64_t budget = CONN_TURN_BYTES;
 
-    while (c->seg < c->resp.nsegs) {
-        const struct resp_seg *s = &c->resp.segs[c->seg];
-        uint64_t left = s->len - c->seg_done;
-        uint64_t allow = ratelimit_allowance(&c->rl, now);
+    while (x->seg < x->resp.nsegs) {
+        const struct resp_seg *s = &x->resp.segs[x->seg];
+        uint64_t left = s->len - x->seg_done;
+        uint64_t allow = ratelimit_allowance(&x->rl, now);
         uint64_t want = left;
-        ssize_t n;
+        uint64_t n;
 
         if (left == 0) {
-            c->seg++;
-            c->seg_done = 0;
+            x->seg++;
+            x->seg_done = 0;
             continue;
         }
         if (allow == 0) {
@@ -360,7 +569,7 @@ static enum step send_output(struct conn *c, uint64_t now)
                 return STEP_GONE;
             }
             c->timer_kind = CONN_TIMER_THROTTLE;
-            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&c->rl, now));
+            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&x->rl, now));
             return STEP_WAIT;
         }
         if (want > allow)
@@ -368,33 +577,29 @@ static enum step send_output(struct conn *c, uint64_t now)
         if (want > budget)
             want = budget;
         if (s->kind == RESP_SEG_MEM) {
-            int flags = MSG_NOSIGNAL | (c->seg + 1 < c->resp.nsegs ? MSG_MORE : 0);
+            int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
+            ssize_t r = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
 
-            n = send(c->fd, s->mem + s->off + c->seg_done, (size_t)want, flags);
-        } else {
-            off_t off = (off_t)(s->off + c->seg_done);
-
-            n = sendfile(c->fd, c->file_fd, &off, (size_t)want);
-            if (n == 0) { /* the file shrank under us: the promised length cannot be kept */
-                log_warnx("%s: %s shrank while being sent; connection closed", c->peer,
-                          c->log.target);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && errno == EAGAIN)
+                return wait_writable(c, now);
+            if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
                 conn_free(c, now);
                 return STEP_GONE;
             }
+            n = (uint64_t)r;
+        } else {
+            enum step st = send_file(c, s, want, now, &n);
+
+            if (st != STEP_AGAIN)
+                return st;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return wait_writable(c, now);
-        if (n < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
-            conn_free(c, now);
-            return STEP_GONE;
-        }
-        c->seg_done += (uint64_t)n;
-        if (c->seg > 0)
-            c->log.bytes += (uint64_t)n;
-        ratelimit_consume(&c->rl, (uint64_t)n);
-        budget -= (uint64_t)n;
+        x->seg_done += n;
+        if (x->seg > 0)
+            x->log.bytes += n;
+        ratelimit_consume(&x->rl, n);
+        budget -= n;
         timerheap_remove(&c->w->timers, &c->timer);
         if (budget == 0) { /* let the other connections have a turn */
             worker_mark_ready(c->w, c);
@@ -414,6 +619,9 @@ static void drive(struct conn *c, uint64_t now)
         case CONN_READING:
             s = next_request(c, now);
             break;
+        case CONN_BODY:
+            s = read_body(c, now);
+            break;
         case CONN_SENDING:
             s = send_output(c, now);
             break;
@@ -427,10 +635,10 @@ static void drive(struct conn *c, uint64_t now)
     worker_mark_ready(c->w, c); /* a long pipeline: continue next round */
 }
 
-struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, socklen_t len,
-                      uint64_t now)
+struct conn *conn_new(struct worker *w, const struct worker_handoff *h, uint64_t now)
 {
     struct conn *c = calloc(1, sizeof(*c));
+    int fd = h->fd;
     struct epoll_event ev;
     int one = 1;
 
@@ -440,10 +648,10 @@ struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, soc
     }
     c->w = w;
     c->fd = fd;
-    c->file_fd = -1;
     c->state = CONN_READING;
     timer_node_init(&c->timer);
-    listen_format_addr(addr, len, c->peer);
+    c->ipkey = h->ipkey;
+    listen_format_addr((const struct sockaddr *)&h->addr, h->addrlen, c->peer);
     /* Small responses (HEAD, errors) must not wait for Nagle. */
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     memset(&ev, 0, sizeof(ev));
@@ -469,6 +677,7 @@ void conn_on_event(struct conn *c, uint32_t events, uint64_t now)
 {
     switch (c->state) {
     case CONN_READING:
+    case CONN_BODY:
         if (read_input(c, now) == STEP_AGAIN)
             drive(c, now);
         break;
@@ -494,12 +703,20 @@ void conn_on_timer(struct conn *c, uint64_t now)
             conn_free(c, now); /* connected and never said a word */
             return;
         }
+        if (!exchange_begin(c, now)) {
+            conn_free(c, now);
+            return;
+        }
         rc = response_ctx(c, 1, false, false);
-        c->resp_start_ns = now;
-        accesslog_begin(&c->log, wall_now());
-        respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->resp);
+        respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->x->resp);
         c->in_len = 0;
         start_response(c, now);
+        drive(c, now);
+        return;
+    case CONN_TIMER_BODY:
+        if (c->state != CONN_BODY)
+            break;
+        answer_body_error(c, 408, "the request body did not arrive in time", now);
         drive(c, now);
         return;
     case CONN_TIMER_IDLE:
@@ -508,6 +725,7 @@ void conn_on_timer(struct conn *c, uint64_t now)
         conn_free(c, now);
         return;
     case CONN_TIMER_THROTTLE:
+    case CONN_TIMER_DRAIN:
         if (c->state == CONN_SENDING)
             drive(c, now);
         return;

@@ -15,16 +15,19 @@
 #include <time.h>
 
 #include "accesslog.h"
+#include "chunked.h"
+#include "fileid.h"
+#include "filesend.h"
 #include "listen.h"
 #include "ratelimit.h"
 #include "respond.h"
 #include "snapshot.h"
 #include "timerheap.h"
-
-struct worker;
+#include "worker.h"
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
+    CONN_BODY,      /* the head is answered; reading (and dropping) its body first */
     CONN_SENDING,   /* a response is being sent */
     CONN_LINGERING, /* our side is shut; draining what the client still sends */
 };
@@ -32,10 +35,42 @@ enum conn_state {
 /* What the connection's one timer means right now. */
 enum conn_timer {
     CONN_TIMER_HEADER,   /* the request head must be complete by then: 408 */
+    CONN_TIMER_BODY,     /* the request body is too slow (--body-timeout, --body-min-rate): 408 */
     CONN_TIMER_IDLE,     /* keep-alive idle limit: close quietly */
     CONN_TIMER_SEND,     /* no progress sending since: drop the client */
     CONN_TIMER_THROTTLE, /* --limit-rate: resume sending */
+    CONN_TIMER_DRAIN,    /* see whether the socket has sent what sendfile queued */
     CONN_TIMER_LINGER,   /* stop draining and close */
+};
+
+/*
+ * One request and its response, from the moment a head is answered until
+ * the response is sent. Allocated for the exchange only, so that an idle
+ * connection costs a struct conn and nothing more.
+ */
+struct conn_exchange {
+    struct response resp;
+    size_t seg;                 /* the segment being sent */
+    uint64_t seg_done;          /* bytes of it already sent */
+    int file_fd;                /* -1 unless a file segment is to be sent */
+    struct file_id file_id;     /* the file's identity when the response was built */
+    struct filesend fs;         /* sends the file's bytes, checking that identity */
+    size_t last_file_seg;       /* the segment whose tail filesend holds back */
+    uint64_t drain_wait_ns;     /* the next wait for the socket to drain; 0: not waiting */
+    uint64_t drain_progress_ns; /* when the socket's queue last shrank */
+    uint64_t drain_outq;        /* bytes it held then */
+    struct snapshot *snap;      /* keeps memory bodies alive; NULL when none */
+    struct ratelimit rl;
+    uint64_t start_ns;
+    struct access_entry log;
+
+    /* The request body, read and dropped before the response goes out. */
+    bool is_head;        /* the request was a HEAD: an error answer has no body either */
+    bool has_body;       /* there is one to read */
+    bool is_chunked;     /* framed by the chunked coding, else by Content-Length */
+    uint64_t body_left;  /* Content-Length bytes still to come */
+    uint64_t body_bytes; /* bytes of it received so far, framing included */
+    struct chunked dec;
 };
 
 struct conn {
@@ -44,6 +79,7 @@ struct conn {
     enum conn_state state;
     uint32_t events; /* the epoll interest registered now */
     char peer[LISTEN_ADDR_MAX];
+    struct iplimit_key ipkey; /* its slot in --max-connections-per-ip */
 
     /* Linkage owned by the worker (see worker.c). */
     struct conn *prev, *next;             /* all of the worker's connections */
@@ -52,35 +88,30 @@ struct conn {
     struct timer_node timer;
     enum conn_timer timer_kind;
 
-    /* Input. */
-    char *in; /* CONN_IN_CAP bytes, allocated at the first read */
+    /* Input: allocated when bytes arrive, grown up to CONN_IN_CAP as a head
+     * needs it, and freed again whenever the connection is idle. */
+    char *in;
+    size_t in_cap;
     size_t in_len;
-    size_t in_scanned;     /* the parser's bookmark */
-    uint64_t discard_left; /* body bytes of the last request still to skip */
-    bool has_partial;      /* some bytes of the next request have arrived */
+    size_t in_scanned;    /* the parser's bookmark */
+    uint64_t linger_left; /* bytes still read and dropped while lingering */
+    bool has_partial;     /* some bytes of the next request have arrived */
     unsigned nrequests;
 
-    /* The response in flight. */
-    struct response resp;
-    size_t seg;            /* the segment being sent */
-    uint64_t seg_done;     /* bytes of it already sent */
-    int file_fd;           /* -1 unless a file segment is to be sent */
-    struct snapshot *snap; /* keeps memory bodies alive; NULL when idle */
-    struct ratelimit rl;
-    uint64_t resp_start_ns;
-    struct access_entry log;
+    struct conn_exchange *x; /* the response in flight; NULL between requests */
 };
 
 /* Input buffer: a maximal head plus room for a pipelined request's start. */
 #define CONN_IN_CAP (HTTP_MAX_HEAD + 4096)
+/* The first allocation: most heads fit; a bigger one doubles it to CONN_IN_CAP. */
+#define CONN_IN_MIN 2048
 
 /*
- * Take over the accepted socket FD (non-blocking) from the client at ADDR
- * and register it with W. Returns the connection, or NULL after closing
- * FD when out of memory.
+ * Take over the accepted socket H->fd (non-blocking) from the client at
+ * H->addr and register it with W. Returns the connection, or NULL after
+ * closing the socket when out of memory (the caller gives the slots back).
  */
-struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *addr, socklen_t len,
-                      uint64_t now);
+struct conn *conn_new(struct worker *w, const struct worker_handoff *h, uint64_t now);
 
 /* EVENTS (epoll) happened on C's socket. */
 void conn_on_event(struct conn *c, uint32_t events, uint64_t now);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "iplimit.h"
 #include "options.h"
 #include "snapshot.h"
 
@@ -21,8 +22,10 @@ struct server_ctx {
     uint64_t header_timeout_ns;
     uint64_t idle_timeout_ns;
     uint64_t send_timeout_ns;
-    uint64_t grace_ns;  /* how long a stop waits for transfers */
-    atomic_uint nconns; /* open connections: the acceptor adds, workers subtract */
+    uint64_t body_timeout_ns;
+    uint64_t grace_ns;       /* how long a stop waits for transfers */
+    atomic_uint nconns;      /* open connections: the acceptor adds, workers subtract */
+    struct iplimit *iplimit; /* connections per address: the acceptor takes, workers give back */
 };
 
 /* Stop grace period: transfers in flight get this long to finish. */

@@ -16,9 +16,20 @@ void file_id_from_stat(const struct stat *st, struct file_id *id)
     id->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
 }
 
+const char *file_id_diff(const struct file_id *a, const struct file_id *b)
+{
+    if (a->ino != b->ino)
+        return "inode";
+    if (a->size != b->size)
+        return "size";
+    if (a->mtime_sec != b->mtime_sec || a->mtime_nsec != b->mtime_nsec)
+        return "modification time";
+    if (a->ctime_sec != b->ctime_sec || a->ctime_nsec != b->ctime_nsec)
+        return "change time";
+    return NULL;
+}
+
 bool file_id_equal(const struct file_id *a, const struct file_id *b)
 {
-    return a->ino == b->ino && a->size == b->size && a->mtime_sec == b->mtime_sec &&
-           a->mtime_nsec == b->mtime_nsec && a->ctime_sec == b->ctime_sec &&
-           a->ctime_nsec == b->ctime_nsec;
+    return file_id_diff(a, b) == NULL;
 }

@@ -6,8 +6,10 @@
  * what catches an edit that puts the old modification time back (cp -p,
  * touch -r, rsync -t): the kernel sets ctime on every write and on every
  * utimensat(), and no system call can set it to an older value. The
- * catalog hash, the hash cache, the strong ETag and the "is this digest
- * still true" check all use this one definition.
+ * catalog hash, the hash cache, the strong ETag, the "is this digest
+ * still true" check and the checks while a file is sent (filesend.c) all
+ * use this one definition; docs/PROTOCOL.md says what timestamps cannot
+ * tell apart.
  */
 #ifndef SERVER_FILEID_H
 #define SERVER_FILEID_H
@@ -30,5 +32,12 @@ void file_id_from_stat(const struct stat *st, struct file_id *id);
 
 /* True when A and B are the same version of a file. Pure. */
 bool file_id_equal(const struct file_id *a, const struct file_id *b);
+
+/*
+ * The first part of the identity in which A and B differ ("inode",
+ * "size", "modification time", "change time"), or NULL when they are the
+ * same. Pure; the text is static.
+ */
+const char *file_id_diff(const struct file_id *a, const struct file_id *b);
 
 #endif

@@ -9,7 +9,9 @@
  *   - Content-Length values that disagree, Transfer-Encoding together with
  *     Content-Length, any Transfer-Encoding in HTTP/1.0 (RFC 9112, 6): 400;
  *   - a transfer coding other than a single final "chunked": 501;
- *   - HTTP/1.1 without exactly one Host (RFC 9112, 3.2): 400;
+ *   - HTTP/1.1 without exactly one Host, more than one Host in any
+ *     version, or a Host value that is not uri-host [":" port] (RFC 9112,
+ *     3.2; RFC 3986, 3.2.2): 400;
  *   - a major version other than 1: 505.
  */
 #include "http_req.h"
@@ -136,6 +138,146 @@ static enum http_parse_result parse_header_line(struct strview line, struct http
     return HTTP_PARSE_OK;
 }
 
+static bool is_hexdig(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* RFC 3986: unreserved and sub-delims, the bytes a reg-name takes as they are. */
+static bool is_unreserved_or_sub_delim(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL;
+}
+
+/* RFC 3986 IPv4address: four decimal octets 0..255, no leading zeros. */
+static bool is_ipv4(struct strview v)
+{
+    size_t i = 0;
+
+    for (int part = 0; part < 4; part++) {
+        size_t start = i;
+        unsigned n = 0;
+
+        if (part > 0) {
+            if (i >= v.len || v.p[i] != '.')
+                return false;
+            start = ++i;
+        }
+        while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9' && i - start < 3)
+            n = n * 10 + (unsigned)(v.p[i++] - '0');
+        if (i == start || n > 255 || (i - start > 1 && v.p[start] == '0'))
+            return false;
+    }
+    return i == v.len;
+}
+
+/*
+ * RFC 3986 IPv6address: eight groups of 1 to 4 hex digits, or fewer with
+ * one "::" standing for the missing ones; the last 32 bits may be written
+ * as an IPv4address.
+ */
+static bool is_ipv6(struct strview v)
+{
+    size_t i = 0, groups = 0;
+    bool has_gap = false;
+
+    if (v.len >= 2 && v.p[0] == ':' && v.p[1] == ':') {
+        has_gap = true;
+        i = 2;
+    } else if (v.len >= 1 && v.p[0] == ':') {
+        return false;
+    }
+    while (i < v.len) {
+        size_t start = i;
+
+        while (i < v.len && is_hexdig((unsigned char)v.p[i]) && i - start < 4)
+            i++;
+        if (i < v.len && v.p[i] == '.') { /* ls32 as an IPv4address: the end */
+            if (groups > 6 || !is_ipv4(strview_make(v.p + start, v.len - start)))
+                return false;
+            groups += 2;
+            i = v.len;
+            break;
+        }
+        if (i == start)
+            return false;
+        groups++;
+        if (i == v.len)
+            break;
+        if (v.p[i] != ':')
+            return false;
+        i++;
+        if (i < v.len && v.p[i] == ':') {
+            if (has_gap)
+                return false;
+            has_gap = true;
+            i++;
+        } else if (i == v.len) {
+            return false; /* a single trailing ':' */
+        }
+    }
+    return has_gap ? groups <= 7 : groups == 8;
+}
+
+/* RFC 3986 IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+static bool is_ipvfuture(struct strview v)
+{
+    size_t i = 1;
+
+    if (v.len < 4 || (v.p[0] != 'v' && v.p[0] != 'V'))
+        return false;
+    while (i < v.len && is_hexdig((unsigned char)v.p[i]))
+        i++;
+    if (i == 1 || i >= v.len - 1 || v.p[i] != '.')
+        return false;
+    for (i++; i < v.len; i++)
+        if (!is_unreserved_or_sub_delim((unsigned char)v.p[i]) && v.p[i] != ':')
+            return false;
+    return true;
+}
+
+bool http_host_is_valid(struct strview v)
+{
+    size_t i = 0;
+
+    if (v.len > 0 && v.p[0] == '[') { /* IP-literal */
+        const char *close = memchr(v.p, ']', v.len);
+        struct strview lit;
+
+        if (close == NULL)
+            return false;
+        lit = strview_make(v.p + 1, (size_t)(close - v.p) - 1);
+        if (!is_ipv6(lit) && !is_ipvfuture(lit))
+            return false;
+        i = (size_t)(close - v.p) + 1;
+    } else { /* reg-name, which IPv4address is a case of */
+        while (i < v.len && v.p[i] != ':') {
+            unsigned char c = (unsigned char)v.p[i];
+
+            if (c == '%') {
+                if (i + 2 >= v.len || !is_hexdig((unsigned char)v.p[i + 1]) ||
+                    !is_hexdig((unsigned char)v.p[i + 2]))
+                    return false;
+                i += 3;
+                continue;
+            }
+            if (!is_unreserved_or_sub_delim(c))
+                return false;
+            i++;
+        }
+    }
+    if (i == v.len)
+        return true;
+    if (v.p[i] != ':')
+        return false;
+    for (i++; i < v.len; i++) /* port = *DIGIT */
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+    return true;
+}
+
 /* Content-Length: every value of every line must be the same number. */
 static enum http_parse_result parse_content_length(struct http_request *req)
 {
@@ -205,6 +347,8 @@ static enum http_parse_result parse_semantics(struct http_request *req)
                     nhost == 0 ? "missing Host header" : "more than one Host header");
     if (nhost > 1)
         return fail(req, HTTP_PARSE_BAD_REQUEST, "more than one Host header");
+    if (nhost == 1 && !http_host_is_valid(*http_request_header(req, "host")))
+        return fail(req, HTTP_PARSE_BAD_REQUEST, "invalid Host header");
     r = parse_content_length(req);
     if (r != HTTP_PARSE_OK)
         return r;

@@ -84,6 +84,15 @@ const struct strview *http_request_header(const struct http_request *req, const 
 /* How many header lines are called NAME (any case). */
 size_t http_request_header_count(const struct http_request *req, const char *name);
 
+/*
+ * True when V (a Host value, OWS already trimmed) is uri-host [":" port]
+ * as RFC 9112 3.2 requires: an IP-literal ("[" IPv6address or IPvFuture
+ * "]"), or a reg-name of unreserved, sub-delims and %HH bytes (which
+ * includes IPv4address and the empty name), then optionally ":" and any
+ * number of digits. Pure.
+ */
+bool http_host_is_valid(struct strview v);
+
 /* The HTTP status an error result stands for (400, 414, 431, 505, 501). */
 int http_parse_status(enum http_parse_result r);
 

@@ -15,6 +15,9 @@ enum {
     OPT_HEADER_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_SEND_TIMEOUT,
+    OPT_BODY_TIMEOUT,
+    OPT_BODY_MIN_RATE,
+    OPT_MAX_PER_IP,
 };
 
 static const struct option long_options[] = {
@@ -23,6 +26,7 @@ static const struct option long_options[] = {
     {"root", required_argument, NULL, 'r'},
     {"catalog", required_argument, NULL, 'c'},
     {"max-connections", required_argument, NULL, 'm'},
+    {"max-connections-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"limit-rate", required_argument, NULL, 'l'},
     {"rescan", required_argument, NULL, 's'},
     {"token-file", required_argument, NULL, 't'},
@@ -31,6 +35,8 @@ static const struct option long_options[] = {
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
+    {"body-min-rate", required_argument, NULL, OPT_BODY_MIN_RATE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -42,11 +48,12 @@ void options_defaults(struct server_opts *opts)
     opts->port = 8080;
     opts->root = "./resources";
     opts->catalog = "./text.txt";
-    opts->max_connections = 4096;
     opts->rescan_secs = 10;
     opts->header_timeout = 15;
     opts->idle_timeout = 60;
     opts->send_timeout = 60;
+    opts->body_timeout = 15;
+    opts->body_min_rate = 1024;
 }
 
 void options_usage(FILE *out)
@@ -63,7 +70,15 @@ void options_usage(FILE *out)
           "  -c, --catalog FILE        write the catalog to FILE (default ./text.txt);\n"
           "                            it is also served at /text.txt\n"
           "  -m, --max-connections N   serve at most N connections at once; more are\n"
-          "                            answered 503 (default 4096)\n"
+          "                            answered 503 (default: as many as the descriptor\n"
+          "                            limit allows: its soft value is raised to the\n"
+          "                            hard one, and 7/8 of what is left after 64 are\n"
+          "                            connections)\n"
+          "      --max-connections-per-ip N\n"
+          "                            at most N of them from one client address; more\n"
+          "                            are answered 503 (default: three quarters of\n"
+          "                            --max-connections, so one address cannot take\n"
+          "                            every slot)\n"
           "  -l, --limit-rate RATE     send at most RATE bytes per second on each\n"
           "                            connection; k, m, g mean KiB, MiB, GiB: 512k, 20M\n"
           "                            (default: unlimited)\n"
@@ -79,6 +94,12 @@ void options_usage(FILE *out)
           "                            (default 60)\n"
           "      --send-timeout SECS   drop a client that reads nothing for SECS seconds\n"
           "                            (default 60)\n"
+          "      --body-timeout SECS   a request body must arrive within SECS seconds of\n"
+          "                            its head (default 15), plus one second for each\n"
+          "                            --body-min-rate bytes received; else 408\n"
+          "      --body-min-rate RATE  the slowest pace a request body may keep, in bytes\n"
+          "                            per second, with k, m, g (default 1k; 0: the\n"
+          "                            body-timeout alone)\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"
@@ -120,6 +141,11 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
                 return OPTIONS_USAGE;
             opts->max_connections = (unsigned)v;
             break;
+        case OPT_MAX_PER_IP:
+            if (!cliopt_number("max-connections-per-ip", optarg, 1, 1000000, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->max_per_ip = (unsigned)v;
+            break;
         case 'l':
             if (strparse_size(optarg, &opts->limit_rate) != STRPARSE_OK) {
                 snprintf(err, errlen,
@@ -159,6 +185,21 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             if (!cliopt_number("send-timeout", optarg, 1, 3600, &v, err, errlen))
                 return OPTIONS_USAGE;
             opts->send_timeout = (unsigned)v;
+            break;
+        case OPT_BODY_TIMEOUT:
+            if (!cliopt_number("body-timeout", optarg, 1, 3600, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->body_timeout = (unsigned)v;
+            break;
+        case OPT_BODY_MIN_RATE:
+            if (strparse_size(optarg, &opts->body_min_rate) != STRPARSE_OK ||
+                opts->body_min_rate > (1ull << 30)) {
+                snprintf(err, errlen,
+                         "--body-min-rate: '%s' is not a rate of at most 1g (bytes per second, "
+                         "with an optional k, m or g: 512, 4k)",
+                         optarg);
+                return OPTIONS_USAGE;
+            }
             break;
         case 'h':
             return OPTIONS_HELP;

@@ -14,7 +14,8 @@ struct server_opts {
     const char *bind;         /* NULL: all interfaces */
     const char *root;         /* the directory to publish */
     const char *catalog;      /* where text.txt is written */
-    unsigned max_connections; /* more are answered 503 */
+    unsigned max_connections; /* more are answered 503; 0: sized from the descriptor limit */
+    unsigned max_per_ip;      /* connections from one address; 0: 3/4 of max_connections */
     uint64_t limit_rate;      /* bytes per second per connection; 0: none */
     unsigned rescan_secs;     /* 0: only on SIGHUP */
     const char *token_file;   /* NULL: read only */
@@ -23,6 +24,8 @@ struct server_opts {
     unsigned header_timeout;  /* seconds to receive a request head */
     unsigned idle_timeout;    /* seconds a kept-alive connection may idle */
     unsigned send_timeout;    /* seconds without progress while sending */
+    unsigned body_timeout;    /* seconds a request body may take, plus ... */
+    uint64_t body_min_rate;   /* ... one more second per this many bytes received; 0: none */
 };
 
 enum options_result {

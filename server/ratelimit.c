@@ -65,3 +65,21 @@ uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns)
         return 1000000; /* at least a millisecond: never a busy wait */
     return at - elapsed;
 }
+
+uint64_t ratelimit_min_deadline(uint64_t start_ns, uint64_t grace_ns, uint64_t done,
+                                uint64_t min_rate)
+{
+    uint64_t earned = 0, t;
+
+    if (min_rate > 0) {
+        uint64_t secs = done / min_rate;
+
+        if (secs > UINT64_MAX / 1000000000u)
+            return UINT64_MAX;
+        earned = secs * 1000000000u + (done % min_rate) * 1000000000u / min_rate;
+    }
+    t = start_ns + grace_ns;
+    if (t < start_ns || t + earned < t)
+        return UINT64_MAX;
+    return t + earned;
+}

@@ -34,4 +34,14 @@ void ratelimit_consume(struct ratelimit *rl, uint64_t n);
  */
 uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns);
 
+/*
+ * The deadline of a transfer that must keep a minimum pace: START_NS plus
+ * GRACE_NS plus one second for every MIN_RATE bytes of the DONE received
+ * so far (MIN_RATE 0: no pace, just the grace). A trickle barely moves
+ * it; a transfer at MIN_RATE or faster never reaches it. Saturates at
+ * UINT64_MAX.
+ */
+uint64_t ratelimit_min_deadline(uint64_t start_ns, uint64_t grace_ns, uint64_t done,
+                                uint64_t min_rate);
+
 #endif

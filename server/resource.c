@@ -112,7 +112,6 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
                   struct resource *out, const char **detail)
 {
     const struct snap_entry *e;
-    struct file_id id;
     struct strview path;
     enum name_result nr;
     bool is_dir;
@@ -169,17 +168,17 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         *detail = S_ISDIR(st.st_mode) ? DIR_DETAIL : "no such file";
         return 404;
     }
-    file_id_from_stat(&st, &id);
+    file_id_from_stat(&st, &out->id);
     memset(&out->rep, 0, sizeof(out->rep));
     out->rep.is_file = true;
-    out->rep.size = id.size;
+    out->rep.size = out->id.size;
     out->rep.mtime = st.st_mtim.tv_sec;
     out->rep.content_type = mime_type(out->name);
-    resource_file_etag(&id, out->rep.etag);
+    resource_file_etag(&out->id, out->rep.etag);
     /* The catalog's hash counts only if it was computed for this very
      * version: same inode, size, mtime and ctime as the open file. */
     e = snapshot_find(snap, out->name);
-    if (e != NULL && file_id_equal(&e->id, &id)) {
+    if (e != NULL && file_id_equal(&e->id, &out->id)) {
         out->rep.has_digest = true;
         memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
     }

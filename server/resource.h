@@ -22,7 +22,8 @@
 #define RESOURCE_CATALOG_NAME "text.txt"
 
 struct resource {
-    int fd; /* the open file (owned by the caller), or -1 for memory */
+    int fd;            /* the open file (owned by the caller), or -1 for memory */
+    struct file_id id; /* the open file's identity, which REP describes */
     struct repr rep;
     char name[NAME_PATH_MAX + 1]; /* the decoded path, for files */
 };

@@ -10,6 +10,9 @@
  *   - acceptor (acceptor.c): accepts and deals sockets to workers.
  *   - workers (worker.c), one per CPU: each owns its connections.
  *   - scanner (scan.c): rescans the root and publishes catalog snapshots.
+ *   - log writers (logwriter.c), one for stdout and one for stderr: they
+ *     write the lines every other thread queues, so no thread that serves
+ *     clients ever waits for its output. They start first and stop last.
  * Stopping: the acceptor stops and the listening socket closes (new
  * connections are refused), each worker gets a stop message and finishes
  * what is in flight within SERVER_GRACE_SECS, the scanner is interrupted,
@@ -24,44 +27,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "acceptor.h"
+#include "capacity.h"
 #include "fileio.h"
 #include "ctx.h"
 #include "listen.h"
 #include "log.h"
+#include "logwriter.h"
 #include "scan.h"
 #include "worker.h"
 
 #define SERVER_MAX_THREADS 64
 #define TOKEN_MAX          4096
+#define LOG_GRACE_MS       1000 /* how long the stop waits for a blocked log output */
 
-/* Raise the descriptor limit to fit MAX connections (a socket and a file each). */
-static unsigned fit_descriptors(unsigned max)
+/*
+ * Raise the descriptor limit as far as it goes and size the connection
+ * limits from it into O. Writes the line that says so into SAY
+ * (CAP bytes) for announce() to print after the first line.
+ */
+static void plan_capacity(struct server_opts *o, char *say, size_t cap)
 {
-    struct rlimit rl;
-    rlim_t need = (rlim_t)max * 2 + 64;
+    uint64_t before = 0, after = 0;
+    struct capacity c;
+    int err = capacity_raise_nofile(&before, &after), n;
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return max;
-    if (rl.rlim_cur < need) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl); /* checked below by reading it back */
-        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-            return max;
-    }
-    if (rl.rlim_cur < need) {
-        unsigned fit = rl.rlim_cur > 128 ? (unsigned)((rl.rlim_cur - 64) / 2) : 32;
-
+    if (err != 0)
+        log_warnx("cannot read the descriptor limit: %s", strerror(-err));
+    capacity_plan(after, o->max_connections, o->max_per_ip, &c);
+    if (c.is_lowered)
         log_warnx("the descriptor limit (%llu) allows only %u connections; "
                   "--max-connections lowered from %u",
-                  (unsigned long long)rl.rlim_cur, fit, max);
-        return fit;
-    }
-    return max;
+                  (unsigned long long)after, c.max_connections, o->max_connections);
+    o->max_connections = c.max_connections;
+    o->max_per_ip = c.max_per_ip;
+    n = snprintf(say, cap,
+                 "capacity: %u connections (--max-connections), at most %u from one address "
+                 "(--max-connections-per-ip); descriptor limit %llu",
+                 c.max_connections, c.max_per_ip, (unsigned long long)after);
+    if (after != before && n > 0 && (size_t)n < cap)
+        snprintf(say + n, cap - (size_t)n, ", raised from %llu", (unsigned long long)before);
 }
 
 /* Read the token: its first line, without trailing spaces. NULL on error. */
@@ -123,8 +131,8 @@ static void announce(const char *addr)
     char line[128];
     int n = snprintf(line, sizeof(line), "listening on http://%s/\n", addr);
 
-    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
-        log_warn("cannot write to stdout");
+    if (n > 0 && (size_t)n < sizeof(line))
+        log_put_line(STDOUT_FILENO, line, (size_t)n);
 }
 
 /* Wait for signals until told to stop. */
@@ -159,6 +167,10 @@ struct server_state {
     char *token;
     int rootfd;
     int listenfd;
+    struct logwriter logw;
+    bool has_logw;
+    struct iplimit iplimit;
+    bool has_iplimit;
 };
 
 static int start_threads(struct server_state *s)
@@ -212,7 +224,7 @@ int server_run(const struct server_opts *opts)
 {
     struct server_state *s = calloc(1, sizeof(*s));
     struct snapshot *first = NULL;
-    char addr[LISTEN_ADDR_MAX], err[256];
+    char addr[LISTEN_ADDR_MAX], err[256], capacity_line[256];
     sigset_t set;
     int status = 1, rc;
 
@@ -229,6 +241,10 @@ int server_run(const struct server_opts *opts)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    rc = logwriter_start(&s->logw);
+    if (rc != 0)
+        log_warnx("cannot start the log writer (%s); logging directly", strerror(-rc));
+    s->has_logw = rc == 0;
 
     s->rootfd = open(opts->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->rootfd < 0) {
@@ -245,7 +261,13 @@ int server_run(const struct server_opts *opts)
         status = 2;
         goto out;
     }
-    s->opts.max_connections = fit_descriptors(opts->max_connections);
+    plan_capacity(&s->opts, capacity_line, sizeof(capacity_line));
+    rc = iplimit_init(&s->iplimit, s->opts.max_connections, s->opts.max_per_ip);
+    if (rc != 0) {
+        log_warnx("cannot set up --max-connections-per-ip: %s", strerror(-rc));
+        goto out;
+    }
+    s->has_iplimit = true;
     s->listenfd = listen_open(opts->bind, opts->port, addr, err, sizeof(err));
     if (s->listenfd < 0) {
         log_warnx("%s", err);
@@ -268,15 +290,18 @@ int server_run(const struct server_opts *opts)
     scanner_write(&s->scanner, first);
     catalog_store_init(&s->store, first);
     announce(addr);
+    log_out("%s", capacity_line);
     log_out("%s", s->scanner.summary);
 
     s->ctx.opts = &s->opts;
     s->ctx.rootfd = s->rootfd;
     s->ctx.store = &s->store;
     s->ctx.token = s->token;
+    s->ctx.iplimit = &s->iplimit;
     s->ctx.header_timeout_ns = (uint64_t)opts->header_timeout * 1000000000u;
     s->ctx.idle_timeout_ns = (uint64_t)opts->idle_timeout * 1000000000u;
     s->ctx.send_timeout_ns = (uint64_t)opts->send_timeout * 1000000000u;
+    s->ctx.body_timeout_ns = (uint64_t)opts->body_timeout * 1000000000u;
     s->ctx.grace_ns = (uint64_t)SERVER_GRACE_SECS * 1000000000u;
     atomic_init(&s->ctx.nconns, 0);
     s->nworkers = thread_count(opts);
@@ -295,6 +320,10 @@ out:
     if (s->rootfd >= 0)
         close(s->rootfd);
     free(s->token);
+    if (s->has_iplimit)
+        iplimit_cleanup(&s->iplimit);
+    if (s->has_logw)
+        logwriter_stop(&s->logw, LOG_GRACE_MS);
     free(s);
     return status;
 }

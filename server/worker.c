@@ -125,6 +125,15 @@ static void unready(struct worker *w, struct conn *c)
     c->is_ready = false;
 }
 
+/* A connection the acceptor counted is gone: give back its slots. */
+static void release_slots(struct worker *w, const struct iplimit_key *ipkey)
+{
+    if (w->ctx->iplimit != NULL)
+        iplimit_release(w->ctx->iplimit, ipkey);
+    atomic_fetch_sub(&w->nconns, 1);
+    atomic_fetch_sub(&w->ctx->nconns, 1);
+}
+
 void worker_forget(struct worker *w, struct conn *c)
 {
     unready(w, c);
@@ -136,8 +145,7 @@ void worker_forget(struct worker *w, struct conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
-    atomic_fetch_sub(&w->nconns, 1);
-    atomic_fetch_sub(&w->ctx->nconns, 1);
+    release_slots(w, &c->ipkey);
 }
 
 void worker_set_timer(struct worker *w, struct conn *c, uint64_t when)
@@ -186,14 +194,11 @@ static void drain_pipe(struct worker *w, uint64_t now)
             }
             if (w->is_stopping) { /* raced with the stop: refuse politely */
                 close(h[i].fd);
-                atomic_fetch_sub(&w->nconns, 1);
-                atomic_fetch_sub(&w->ctx->nconns, 1);
+                release_slots(w, &h[i].ipkey);
                 continue;
             }
-            if (conn_new(w, h[i].fd, (struct sockaddr *)&h[i].addr, h[i].addrlen, now) == NULL) {
-                atomic_fetch_sub(&w->nconns, 1);
-                atomic_fetch_sub(&w->ctx->nconns, 1);
-            }
+            if (conn_new(w, &h[i], now) == NULL)
+                release_slots(w, &h[i].ipkey);
         }
     }
 }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "ctx.h"
+#include "iplimit.h"
 #include "timerheap.h"
 
 struct conn;
@@ -25,6 +26,7 @@ struct worker_handoff {
     int fd; /* -1: stop */
     socklen_t addrlen;
     struct sockaddr_storage addr;
+    struct iplimit_key ipkey; /* the slot the acceptor took for this address */
 };
 
 struct worker {
@@ -75,7 +77,7 @@ int worker_watch(struct worker *w, struct conn *c, uint32_t events);
 /* Queue C to continue after the current round of events. */
 void worker_mark_ready(struct worker *w, struct conn *c);
 
-/* Forget C entirely (it is being freed). */
+/* Forget C entirely (it is being freed), and give its slots back. */
 void worker_forget(struct worker *w, struct conn *c);
 
 /* Arm C's timer. */

@@ -107,6 +107,8 @@ BAD = [
      b"Transfer-Encoding: gzip\r\n\r\n", 501),
     ("a missing Host in HTTP/1.1", b"GET /data.bin HTTP/1.1\r\n\r\n", 400),
     ("two Host headers", b"GET /data.bin HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    ("a Host with a space", b"GET /data.bin HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+    ("a Host with userinfo", b"GET /data.bin HTTP/1.1\r\nHost: a@b\r\n\r\n", 400),
     ("whitespace before a colon", b"GET /data.bin HTTP/1.1\r\nHost : x\r\n\r\n", 400),
     ("obsolete line folding", b"GET /data.bin HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400),
     ("a NUL in a header value", b"GET /data.bin HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", 400),
@@ -144,6 +146,51 @@ with connect(port) as s:
     rs = parse_responses(recv_all(s))
 tap.eq("a GET with a small body is answered and the next request still parses",
        [DATA[0:2], DATA[2:4]], [x.body for x in rs])
+
+# --- chunked request bodies are decoded and dropped -----------------------------------
+CHUNKED = b"GET /data.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nRange: bytes=0-1\r\n\r\n"
+with connect(port) as s:
+    s.sendall(CHUNKED + b"5;ext=1\r\nhello\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n"
+              b"HEAD /data.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+              b"GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=2-3\r\nConnection: close\r\n\r\n")
+    rs = parse_responses(recv_all(s), head_only=(1,))
+tap.eq("a GET and a HEAD with chunked bodies are answered and the next request still parses",
+       [(206, DATA[0:2]), (200, b""), (206, DATA[2:4])], [(x.status, x.body) for x in rs])
+tap.ok("... on the same connection (no Connection: close before the last)",
+       len(rs) == 3 and rs[0].header("connection") is None and rs[1].header("connection") is None)
+# The body arrives in pieces, split inside the size, the data and the trailers.
+with connect(port) as s:
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for piece in (CHUNKED + b"1", b"0\r\n0123456", b"789abcdef\r\n0\r\nA", b": 1\r\n\r",
+                  b"\nGET /data.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+        s.sendall(piece)
+        time.sleep(0.05)
+    rs = parse_responses(recv_all(s))
+tap.eq("a chunked body sent in pieces is decoded, then the next request is answered",
+       [(206, DATA[0:2]), (200, DATA)], [(x.status, x.body) for x in rs])
+CHUNKED_BAD = [
+    ("a chunk size that is not hex", b"zz\r\nhello\r\n0\r\n\r\n", 400),
+    ("a negative chunk size", b"-5\r\nhello\r\n0\r\n\r\n", 400),
+    ("a chunk size of 17 digits", b"00000000000000005\r\nhello\r\n0\r\n\r\n", 400),
+    ("a chunk size past 64 bits", b"10000000000000000\r\n", 413),
+    ("chunk data longer than its size", b"3\r\nhello\r\n0\r\n\r\n", 400),
+    ("a bare LF after the chunk size", b"5\nhello\r\n0\r\n\r\n", 400),
+    ("an unterminated quoted chunk extension", b"5;a=\"b\r\nhello\r\n0\r\n\r\n", 400),
+    ("obs-fold in a trailer", b"0\r\nA: 1\r\n 2\r\n\r\n", 400),
+    ("a chunked body over 1 MiB", b"100001\r\n", 413),
+]
+for what, body, want in CHUNKED_BAD:
+    out = exchange(port, CHUNKED + body)
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", out)
+    tap.ok(f"a chunked body with {what} gets {want} and the connection closes",
+           m is not None and int(m.group(1)) == want and b"\r\nConnection: close\r\n" in out
+           and out.count(b"HTTP/1.1 ") == 1, out[:300])
+big = b"".join(b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n" for _ in range(15)) + b"0\r\n\r\n"
+with connect(port) as s:
+    s.sendall(CHUNKED + big + b"GET /data.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    rs = parse_responses(recv_all(s))
+tap.eq("a chunked body of 960 KiB in 64 KiB chunks is read through", [206, 200],
+       [x.status for x in rs])
 
 # --- ranges over the wire -------------------------------------------------------------
 r = get(port, "/data.bin", ["Range: bytes=0-9,50-59,-10"])

@@ -26,7 +26,7 @@ MEG = os.urandom(1 << 20)
 root = make_root(tmp, {"small.bin": SMALL, "meg.bin": MEG})
 
 # --- timeouts ---------------------------------------------------------------------
-srv = Server(root, "--header-timeout", "1", "--idle-timeout", "1", tmp=tmp)
+srv = Server(root, "--header-timeout", "1", "--idle-timeout", "1", "--body-timeout", "1", tmp=tmp)
 port = srv.port
 
 with connect(port) as s:
@@ -81,6 +81,34 @@ with connect(port) as s:
 tap.ok("a client trickling its head a byte at a time is cut off at the header deadline",
        closed_at is not None and closed_at - t0 < 4 * SLOW,
        f"closed after {None if closed_at is None else closed_at - t0}")
+
+# A trickled body, one byte every 0.6 x --idle-timeout, must not hold the connection.
+for what, head in [("Content-Length", b"GET /small.bin HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Length: 1048576\r\n\r\n"),
+                   ("chunked", b"GET /small.bin HTTP/1.1\r\nHost: x\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n100000\r\n")]:
+    with connect(port) as s:
+        s.sendall(head)
+        t0 = time.monotonic()
+        closed_at = None
+        got = b""
+        while closed_at is None and time.monotonic() - t0 < 8 * SLOW:
+            try:
+                s.send(b"a")
+                s.settimeout(0.6)
+                b = s.recv(65536)
+                if not b:
+                    closed_at = time.monotonic()
+                got += b
+            except socket.timeout:
+                pass
+            except OSError:
+                closed_at = time.monotonic()
+    tap.ok(f"a {what} body trickled a byte every 0.6 s is cut off by --body-timeout",
+           closed_at is not None and closed_at - t0 < 4 * SLOW,
+           f"closed after {None if closed_at is None else closed_at - t0}: {got[:80]!r}")
+    tap.ok("... with 408 and no other answer", got.startswith(b"HTTP/1.1 408 ")
+           and got.count(b"HTTP/1.1 ") == 1, got[:200])
 srv.stop(tap, "the timeout server")
 
 # --- idle and slow clients do not starve others; 1000 at once -------------------------

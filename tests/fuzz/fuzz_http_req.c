@@ -15,7 +15,7 @@
  *     blank line, every view (method, target, header names and values)
  *     lies inside the head, nheaders <= HTTP_MAX_HEADERS, the fields obey
  *     the grammar (tokens, trimmed values, no CTLs), Host/Transfer-Encoding/
- *     Content-Length rules hold;
+ *     Content-Length rules hold, and a Host value is uri-host [":" port];
  *   - the bookmark never passes the bytes given;
  *   - the last incremental call agrees with the one-shot parse, a head that
  *     parsed on a prefix parses the same on the whole, and an error on a
@@ -150,6 +150,15 @@ static void check_ok(const char *buf, size_t len, const struct http_request *req
     }
 
     FUZZ_CHECK(http_request_header_count(req, "host") <= 1);
+    if (http_request_header(req, "host") != NULL) {
+        struct strview host = *http_request_header(req, "host");
+
+        /* Never a byte that would take the value out of uri-host [":" port]. */
+        FUZZ_CHECK(http_host_is_valid(host));
+        for (size_t i = 0; i < host.len; i++)
+            FUZZ_CHECK(host.p[i] > 0x20 && host.p[i] < 0x7f && host.p[i] != '@' &&
+                       host.p[i] != '/' && host.p[i] != '?' && host.p[i] != '#');
+    }
     if (req->version_minor >= 1)
         FUZZ_CHECK(http_request_header_count(req, "host") == 1);
     FUZZ_CHECK(!(req->is_chunked && req->has_content_length));

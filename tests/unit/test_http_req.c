@@ -407,6 +407,24 @@ static const struct valid_case valid_cases[] = {
      .is_keep_alive = true,
      .hname = "host",
      .hvalue = ""},
+    {.what = "a bracketed IPv6 Host with a port is accepted",
+     .head = "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+     .method = HTTP_METHOD_GET,
+     .target = "/",
+     .minor = 1,
+     .nheaders = 1,
+     .is_keep_alive = true,
+     .hname = "host",
+     .hvalue = "[::1]:8080"},
+    {.what = "an IPv4 Host with a port is accepted",
+     .head = "GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n",
+     .method = HTTP_METHOD_GET,
+     .target = "/",
+     .minor = 1,
+     .nheaders = 1,
+     .is_keep_alive = true,
+     .hname = "host",
+     .hvalue = "127.0.0.1:80"},
     {.what = "header lookup ignores case",
      .head = "GET / HTTP/1.1\r\nhOsT: a\r\nX-Thing: v\r\n\r\n",
      .method = HTTP_METHOD_GET,
@@ -892,6 +910,25 @@ static const struct bad_case bad_cases[] = {
      HTTP_PARSE_BAD_REQUEST},
     {"two Host lines are 400 in HTTP/1.0 too", S("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"),
      HTTP_PARSE_BAD_REQUEST},
+    {"a Host with a space inside is 400", S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"a Host with userinfo is 400", S("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"a Host with a path is 400", S("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), HTTP_PARSE_BAD_REQUEST},
+    {"a Host with a port that is not a number is 400", S("GET / HTTP/1.1\r\nHost: a:http\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"a Host with two ports is 400", S("GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"an unbracketed IPv6 Host is 400", S("GET / HTTP/1.1\r\nHost: ::1\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"an unclosed IP-literal Host is 400", S("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"an invalid Host is 400 in HTTP/1.0 too", S("GET / HTTP/1.0\r\nHost: a b\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
+    {"an invalid Host is 400 with an absolute-form target too",
+     S("GET http://a/ HTTP/1.1\r\nHost: a b\r\n\r\n"), HTTP_PARSE_BAD_REQUEST},
+    {"a Host with obs-text is 400", S("GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n"),
+     HTTP_PARSE_BAD_REQUEST},
 
     /* Content-Length and Transfer-Encoding (RFC 9112 6). */
     {"conflicting Content-Length lines are 400",
@@ -1341,6 +1378,96 @@ static void test_header_count(void **state)
     tally_end(&t, NROWS(count_cases));
 }
 
+struct host_case {
+    const char *what;
+    const char *value;
+    bool want;
+};
+
+static const struct host_case host_cases[] = {
+    {"a name is valid", "example.com", true},
+    {"a name with a port is valid", "example.com:8080", true},
+    {"the empty name is valid (RFC 9112 3.2)", "", true},
+    {"an empty port is valid (port = *DIGIT)", "a:", true},
+    {"a port alone is valid (the name may be empty)", ":80", true},
+    {"a long port is valid as far as the grammar goes", "a:123456", true},
+    {"unreserved bytes are valid", "a-b.c_d~e", true},
+    {"sub-delims are valid", "a!$&'()*+,;=b", true},
+    {"a percent-encoded byte is valid", "a%2Eb", true},
+    {"an IPv4 address is valid", "192.0.2.1", true},
+    {"an IPv4 address with a port is valid", "192.0.2.1:443", true},
+    {"a dotted name that is not an IPv4 address is still a reg-name", "999.1.1.1", true},
+    {"the IPv6 loopback is valid", "[::1]", true},
+    {"the IPv6 unspecified address is valid", "[::]", true},
+    {"an IPv6 address with a port is valid", "[::1]:8080", true},
+    {"a full IPv6 address is valid", "[2001:db8:0:0:0:0:0:1]", true},
+    {"a gap at the end is valid", "[2001:db8::]", true},
+    {"seven groups and a gap are valid", "[1:2:3:4:5:6:7::]", true},
+    {"a gap and seven groups are valid", "[::1:2:3:4:5:6:7]", true},
+    {"an embedded IPv4 address is valid", "[::ffff:192.0.2.1]", true},
+    {"six groups and an IPv4 address are valid", "[1:2:3:4:5:6:192.0.2.1]", true},
+    {"uppercase hex is valid", "[2001:DB8::A]", true},
+    {"an IPvFuture literal is valid", "[v1.fe80::a+en1]", true},
+
+    {"a space is invalid", "a b", false},
+    {"userinfo is invalid", "user@host", false},
+    {"a path is invalid", "a/b", false},
+    {"a query is invalid", "a?b", false},
+    {"a fragment is invalid", "a#b", false},
+    {"a backslash is invalid", "a\\b", false},
+    {"a double quote is invalid", "a\"b", false},
+    {"a non-digit port is invalid", "a:8o", false},
+    {"two colons outside brackets are invalid", "a:1:2", false},
+    {"a bare IPv6 address is invalid", "::1", false},
+    {"a bad percent escape is invalid", "a%zz", false},
+    {"a truncated percent escape is invalid", "a%4", false},
+    {"a lone percent sign is invalid", "%", false},
+    {"non-ASCII is invalid (IDNs go as punycode)", "caf\xc3\xa9", false},
+    {"an unclosed bracket is invalid", "[::1", false},
+    {"a closing bracket alone is invalid", "a]", false},
+    {"an empty IP-literal is invalid", "[]", false},
+    {"text after the IP-literal is invalid", "[::1]x", false},
+    {"a name in brackets is invalid", "[example.com]", false},
+    {"an IPv4 address in brackets is invalid", "[192.0.2.1]", false},
+    {"nine IPv6 groups are invalid", "[1:2:3:4:5:6:7:8:9]", false},
+    {"seven groups without a gap are invalid", "[1:2:3:4:5:6:7]", false},
+    {"eight groups and a gap are invalid", "[1:2:3:4:5:6:7:8::]", false},
+    {"two gaps are invalid", "[1::2::3]", false},
+    {"three colons are invalid", "[1:::2]", false},
+    {"a leading single colon is invalid", "[:1::2]", false},
+    {"a trailing single colon is invalid", "[1::2:]", false},
+    {"a five-digit group is invalid", "[12345::]", false},
+    {"an IPv6 zone identifier is invalid (not in RFC 3986)", "[fe80::1%25eth0]", false},
+    {"seven groups and an IPv4 address are invalid", "[1:2:3:4:5:6:7:192.0.2.1]", false},
+    {"an embedded IPv4 octet over 255 is invalid", "[::ffff:192.0.2.256]", false},
+    {"an embedded IPv4 address with a leading zero is invalid", "[::ffff:192.0.2.01]", false},
+    {"an embedded IPv4 address with three parts is invalid", "[::ffff:192.0.2]", false},
+    {"IPvFuture without a version is invalid", "[v.x]", false},
+    {"IPvFuture without an address is invalid", "[v1.]", false},
+    {"a port on a bad IP-literal is invalid", "[::g]:80", false},
+};
+
+static void test_host_is_valid(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(host_cases); i++) {
+        const struct host_case *c = &host_cases[i];
+        size_t len = strlen(c->value);
+        char *exact = malloc(len > 0 ? len : 1);
+        bool got;
+
+        assert_non_null(exact);
+        memcpy(exact, c->value, len); /* exactly LEN bytes, so ASan sees an over-read */
+        got = http_host_is_valid(strview_make(exact, len));
+        if (got != c->want)
+            row_fail(&t, c->what, "\"%s\" gave %s", c->value, got ? "valid" : "invalid");
+        free(exact);
+    }
+    tally_end(&t, NROWS(host_cases));
+}
+
 struct status_case {
     const char *what;
     enum http_parse_result r;
@@ -1378,6 +1505,7 @@ int main(void)
         cmocka_unit_test(test_parse_malformed),  cmocka_unit_test(test_parse_limits),
         cmocka_unit_test(test_parse_guard_page), cmocka_unit_test(test_parse_resets_output),
         cmocka_unit_test(test_header_count),     cmocka_unit_test(test_parse_status),
+        cmocka_unit_test(test_host_is_valid),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,52 @@ static const struct quote_case quote_cases[] = {
      "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac"},
     {"only LEN bytes are read", "abc\ndef", 3, 64, "abc"},
 
+    /* UTF-8: well-formed characters stay, every byte of a broken one is escaped. */
+    {"the smallest 2-byte character is kept", S("\xc2\xa0"), 64, "\xc2\xa0"},
+    {"the largest 2-byte character is kept", S("\xdf\xbf"), 64, "\xdf\xbf"},
+    {"the smallest 3-byte character is kept", S("\xe0\xa0\x80"), 64, "\xe0\xa0\x80"},
+    {"the last character before the surrogates is kept", S("\xed\x9f\xbf"), 64, "\xed\x9f\xbf"},
+    {"the first character after the surrogates is kept", S("\xee\x80\x80"), 64, "\xee\x80\x80"},
+    {"U+FFFF is kept", S("\xef\xbf\xbf"), 64, "\xef\xbf\xbf"},
+    {"the smallest 4-byte character is kept", S("\xf0\x90\x80\x80"), 64, "\xf0\x90\x80\x80"},
+    {"U+10FFFF is kept", S("\xf4\x8f\xbf\xbf"), 64, "\xf4\x8f\xbf\xbf"},
+    {"a C1 control (U+009B, CSI) is escaped",
+     S("\xc2\x9b"
+       "31m"),
+     64, "\\xc2\\x9b31m"},
+    {"U+0080 is escaped", S("\xc2\x80"), 64, "\\xc2\\x80"},
+    {"U+009F is escaped", S("\xc2\x9f"), 64, "\\xc2\\x9f"},
+    {"a lone continuation byte is escaped",
+     S("a\x80"
+       "b"),
+     64, "a\\x80b"},
+    {"a lone lead byte is escaped",
+     S("a\xc3"
+       "b"),
+     64, "a\\xc3b"},
+    {"a lead byte at the end is escaped", S("a\xc3"), 64, "a\\xc3"},
+    {"a truncated 3-byte character is escaped byte by byte",
+     S("\xe6\x97"
+       "x"),
+     64, "\\xe6\\x97x"},
+    {"a truncated 4-byte character at the end is escaped", S("\xf0\x9f\x98"), 64,
+     "\\xf0\\x9f\\x98"},
+    {"the byte that breaks a sequence starts afresh", S("\xe6\xc3\xa9"), 64, "\\xe6\xc3\xa9"},
+    {"an overlong 2-byte form (C0 AF) is escaped", S("\xc0\xaf"), 64, "\\xc0\\xaf"},
+    {"an overlong 2-byte form (C1 BF) is escaped", S("\xc1\xbf"), 64, "\\xc1\\xbf"},
+    {"an overlong 3-byte form (E0 80 AF) is escaped", S("\xe0\x80\xaf"), 64, "\\xe0\\x80\\xaf"},
+    {"an overlong 4-byte form (F0 80 80 AF) is escaped", S("\xf0\x80\x80\xaf"), 64,
+     "\\xf0\\x80\\x80\\xaf"},
+    {"a UTF-16 surrogate (ED A0 80) is escaped", S("\xed\xa0\x80"), 64, "\\xed\\xa0\\x80"},
+    {"a code point past U+10FFFF is escaped", S("\xf4\x90\x80\x80"), 64, "\\xf4\\x90\\x80\\x80"},
+    {"F5 is never a lead byte", S("\xf5\x80\x80\x80"), 64, "\\xf5\\x80\\x80\\x80"},
+    {"FF is escaped", S("\xff"), 64, "\\xff"},
+    {"ISO-8859-1 text is escaped, not passed on", S("caf\xe9"), 64, "caf\\xe9"},
+    {"a character is never split by a cut", S("ab\xc3\xa9"), 4, "ab"},
+    {"a character that exactly fits is whole", S("ab\xc3\xa9"), 5, "ab\xc3\xa9"},
+    {"a 4-byte character is never split", S("a\xf0\x9f\x98\x80"), 5, "a"},
+    {"a broken sequence is escaped whole or not at all", S("a\xe6\x97"), 8, "a"},
+
     {"text is cut to fit CAP", S("abcdef"), 4, "abc"},
     {"text that exactly fits CAP is whole", S("abc"), 4, "abc"},
     {"an escape that exactly fits CAP is whole", S("\t"), 5, "\\x09"},
@@ -148,13 +194,17 @@ static void test_log_quote_cap_zero(void **state)
     assert_string_equal(out, "XYZ");
 }
 
-/* Every byte value comes out as itself or as \xHH, and never as a line break. */
+/*
+ * Every byte value alone comes out as itself (printable ASCII) or as \xHH
+ * (controls, DEL, backslash, and every byte >= 0x80, which alone is never
+ * a whole UTF-8 character), and never as a line break.
+ */
 static void test_log_quote_every_byte(void **state)
 {
     (void)state;
     for (int b = 0; b < 256; b++) {
         char in = (char)b, out[8], esc[8];
-        bool is_escaped = b < 0x20 || b == 0x7f || b == '\\';
+        bool is_escaped = b < 0x20 || b >= 0x7f || b == '\\';
 
         log_quote(&in, 1, out, sizeof(out));
         snprintf(esc, sizeof(esc), "\\x%02x", b);

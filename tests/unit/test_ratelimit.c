@@ -286,6 +286,57 @@ static void test_ratelimit_simulated_transfer(void **state)
     tally_end(&t, NROWS(sim_cases));
 }
 
+struct deadline_case {
+    const char *what;
+    uint64_t start, grace, done, min_rate;
+    uint64_t want;
+};
+
+static const struct deadline_case deadline_cases[] = {
+    {"nothing received: the grace alone", T0, 15 * NS, 0, 1024, T0 + 15 * NS},
+    {"no minimum rate: the grace alone, whatever arrived", T0, 15 * NS, 1u << 20, 0, T0 + 15 * NS},
+    {"MIN_RATE bytes earn one second", T0, 15 * NS, 1024, 1024, T0 + 16 * NS},
+    {"a byte earns a MIN_RATE-th of a second", T0, 15 * NS, 1, 1000, T0 + 15 * NS + NS / 1000},
+    {"a trickle earns next to nothing: 30 bytes at 1 KiB/s", T0, 15 * NS, 30, 1024,
+     T0 + 15 * NS + 30 * NS / 1024},
+    {"1 MiB at 1 KiB/s earns 1024 s", T0, 15 * NS, 1u << 20, 1024, T0 + 1039 * NS},
+    {"a whole and a fractional part add up", T0, 0, 1500, 1000, T0 + 3 * NS / 2},
+    {"a huge transfer saturates instead of wrapping", T0, 15 * NS, UINT64_MAX, 1, UINT64_MAX},
+    {"a start near the end of the clock saturates", UINT64_MAX - 5, 15 * NS, 0, 1024, UINT64_MAX},
+    {"earned time that would wrap saturates", UINT64_MAX - 20 * NS, 15 * NS, 10ull * 1024, 1024,
+     UINT64_MAX},
+};
+
+static void test_ratelimit_min_deadline(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(deadline_cases); i++) {
+        const struct deadline_case *c = &deadline_cases[i];
+        uint64_t got = ratelimit_min_deadline(c->start, c->grace, c->done, c->min_rate);
+
+        if (got != c->want)
+            row_fail(&t, c->what, "gave %" PRIu64 ", want %" PRIu64, got, c->want);
+    }
+    tally_end(&t, NROWS(deadline_cases));
+}
+
+/* The deadline never moves back as bytes arrive, and a sender at the minimum rate stays ahead. */
+static void test_ratelimit_min_deadline_paced(void **state)
+{
+    uint64_t prev = 0;
+
+    (void)state;
+    for (uint64_t done = 0, now = T0; done <= 64 * 1024; done += 512, now += NS / 2) {
+        uint64_t d = ratelimit_min_deadline(T0, 2 * NS, done, 1024);
+
+        assert_true(d >= prev);
+        assert_true(d > now); /* 512 bytes every half second is exactly 1 KiB/s */
+        prev = d;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_ratelimit_wait),
         cmocka_unit_test(test_ratelimit_wait_is_enough),
         cmocka_unit_test(test_ratelimit_simulated_transfer),
+        cmocka_unit_test(test_ratelimit_min_deadline),
+        cmocka_unit_test(test_ratelimit_min_deadline_paced),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -389,6 +389,8 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%s", o->catalog ? o->catalog : "(null)");
     else if (strcmp(f, "max_connections") == 0)
         snprintf(buf, cap, "%u", o->max_connections);
+    else if (strcmp(f, "max_per_ip") == 0)
+        snprintf(buf, cap, "%u", o->max_per_ip);
     else if (strcmp(f, "limit_rate") == 0)
         snprintf(buf, cap, "%" PRIu64, o->limit_rate);
     else if (strcmp(f, "rescan_secs") == 0)
@@ -405,14 +407,19 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%u", o->idle_timeout);
     else if (strcmp(f, "send_timeout") == 0)
         snprintf(buf, cap, "%u", o->send_timeout);
+    else if (strcmp(f, "body_timeout") == 0)
+        snprintf(buf, cap, "%u", o->body_timeout);
+    else if (strcmp(f, "body_min_rate") == 0)
+        snprintf(buf, cap, "%" PRIu64, o->body_min_rate);
     else
         fail_msg("no option field called %s", f);
 }
 
 static const char *const opt_fields[] = {
-    "port",           "bind",         "root",         "catalog",  "max_connections",
-    "limit_rate",     "rescan_secs",  "token_file",   "is_quiet", "threads",
-    "header_timeout", "idle_timeout", "send_timeout",
+    "port",           "bind",         "root",         "catalog",      "max_connections",
+    "limit_rate",     "rescan_secs",  "token_file",   "is_quiet",     "threads",
+    "header_timeout", "idle_timeout", "send_timeout", "body_timeout", "body_min_rate",
+    "max_per_ip",
 };
 
 /* The defaults as --help documents them. */
@@ -427,7 +434,8 @@ static void test_options_defaults(void **state)
     assert_null(o.bind);
     assert_string_equal(o.root, "./resources");
     assert_string_equal(o.catalog, "./text.txt");
-    assert_int_equal(o.max_connections, 4096);
+    assert_int_equal(o.max_connections, 0); /* sized from the descriptor limit */
+    assert_int_equal(o.max_per_ip, 0);      /* three quarters of that */
     assert_int_equal(o.limit_rate, 0);
     assert_int_equal(o.rescan_secs, 10);
     assert_null(o.token_file);
@@ -436,6 +444,8 @@ static void test_options_defaults(void **state)
     assert_int_equal(o.header_timeout, 15);
     assert_int_equal(o.idle_timeout, 60);
     assert_int_equal(o.send_timeout, 60);
+    assert_int_equal(o.body_timeout, 15);
+    assert_int_equal(o.body_min_rate, 1024);
 }
 
 struct opt_case {
@@ -472,6 +482,16 @@ static const struct opt_case opt_cases[] = {
      {"--max-connections", "10"},
      OPTIONS_OK,
      {{"max_connections", "10"}},
+     NULL},
+    {"--max-connections-per-ip sets the per-address limit",
+     {"--max-connections-per-ip", "8"},
+     OPTIONS_OK,
+     {{"max_per_ip", "8"}},
+     NULL},
+    {"--max-connections-per-ip=N works",
+     {"--max-connections-per-ip=1"},
+     OPTIONS_OK,
+     {{"max_per_ip", "1"}},
      NULL},
     {"-m 1 is the smallest limit", {"-m", "1"}, OPTIONS_OK, {{"max_connections", "1"}}, NULL},
     {"-m 1000000 is the largest limit",
@@ -525,6 +545,22 @@ static const struct opt_case opt_cases[] = {
      NULL},
     {"--idle-timeout sets it", {"--idle-timeout", "7"}, OPTIONS_OK, {{"idle_timeout", "7"}}, NULL},
     {"--send-timeout sets it", {"--send-timeout", "9"}, OPTIONS_OK, {{"send_timeout", "9"}}, NULL},
+    {"--body-timeout sets it", {"--body-timeout", "3"}, OPTIONS_OK, {{"body_timeout", "3"}}, NULL},
+    {"--body-min-rate takes a size suffix",
+     {"--body-min-rate", "4k"},
+     OPTIONS_OK,
+     {{"body_min_rate", "4096"}},
+     NULL},
+    {"--body-min-rate 0 leaves the timeout alone",
+     {"--body-min-rate", "0"},
+     OPTIONS_OK,
+     {{"body_min_rate", "0"}},
+     NULL},
+    {"--body-min-rate 1g is the most",
+     {"--body-min-rate", "1g"},
+     OPTIONS_OK,
+     {{"body_min_rate", "1073741824"}},
+     NULL},
     {"short options bundle: -qp 9000",
      {"-qp", "9000"},
      OPTIONS_OK,
@@ -581,6 +617,16 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_USAGE,
      {{NULL}},
      "max-connections"},
+    {"0 connections per address is a usage error",
+     {"--max-connections-per-ip", "0"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-connections-per-ip"},
+    {"a per-address limit that is not a number is a usage error",
+     {"--max-connections-per-ip", "many"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-connections-per-ip"},
     {"0 threads is a usage error", {"--threads", "0"}, OPTIONS_USAGE, {{NULL}}, "threads"},
     {"257 threads is a usage error", {"--threads", "257"}, OPTIONS_USAGE, {{NULL}}, "threads"},
     {"a header timeout of 0 is a usage error",
@@ -603,6 +649,21 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_USAGE,
      {{NULL}},
      "send-timeout"},
+    {"a body timeout of 0 is a usage error",
+     {"--body-timeout", "0"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-timeout"},
+    {"a body min rate over 1g is a usage error",
+     {"--body-min-rate", "1073741825"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-min-rate"},
+    {"a body min rate that is not a rate is a usage error",
+     {"--body-min-rate", "slow"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "body-min-rate"},
     {"a rescan period over a year is a usage error",
      {"--rescan", "31536001"},
      OPTIONS_USAGE,
@@ -823,6 +884,9 @@ static void test_options_usage(void **state)
         "--root DIR",
         "--catalog FILE",
         "--max-connections N",
+        "--max-connections-per-ip N",
+        "three quarters of",
+        "as many as the descriptor",
         "--limit-rate RATE",
         "--rescan SECS",
         "--token-file FILE",
@@ -831,12 +895,14 @@ static void test_options_usage(void **state)
         "--header-timeout SECS",
         "--idle-timeout SECS",
         "--send-timeout SECS",
+        "--body-timeout SECS",
+        "--body-min-rate RATE",
+        "(default 1k",
         "--help",
         "--version",
         "default 8080",
         "default ./resources",
         "default ./text.txt",
-        "(default 4096)",
         "(default 10)",
         "(default 15)",
         "(default 60)",
@@ -994,6 +1060,13 @@ static const struct log_case log_cases[] = {
      false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /a\\x5cb 404 0 - 0.000s"},
     {"an unknown method is logged as sent", "BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", 0, 501, 0, 0,
      false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 BREW /pot 501 0 - 0.000s"},
+    {"a UTF-8 target is logged as sent", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", 0, 404, 0,
+     0, false, "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /caf\xc3\xa9 404 0 - 0.000s"},
+    {"invalid UTF-8 and C1 controls in the target are escaped (the parser lets obs-text through)",
+     "GET /\xff\xc2\x9b"
+     "2J\xe0\x80 HTTP/1.1\r\nHost: a\r\n\r\n",
+     0, 404, 0, 0, false,
+     "2026-11-21T05:24:00.000Z 127.0.0.1:40112 GET /\\xff\\xc2\\x9b2J\\xe0\\x80 404 0 - 0.000s"},
 };
 
 static void test_accesslog_format(void **state)

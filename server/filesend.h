@@ -1,0 +1,62 @@
+/*
+ * server/filesend.h - send a file's bytes so that a response never
+ * completes with bytes that may mix two versions of the file.
+ *
+ * The bulk goes out with sendfile(2), and before and after every call the
+ * open file is fstat()ed and its identity compared with the one the
+ * response head was built from. The last bytes of the response's last
+ * file segment (FILESEND_TAIL_MAX at most, the whole segment when it is
+ * that small) are held back: once every byte given to sendfile has been
+ * sent (SIOCOUTQNSD is 0, so no page still waiting in the send queue can
+ * change under it), they are read into memory, the identity is checked
+ * one last time, and only then are they sent, as copies. A change at any
+ * point ends the transfer short: the client sees a body shorter than
+ * Content-Length, never a complete mixed one.
+ */
+#ifndef SERVER_FILESEND_H
+#define SERVER_FILESEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fileid.h"
+
+/* Bytes held back at the end and sent from memory after the last check. */
+#define FILESEND_TAIL_MAX (16u << 10)
+
+struct filesend {
+    int fd;             /* the open file (borrowed) */
+    struct file_id id;  /* what the response head describes */
+    bool has_sendfiled; /* some bytes went out by sendfile (so the tail waits for a drain) */
+    char *tail;         /* the held-back bytes once read and checked; NULL before */
+    size_t tail_len;
+    uint64_t outq;    /* bytes still queued in the socket at the last FILESEND_DRAIN */
+    const char *what; /* after FILESEND_CHANGED: what changed ("size", ...) */
+};
+
+enum filesend_result {
+    FILESEND_SENT,    /* *SENT bytes went out (at least 1) */
+    FILESEND_AGAIN,   /* the socket is full: wait until it is writable */
+    FILESEND_DRAIN,   /* wait until the socket has sent what is queued (fs->outq), then retry */
+    FILESEND_CHANGED, /* the file is not the version the response describes (fs->what) */
+    FILESEND_ERROR,   /* the socket or the file failed: the negative errno value in *ERR */
+};
+
+/* Start sending from the open file FD (borrowed), whose identity was ID. */
+void filesend_init(struct filesend *fs, int fd, const struct file_id *id);
+
+/* Free the held-back bytes. Safe to call more than once. */
+void filesend_cleanup(struct filesend *fs);
+
+/*
+ * Send at most WANT (>= 1) of the file bytes [OFF + DONE, OFF + LEN) on
+ * the non-blocking socket SOCK. IS_LAST says this is the response's last
+ * file segment, whose tail is held back as described above; MORE asks
+ * for MSG_MORE on bytes sent from memory (more segments follow).
+ */
+enum filesend_result filesend_step(struct filesend *fs, int sock, uint64_t off, uint64_t len,
+                                   uint64_t done, bool is_last, bool more, uint64_t want,
+                                   size_t *sent, int *err);
+
+#endif
