@@ -469,8 +469,10 @@ CASES = [
          versions=(1, 2), within=EITHER, checks=[said_changed]),
     # names that try to leave --dir
     *[Case(f"name-{label}", "ok,file=f.bin", "safe", tail=tail, final="-")
-      for label, tail in [("dotdot", ".."), ("encoded-dotdot", "%2e%2e"), ("encoded-slashes", "..%2f..%2fx"),
-                          ("backslashes", "..%5c..%5cx"), ("dot", "%2e"), ("empty", ""),
+      # "sub/..": libcurl may drop the dot segments from the request, but the
+      # name comes from the URL as given; the server still has content there.
+      for label, tail in [("dotdot", "sub/.."), ("encoded-dotdot", "%2e%2e"), ("encoded-slashes", "..%2f..%2fx"),
+                          ("backslashes", "..%5c..%5cx"), ("dot", "sub/."), ("encoded-dot", "%2e"), ("empty", ""),
                           ("nul", "x%00y"), ("newline", "x%0Ay"), ("hidden", ".hidden"),
                           ("part-name", ".f.bin.part"), ("absolute", abs_name),
                           ("dotdot-slash-end", "..%2f")]],
@@ -530,8 +532,10 @@ def describe(case):
     return f"{case.name}: {what} within {case.within} s"
 
 
-# HOSTILE_CASES=REGEX runs only the rows whose name matches (while working on one).
+# HOSTILE_CASES=REGEX runs only the rows whose name matches (while working on one);
+# HOSTILE_VERBOSE=1 shows what the client said in the cases that pass, too.
 only = os.environ.get("HOSTILE_CASES")
+VERBOSE = os.environ.get("HOSTILE_VERBOSE") == "1"
 if only:
     CASES = [c for c in CASES if re.search(only, c.name)]
 workers = 4  # the cases mostly wait on the network, in every build mode
@@ -545,6 +549,9 @@ try:
                 tap.ok(describe(c), False, f"the test itself raised {type(e).__name__}: {e}")
                 continue
             tap.ok(describe(c), not probs, *probs, *([] if not probs else ["client output:"] + ctx.run.tail()))
+            if VERBOSE and not probs:
+                print("\n".join(f"#   {ln}" for ln in ctx.run.tail(4)) +
+                      f"\n#   requests: {len(ctx.requests())}", flush=True)
             for what, good, detail in ctx.extra:
                 tap.ok(what, good, *detail)
 finally:
