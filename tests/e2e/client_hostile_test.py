@@ -25,7 +25,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostilelib import (TRIAGE, Hostile, Trap, diff, judge, run_client,  # noqa: E402
+from hostilelib import (SANITIZER_RE, TRIAGE, Hostile, Trap, diff, judge, run_client,  # noqa: E402
                         sha_file, snapshot, snapshot_one, RETRY_LINE_RE)
 from pdmtest import Tap, remove, sha, temp_dir  # noqa: E402
 
@@ -89,7 +89,7 @@ class Ctx:
         self.extra = []  # (what, ok, detail) TAP lines of the row's own checks
 
     def requests(self):
-        return [e for e in host.entries(self.key)]
+        return host.entries(self.key)
 
 
 def run_case(case):
@@ -104,7 +104,7 @@ def run_case(case):
     shas = [sha(v) for v in versions_of(case)]
     probs = []
     if case.expect == "safe":
-        probs = judge_safe(ctx, shas, before)
+        probs = judge_safe(ctx, shas)
     else:
         probs = judge(ctx.run, case.expect, ctx.final, shas, case.msg,
                       ctx.planted if case.setup else None)
@@ -125,15 +125,17 @@ def versions_of(case):
     return [v[i - 1] for i in case.versions]
 
 
-def judge_safe(ctx, shas, before):
+def judge_safe(ctx, shas):
     """A hostile name: a clean failure, or exact bytes in a new regular file
     directly inside --dir."""
     run = ctx.run
     if run.timed_out:
         return [f"still running after {run.took:.1f} s: killed"]
+    probs = ["sanitizer report in stderr:\n" + run.err[-3000:]] if SANITIZER_RE.search(run.err) else []
     if run.rc == 1 and run.failed_lines():
-        return []
-    probs = [] if run.rc == 0 else [f"exit status {run.rc}, expected 0 or 1 with a FAILED line"]
+        return probs
+    if run.rc != 0:
+        probs.append(f"exit status {run.rc}, expected 0 or 1 with a FAILED line")
     made = []
     for dirpath, dirnames, filenames in os.walk(ctx.dl):
         for n in filenames:
