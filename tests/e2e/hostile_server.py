@@ -87,7 +87,6 @@ import signal
 import socket
 import ssl
 import struct
-import sys
 import threading
 import time
 import urllib.parse
