@@ -36,10 +36,14 @@ print(f"# seed {seed} (PDM_SEED={seed} repeats the kill times)")
 root = os.path.join(tmp, "root")
 dl = os.path.join(tmp, "dl")
 os.makedirs(root)
-with open(os.path.join(root, "big.bin"), "wb") as f:
-    subprocess.run([MKSAMPLE, str(SIZE), "61"], stdout=f, check=True)
-want = sha_file(os.path.join(root, "big.bin"))
-srv = Server(root, "--limit-rate", str(RATE), tmp=tmp)
+try:
+    with open(os.path.join(root, "big.bin"), "wb") as f:
+        subprocess.run([MKSAMPLE, str(SIZE), "61"], stdout=f, check=True)
+    want = sha_file(os.path.join(root, "big.bin"))
+    srv = Server(root, "--limit-rate", str(RATE), tmp=tmp)
+except BaseException:
+    remove(tmp)
+    raise
 argv = triage_filter(["get", "big.bin", "--server", f"http://127.0.0.1:{srv.port}", "--dir", dl, "--plain"])
 errs = []
 last_err = ""

@@ -10,6 +10,7 @@ full-screen display shows, read through tmux as client_ui.sh does:
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -58,11 +59,33 @@ def start(cmd):
     if session is not None:
         tmux("kill-session", "-t", session)
     session = f"ui{time.monotonic_ns()}"
-    env = f"env -i PATH={os.environ['PATH']} HOME={tmp} TERM=screen LANG=C.UTF-8 PS1='$ '"
+    env = f"env -i PATH={os.environ['PATH']} HOME={tmp} HISTFILE=/dev/null TERM=screen LANG=C.UTF-8 PS1='$ '"
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", f"{env} bash --norc --noprofile", check=True)
     tmux("set", "-g", "window-size", "manual")
     wait_for(5, r"\$ ?$")
-    tmux("send-keys", "-t", session, f"cd {tmp} && {cmd} 2> client.err; echo $? > status", "Enter")
+    # exec keeps the client in the terminal's foreground; client.pid lets us stop it by its pid
+    tmux("send-keys", "-t", session,
+         f"cd {tmp} && sh -c 'echo $$ > client.pid; exec {cmd}' 2> client.err; echo $? > status", "Enter")
+
+
+def stop_client():
+    """SIGKILL the client if it still runs (by the pid it wrote), and wait for it."""
+    try:
+        with open(os.path.join(tmp, "client.pid")) as f:
+            pid = int(f.read())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def quit_client():
@@ -106,6 +129,7 @@ try:
     stderr_clean("unreachable catalog")
 
     # --- q with unfinished entries: the summary lists them all --------------------------------------
+    stop_client()
     os.unlink(os.path.join(tmp, "status"))
     with open(os.path.join(tmp, "q2.txt"), "w") as f:
         f.write("small.txt\nbig.bin\nlater.txt\n")
@@ -119,6 +143,7 @@ try:
         tap.ok(f"after q the summary has a line for {name}", any(ln.startswith(name) for ln in lines), after)
     stderr_clean("q with unfinished entries")
 finally:
+    stop_client()
     tmux("kill-server")
     srv.stop(tap)
     remove(tmp)
