@@ -54,7 +54,7 @@ EITHER = 30
 
 class Case:
     def __init__(self, name, mode, expect, msg=None, within=60, args=FAST, file="f.bin", tail=None,
-                 setup=None, checks=(), versions=(1,), final=None, argv=None, accept=None):
+                 setup=None, checks=(), versions=(1,), final=None, argv=None, accept=None, rival=None):
         self.name = name
         self.mode = mode
         self.expect = expect
@@ -69,6 +69,7 @@ class Case:
         self.final_name = final if final is not None else file
         self.argv = argv
         self.accept = accept  # the contents a good run may end with (default: FILE's VERSIONS)
+        self.rival = rival  # argv(ctx) of a second client process run at the same time
 
 
 class Ctx:
@@ -99,7 +100,17 @@ def run_case(case):
     ctx.planted = snapshot_one(ctx.final)
     before = snapshot(ctx.sandbox, skip={"a/b/dl"})
     argv = case.argv(ctx) if case.argv else ["get", ctx.url, "--dir", ctx.dl, "--plain", *case.args]
+    rival = None
+    if case.rival is not None:
+        rival = ThreadPoolExecutor(max_workers=1)
+        rival_run = rival.submit(run_client, case.rival(ctx), ctx.sandbox, case.within + 2, logdir=LOGS)
     ctx.run = run_client(argv, ctx.sandbox, case.within + 2, logdir=LOGS)
+    rival_probs = []
+    if rival is not None:
+        r = rival_run.result()
+        rival.shutdown()
+        if r.timed_out or r.rc not in (0, 1) or SANITIZER_RE.search(r.err):
+            rival_probs = ["the other client process: " + ln for ln in r.tail()]
     after = snapshot(ctx.sandbox, skip={"a/b/dl"})
     shas = [sha(v) for v in versions_of(case)]
     probs = []
@@ -110,6 +121,7 @@ def run_case(case):
                       ctx.planted if case.setup else None)
     if not ctx.run.timed_out and ctx.run.took > case.within:
         probs.append(f"took {ctx.run.took:.1f} s, more than the {case.within} s bound")
+    probs += rival_probs
     changed = diff(before, after)
     if changed:
         probs.append("changed outside --dir: " + "; ".join(changed))
@@ -315,21 +327,40 @@ FIRST_HALF = F[:HALF] + bytes(SIZE - HALF)
 SHA_ARG = ["--sha256", sha(F)]
 
 
-def jobs_queue(ctx):
-    with open(os.path.join(ctx.sandbox, "outside", "queue.txt"), "w") as f:
-        f.write(host.url(ctx.key + "-1", "ok,file=a.bin,rate=1000000,digest=0", "same.bin") + "\n")
-        f.write(host.url(ctx.key + "-2", "ok,file=b.bin,rate=1000000,digest=0", "same.bin") + "\n")
+# Two entries for one name. SAME: both at one speed. STALLS: the second is
+# slower and stalls for good after 128 KiB, so with a shared part file it
+# overwrites the start of the first one's bytes after they were written and
+# never writes the rest: a mix, unless only one download owns the name.
+SAME = ("ok,file=a.bin,rate=1000000,digest=0", "ok,file=b.bin,rate=1000000,digest=0")
+STALLS = ("ok,file=a.bin,rate=2000000,digest=0", "stall,file=b.bin,after=131072,later=0,n=-1,rate=500000,digest=0")
 
 
-def jobs_argv(ctx):
-    q = os.path.join(ctx.sandbox, "outside", "queue.txt")
-    return ["--once", "--input", q, "--jobs", "2", "--dir", ctx.dl, "--plain", "--server", host.base, *FAST]
+def jobs_queue(specs):
+    def setup(ctx):
+        with open(os.path.join(ctx.sandbox, "outside", "queue.txt"), "w") as f:
+            for i, spec in enumerate(specs, 1):
+                f.write(host.url(f"{ctx.key}-{i}", spec, "same.bin") + "\n")
+    return setup
+
+
+def jobs_argv(args):
+    def argv(ctx):
+        q = os.path.join(ctx.sandbox, "outside", "queue.txt")
+        return ["--once", "--input", q, "--jobs", "2", "--dir", ctx.dl, "--plain", "--server", host.base, *args]
+    return argv
 
 
 def jobs_check(ctx):
     n = sum(1 for ln in ctx.run.failed_lines() if "same.bin" in ln)
     return [(f"{ctx.case.name}: the second entry is reported", ctx.run.rc == 1 and n >= 1,
              ctx.run.tail())]
+
+
+def rival_get(spec, args):
+    """A second client process: get a URL that ends in the same name, into the same --dir."""
+    def argv(ctx):
+        return ["get", host.url(ctx.key + "-rival", spec, "same.bin"), "--dir", ctx.dl, "--plain", *args]
+    return argv
 
 
 def first_url(scheme):
@@ -520,9 +551,15 @@ CASES = [
     Case("state-other-hash", "ok,digest=0", "exact", args=FAST + SHA_ARG,
          setup=plant_state(lambda c: state_text(c.url, SIZE, [(HALF, SIZE)], digest="0" * 64),
                            part=FIRST_HALF)),
-    # two queue entries, one final name, at once
+    # two queue entries (or two processes), one final name, at once
     Case("two-entries-one-name", "-", "present", file="a.bin", final="same.bin", accept=[A, B],
-         within=EITHER, setup=jobs_queue, argv=jobs_argv, checks=[jobs_check]),
+         within=EITHER, setup=jobs_queue(SAME), argv=jobs_argv(FAST), checks=[jobs_check]),
+    Case("two-entries-one-name-one-stalls", "-", "mixfree", file="a.bin", final="same.bin", accept=[A, B],
+         within=EITHER, setup=jobs_queue(STALLS), argv=jobs_argv(GIVEUP)),
+    Case("two-processes-one-name", SAME[0], "mixfree", file="a.bin", tail="same.bin", final="same.bin",
+         accept=[A, B], within=EITHER, rival=rival_get(SAME[1], FAST)),
+    Case("two-processes-one-name-one-stalls", STALLS[0], "mixfree", file="a.bin", tail="same.bin",
+         final="same.bin", accept=[A, B], within=EITHER, args=GIVEUP, rival=rival_get(STALLS[1], GIVEUP)),
 ]
 
 
@@ -530,7 +567,8 @@ def describe(case):
     what = {"exact": "exact bytes", "fail": "a clean failure", "either": "exact bytes or a clean failure",
             "safe": "nothing outside --dir, exact bytes inside it or a clean failure",
             "fail|already": "a clean failure (or 'already there', never verified)",
-            "present": "one whole entry's bytes under the shared name, never a mix"}[case.expect]
+            "present": "one whole entry's bytes under the shared name, never a mix",
+            "mixfree": "one whole entry's bytes or nothing under the shared name, never a mix"}[case.expect]
     return f"{case.name}: {what} within {case.within} s"
 
 

@@ -282,12 +282,15 @@ def judge(run, expect, final, shas, msg=None, planted=None):
     "fail" (exit 1, a FAILED line matching MSG once URLs are taken out, and
     nothing under FINAL, or PLANTED, what was planted there, unchanged),
     "either" (one of the two), "present" (FINAL has one of SHAS, exit 0 or
-    1: another entry may have failed), or "fail|already" (a failure, or exit
+    1: another entry may have failed), "mixfree" (the same, or nothing under
+    FINAL), or "fail|already" (a failure, or exit
     0 with a line that says the file is already there: the documented
     case)."""
     probs = []
     if run.timed_out:
-        return [f"still running after {run.took:.1f} s: killed"]
+        at_kill = [p for p in exact_problems(run, final, shas) if not p.startswith("exit status")]
+        return [f"still running after {run.took:.1f} s: killed"] + [f"(when killed: {p})" for p in at_kill
+                                                                   if os.path.lexists(final)]
     if SANITIZER_RE.search(run.err):
         probs.append("sanitizer report in stderr:\n" + run.err[-3000:])
     exact = exact_problems(run, final, shas)
@@ -298,6 +301,11 @@ def judge(run, expect, final, shas, msg=None, planted=None):
         probs += fail
     elif expect == "present":
         probs += [p for p in exact if not p.startswith("exit status")]
+        if run.rc not in (0, 1):
+            probs.append(f"exit status {run.rc}, expected 0 or 1")
+    elif expect == "mixfree":
+        if os.path.lexists(final):
+            probs += [p for p in exact if not p.startswith("exit status")]
         if run.rc not in (0, 1):
             probs.append(f"exit status {run.rc}, expected 0 or 1")
     elif expect == "fail|already":
