@@ -111,6 +111,7 @@ def run_case(case):
         rival.shutdown()
         if r.timed_out or r.rc not in (0, 1) or SANITIZER_RE.search(r.err):
             rival_probs = ["the other client process: " + ln for ln in r.tail()]
+    host.settle({ctx.key} | {f"{ctx.key}-{k}" for k in ("1", "2", "rival")})
     after = snapshot(ctx.sandbox, skip={"a/b/dl"})
     shas = [sha(v) for v in versions_of(case)]
     probs = []

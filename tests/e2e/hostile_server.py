@@ -61,10 +61,12 @@ Modes (the misbehaviour applies to requests at..at+n-1, otherwise "ok"):
     totaldiff      a Content-Range total that differs from the real size by
                    delta=D (1000); at=1, n=-1
 
-Every request is logged as one JSON line (--log): times (wall and
-monotonic), KEY, mode, method, path, Range, If-Range, Accept-Encoding, the
-status sent, the version served and the body bytes sent. Accepted
-connections, TLS handshakes and trap connections are logged too.
+Every request is logged as one JSON line (--log) when its answer is done:
+times (wall and monotonic), KEY, mode, method, path, Range, If-Range,
+Accept-Encoding, the status sent, the version served and the body bytes
+sent; a "begin" line when it arrives lets a reader wait for answers still
+in flight. Accepted connections, TLS handshakes and trap connections are
+logged too.
 
 Usage:
     hostile_server.py --file NAME=PATH [--file NAME@2=PATH] ... [--log FILE]
@@ -239,6 +241,7 @@ class Server:
         m0 = time.monotonic()
         key, mode, params, name, raw = self.route(req.target)
         index = self.next_index(key)
+        self.log(event="begin", conn=cid, key=key, index=index)  # the "request" line comes at the end
         entry = dict(event="request", conn=cid, key=key, mode=mode, index=index, method=req.method,
                      path=req.target, range=req.header("range"), if_range=req.header("if-range"),
                      accept_encoding=req.header("accept-encoding"), user_agent=req.header("user-agent"),

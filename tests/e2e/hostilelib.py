@@ -131,6 +131,19 @@ class Hostile:
             pass
         return out
 
+    def settle(self, keys, secs=3):
+        """Wait (at most SECS) until every request begun for KEYS has been
+        logged as answered: the client may exit before the server's thread
+        writes the line of the answer it just sent."""
+        deadline = time.monotonic() + secs * SLOW
+        while time.monotonic() < deadline:
+            begun = sum(1 for e in self.entries(event="begin") if e.get("key") in keys)
+            done = sum(1 for e in self.entries() if e.get("key") in keys)
+            if done >= begun:
+                return True
+            time.sleep(0.05)
+        return False
+
     def output(self):
         with open(os.path.join(self.dir, "out"), "rb") as f:
             return f.read().decode(errors="replace")
