@@ -112,7 +112,7 @@ def run_case(case):
     if rival is not None:
         r = rival_run.result()
         rival.shutdown()
-        if r.timed_out or r.rc not in (0, 1) or SANITIZER_RE.search(r.err):
+        if r.timed_out or r.rc not in (0, 1) or SANITIZER_RE.search(r.text):
             rival_probs = ["the other client process: " + ln for ln in r.tail()]
     host.settle({ctx.key} | {f"{ctx.key}-{k}" for k in ("1", "2", "rival")})
     after = snapshot(ctx.sandbox, skip={"a/b/dl"})
@@ -125,7 +125,7 @@ def run_case(case):
                       ctx.planted if case.setup else None)
     if not ctx.run.timed_out and ctx.run.took > case.within:
         probs.append(f"took {ctx.run.took:.1f} s, more than the {case.within} s bound")
-    probs += rival_probs
+    probs += rival_probs + stray_retry_lines(ctx.run)
     changed = diff(before, after)
     if changed:
         probs.append("changed outside --dir: " + "; ".join(changed))
@@ -147,7 +147,7 @@ def judge_safe(ctx, shas):
     run = ctx.run
     if run.timed_out:
         return [f"still running after {run.took:.1f} s: killed"]
-    probs = ["sanitizer report in stderr:\n" + run.err[-3000:]] if SANITIZER_RE.search(run.err) else []
+    probs = ["sanitizer report:\n" + run.text[-3000:]] if SANITIZER_RE.search(run.text) else []
     if run.rc == 1 and run.failed_lines():
         return probs
     if run.rc != 0:
@@ -228,6 +228,19 @@ def waited(least, most):
         return [(f"{ctx.case.name}: the next request came {least}-{most} s after the Retry-After",
                  gap is not None and least <= gap <= most, [f"gap: {gap}"])]
     return check
+
+
+def stray_retry_lines(run):
+    """Issue item 2, for every row: after giving up nothing more about
+    retrying is printed, and no "attempt N of M" has N > M."""
+    lines = run.text.splitlines()
+    idx = [i for i, ln in enumerate(lines) if "FAILED" in ln]
+    bad = [ln for ln in lines[idx[-1] + 1:] if RETRY_LINE_RE.search(ln)] if idx else []
+    for ln in lines:
+        m = re.search(r"attempt (\d+) of (\d+)", ln)
+        if m and int(m.group(1)) > int(m.group(2)) and ln not in bad:
+            bad.append(ln)
+    return ["printed after giving up, or past the last attempt: " + ln for ln in bad[:3]]
 
 
 def no_retry_after_giving_up(ctx):

@@ -192,16 +192,14 @@ class Trap:
 
 # --- running the client --------------------------------------------------------------
 class Run:
-    def __init__(self, rc, out, err, took, timed_out):
+    """How a client run ended. TEXT is its stdout and stderr as one stream,
+    in the order written (both went to one file)."""
+
+    def __init__(self, rc, text, took, timed_out):
         self.rc = rc
-        self.out = out
-        self.err = err
+        self.text = text
         self.took = took
         self.timed_out = timed_out
-
-    @property
-    def text(self):
-        return self.out + self.err
 
     def failed_lines(self):
         return [ln for ln in self.text.splitlines() if "FAILED" in ln]
@@ -214,15 +212,16 @@ class Run:
 
 def run_client(argv, cwd, limit, env=None, stdin_data=None, logdir=None):
     """Run CLIENT ARGV in CWD; kill it (by its pid) after LIMIT seconds. Its
-    output is collected in LOGDIR (default: CWD's parent)."""
+    output (stdout and stderr in one file, so their order is kept) is
+    collected in LOGDIR (default: CWD's parent)."""
     argv = triage_filter(list(argv))
     outp = os.path.join(logdir or os.path.dirname(os.path.abspath(cwd)),
                         f".client-{threading.get_ident()}-{time.monotonic_ns()}")
     e = dict(os.environ)
     e.update(env or {})
     t0 = time.monotonic()
-    with open(outp + ".out", "wb") as out, open(outp + ".err", "wb") as err:
-        proc = subprocess.Popen([CLIENT, *argv], cwd=cwd, env=e, stdout=out, stderr=err,
+    with open(outp, "wb") as out:
+        proc = subprocess.Popen([CLIENT, *argv], cwd=cwd, env=e, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL)
         if stdin_data is not None:
             try:
@@ -238,13 +237,10 @@ def run_client(argv, cwd, limit, env=None, stdin_data=None, logdir=None):
             proc.kill()
             rc = proc.wait()
     took = time.monotonic() - t0
-    with open(outp + ".out", "rb") as f:
-        o = f.read().decode(errors="replace")
-    with open(outp + ".err", "rb") as f:
-        er = f.read().decode(errors="replace")
-    os.unlink(outp + ".out")
-    os.unlink(outp + ".err")
-    return Run(rc, o, er, took, timed_out)
+    with open(outp, "rb") as f:
+        text = f.read().decode(errors="replace")
+    os.unlink(outp)
+    return Run(rc, text, took, timed_out)
 
 
 # --- trees -----------------------------------------------------------------------------
@@ -304,8 +300,8 @@ def judge(run, expect, final, shas, msg=None, planted=None):
         at_kill = [p for p in exact_problems(run, final, shas) if not p.startswith("exit status")]
         return [f"still running after {run.took:.1f} s: killed"] + [f"(when killed: {p})" for p in at_kill
                                                                    if os.path.lexists(final)]
-    if SANITIZER_RE.search(run.err):
-        probs.append("sanitizer report in stderr:\n" + run.err[-3000:])
+    if SANITIZER_RE.search(run.text):
+        probs.append("sanitizer report:\n" + run.text[-3000:])
     exact = exact_problems(run, final, shas)
     fail = fail_problems(run, final, msg, planted)
     if expect == "exact":
