@@ -26,10 +26,12 @@ SKIP_RE='^(not )?ok\b[^#]*#[[:space:]]*skip'
 
 # run_tap LABEL TIMEOUT CMD...
 run_tap() {
-    local label=$1 limit=$2 out rc nok nnot nskip line
+    local label=$1 limit=$2 out rc nok nnot nskip line t0 secs
     shift 2
+    t0=$SECONDS
     out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
     rc=$?
+    secs=$((SECONDS - t0))
     nskip=$(grep -Eic "$SKIP_RE" <<<"$out")
     nok=$(grep '^ok ' <<<"$out" | grep -Eicv "$SKIP_RE")
     nnot=$(grep '^not ok ' <<<"$out" | grep -Eicv "$SKIP_RE")
@@ -49,9 +51,10 @@ run_tap() {
         skips+=("$label: ${line#*# }")
     done < <(grep -Ei "$SKIP_RE" <<<"$out")
     if [ "$nskip" -gt 0 ]; then
-        printf '%-52s %4d passed, %d failed, %d skipped\n' "$label" "$nok" "$nnot" "$nskip"
+        printf '%-52s %4d passed, %d failed, %d skipped  %3ds\n' "$label" "$nok" "$nnot" "$nskip" \
+            "$secs"
     else
-        printf '%-52s %4d passed, %d failed\n' "$label" "$nok" "$nnot"
+        printf '%-52s %4d passed, %d failed  %3ds\n' "$label" "$nok" "$nnot" "$secs"
     fi
 }
 
