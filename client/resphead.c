@@ -126,23 +126,6 @@ static void copy_coding(char *out, size_t cap, struct strview v)
         snprintf(out, cap, "?");
 }
 
-/* RFC 9110 5.1: a field name is a token. */
-static bool is_token(struct strview v)
-{
-    static const char extra[] = "!#$%&'*+-.^_`|~";
-
-    if (v.len == 0)
-        return false;
-    for (size_t i = 0; i < v.len; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c != '\0' && strchr(extra, c) != NULL)))
-            return false;
-    }
-    return true;
-}
-
 /* Transfer-Encoding: libcurl decodes chunked; any other coding would reach us encoded. */
 static bool is_chunked_only(struct strview v)
 {
@@ -185,7 +168,7 @@ enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line
     if (l.p[0] == ' ' || l.p[0] == '\t')
         return RESPHEAD_FIELD;
     colon = memchr(l.p, ':', l.len);
-    if (colon == NULL || !is_token(strview_make(l.p, (size_t)(colon - l.p)))) {
+    if (colon == NULL || !strview_is_token(strview_make(l.p, (size_t)(colon - l.p)))) {
         info->bad_line = colon == NULL ? "a header line without a colon"
                                        : "a header line with a malformed field name";
         return RESPHEAD_BAD;

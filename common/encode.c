@@ -3,6 +3,8 @@
  */
 #include "encode.h"
 
+#include "strview.h"
+
 static const char hex_digits[] = "0123456789abcdef";
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -16,24 +18,13 @@ void encode_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool decode_hex(const char *in, size_t len, uint8_t *out, size_t n)
 {
     if (len != 2 * n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(in[2 * i]);
-        int lo = hex_value(in[2 * i + 1]);
+        int hi = strview_hex_digit((unsigned char)in[2 * i]);
+        int lo = strview_hex_digit((unsigned char)in[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return false;

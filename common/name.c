@@ -78,17 +78,6 @@ enum name_result name_check(const char *name, size_t len)
     return NAME_OK;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Percent-decode PATH[0..LEN) once into OUT (CAP bytes, NUL added): the
  * decoded length in *N and NAME_OK, or NAME_BAD_ESCAPE / NAME_TOO_LONG.
@@ -102,9 +91,11 @@ static enum name_result percent_decode(const char *path, size_t len, char *out, 
         char c = path[i];
 
         if (c == '%') {
-            if (len - i < 3 || hex_digit(path[i + 1]) < 0 || hex_digit(path[i + 2]) < 0)
+            if (len - i < 3 || strview_hex_digit((unsigned char)path[i + 1]) < 0 ||
+                strview_hex_digit((unsigned char)path[i + 2]) < 0)
                 return NAME_BAD_ESCAPE;
-            c = (char)(hex_digit(path[i + 1]) << 4 | hex_digit(path[i + 2]));
+            c = (char)(strview_hex_digit((unsigned char)path[i + 1]) << 4 |
+                       strview_hex_digit((unsigned char)path[i + 2]));
             i += 2;
         }
         if (o + 1 >= cap)

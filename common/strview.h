@@ -93,4 +93,35 @@ static inline bool strview_next_item(struct strview *list, struct strview *elem)
     return true;
 }
 
+/* The value of the hex digit C (either case), or -1. */
+static inline int strview_hex_digit(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* RFC 9110 5.6.2: tchar, a byte of a token. */
+static inline bool strview_is_tchar(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* RFC 9110 5.6.2: a token, one or more tchar. */
+static inline bool strview_is_token(struct strview v)
+{
+    if (v.len == 0)
+        return false;
+    for (size_t i = 0; i < v.len; i++)
+        if (!strview_is_tchar((unsigned char)v.p[i]))
+            return false;
+    return true;
+}
+
 #endif

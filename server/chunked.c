@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+#include "strview.h"
+
 enum {
     ST_SIZE_FIRST,   /* the first hex digit of a chunk size */
     ST_SIZE,         /* more digits, ';', BWS or CR */
@@ -48,25 +50,6 @@ enum {
     ST_BAD,
     ST_TOO_LARGE,
 };
-
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool is_ws(unsigned char c)
 {
@@ -155,7 +138,7 @@ static enum chunked_result ext_byte(struct chunked *d, unsigned char c)
             return bad(d, "malformed chunk extension");
         return CHUNKED_NEED_MORE;
     case ST_EXT_NAME_BWS:
-        if (is_tchar(c))
+        if (strview_is_tchar(c))
             d->state = ST_EXT_NAME;
         else if (!is_ws(c))
             return bad(d, "malformed chunk extension name");
@@ -168,13 +151,13 @@ static enum chunked_result ext_byte(struct chunked *d, unsigned char c)
             d->state = ST_EXT_NAME_BWS;
         else if (is_ws(c))
             d->state = ST_EXT_NAME_END;
-        else if (d->state != ST_EXT_NAME || !is_tchar(c))
+        else if (d->state != ST_EXT_NAME || !strview_is_tchar(c))
             return bad(d, "malformed chunk extension name");
         return CHUNKED_NEED_MORE;
     case ST_EXT_VAL_BWS:
         if (c == '"')
             d->state = ST_EXT_QUOTED;
-        else if (is_tchar(c))
+        else if (strview_is_tchar(c))
             d->state = ST_EXT_TOKEN;
         else if (!is_ws(c))
             return bad(d, "malformed chunk extension value");
@@ -184,7 +167,7 @@ static enum chunked_result ext_byte(struct chunked *d, unsigned char c)
             d->state = ST_EXT_NAME_BWS;
         else if (is_ws(c))
             d->state = ST_EXT_VAL_END;
-        else if (!is_tchar(c))
+        else if (!strview_is_tchar(c))
             return bad(d, "malformed chunk extension value");
         return CHUNKED_NEED_MORE;
     case ST_EXT_QUOTED:
@@ -227,7 +210,7 @@ static enum chunked_result trailer_byte(struct chunked *d, unsigned char c)
             d->state = ST_FINAL_LF;
         else if (is_ws(c))
             return bad(d, "obsolete line folding in the trailer section");
-        else if (!is_tchar(c))
+        else if (!strview_is_tchar(c))
             return bad(d, "malformed trailer field name");
         else
             d->state = ST_TR_NAME;
@@ -235,7 +218,7 @@ static enum chunked_result trailer_byte(struct chunked *d, unsigned char c)
     case ST_TR_NAME:
         if (c == ':')
             d->state = ST_TR_VALUE;
-        else if (!is_tchar(c))
+        else if (!strview_is_tchar(c))
             return bad(d, "malformed trailer field name");
         break;
     case ST_TR_VALUE:
@@ -307,7 +290,7 @@ enum chunked_result chunked_feed(struct chunked *d, const char *in, size_t len, 
         switch (d->state) {
         case ST_SIZE_FIRST:
         case ST_SIZE:
-            v = hex_value(c);
+            v = strview_hex_digit(c);
             if (v >= 0) {
                 d->state = ST_SIZE;
                 r = size_digit(d, v);

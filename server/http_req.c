@@ -20,14 +20,6 @@
 
 #include "strparse.h"
 
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* A byte allowed in a field value: HTAB, SP, VCHAR, obs-text. */
 static bool is_value_char(unsigned char c)
 {
@@ -38,16 +30,6 @@ static bool is_value_char(unsigned char c)
 static bool is_target_char(unsigned char c)
 {
     return c > 0x20 && c != 0x7f;
-}
-
-static bool is_token(struct strview v)
-{
-    if (v.len == 0)
-        return false;
-    for (size_t i = 0; i < v.len; i++)
-        if (!is_tchar((unsigned char)v.p[i]))
-            return false;
-    return true;
 }
 
 static const struct {
@@ -88,7 +70,7 @@ static enum http_parse_result parse_request_line(struct strview line, struct htt
     if (sp1 == NULL)
         return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed request line");
     req->method_name = strview_make(line.p, (size_t)(sp1 - line.p));
-    if (!is_token(req->method_name))
+    if (!strview_is_token(req->method_name))
         return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed method");
     req->method = method_lookup(req->method_name);
     sp2 = memchr(sp1 + 1, ' ', line.len - (size_t)(sp1 + 1 - line.p));
@@ -127,7 +109,7 @@ static enum http_parse_result parse_header_line(struct strview line, struct http
     h->name = strview_make(line.p, (size_t)(colon - line.p));
     if (h->name.len > 0 && strview_is_ows(h->name.p[h->name.len - 1]))
         return fail(req, HTTP_PARSE_BAD_REQUEST, "whitespace before a header colon");
-    if (!is_token(h->name))
+    if (!strview_is_token(h->name))
         return fail(req, HTTP_PARSE_BAD_REQUEST, "malformed header name");
     h->value = strview_make(colon + 1, line.len - (size_t)(colon + 1 - line.p));
     for (size_t i = 0; i < h->value.len; i++)
@@ -407,7 +389,7 @@ static bool prefix_is_plausible(const char *buf, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == ' ')
             return i > 0;
-        if (!is_tchar((unsigned char)buf[i]))
+        if (!strview_is_tchar((unsigned char)buf[i]))
             return false;
     }
     return true;
