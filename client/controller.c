@@ -430,6 +430,7 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
         j->req.size = e->size;
     }
     j->req.connections = c->opts->connections;
+    j->req.is_durable = c->opts->is_durable;
     j->req.policy = c->opts->policy;
     j->req.net = &c->opts->net;
     j->req.stop = c->stop;

@@ -727,7 +727,7 @@ static bool finish(struct dl *d)
         store_discard(&d->store);
         return false;
     }
-    err = store_commit(&d->store);
+    err = store_commit(&d->store, d->req->is_durable);
     if (err == -EEXIST) {
         bool is_decided;
 

@@ -32,6 +32,7 @@ struct dl_request {
     bool has_size; /* the catalog's size, checked against the server's */
     uint64_t size;
     unsigned connections; /* at most this many at once */
+    bool is_durable;      /* --fsync: on disk before it takes its name (else: page cache) */
     struct dl_policy policy;
     const struct fetch_config *net; /* borrowed: every connection's settings */
     const atomic_bool *stop;        /* set from outside: stop now, keep what was fetched */

@@ -19,6 +19,7 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_CACERT,
     OPT_CAPATH,
+    OPT_FSYNC,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"insecure", no_argument, NULL, 'k'},
+    {"fsync", no_argument, NULL, OPT_FSYNC},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -77,6 +79,9 @@ void client_options_env(struct client_opts *opts, const char *(*get)(const char 
         if (v != NULL && v[0] != '\0')
             opts->net.capath = v;
     }
+    v = get("PDM_FSYNC");
+    if (v != NULL && strcmp(v, "1") == 0)
+        opts->is_durable = true;
 }
 
 void client_options_usage(FILE *out)
@@ -105,6 +110,10 @@ void client_options_usage(FILE *out)
           "                         ended verified, 1 otherwise\n"
           "  -p, --plain            plain progress lines even on a terminal\n"
           "  -q, --quiet            print only failures\n"
+          "      --fsync            make each verified file durable (fsync) before it\n"
+          "                         takes its name, so it survives a power loss; without\n"
+          "                         it a file survives any process kill (PDM_FSYNC=1 in\n"
+          "                         the environment makes it the default)\n"
           "  -o, --output PATH      get: write the file to PATH instead of DIR/NAME\n"
           "      --sha256 HEX       get: the SHA-256 the file must have\n"
           "\n"
@@ -275,6 +284,9 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
             break;
         case 'k':
             opts->net.is_insecure = true;
+            break;
+        case OPT_FSYNC:
+            opts->is_durable = true;
             break;
         case 'h':
             return CLIENT_OPTIONS_HELP;

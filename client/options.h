@@ -42,6 +42,7 @@ struct client_opts {
     bool is_once;         /* also set by "--input -": standard input is read once */
     bool is_plain;
     bool is_quiet;
+    bool is_durable;         /* --fsync, or PDM_FSYNC=1 in the environment */
     struct dl_policy policy; /* --retries, --retry-max-wait, --stall-timeout */
     struct fetch_config net; /* --connect-timeout, --cacert, --capath, --insecure */
     const char *target;      /* get: a catalog name or a URL */
@@ -70,7 +71,8 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
 /*
  * Fill the CA settings the command line left open from the environment,
  * as the curl tool does: CURL_CA_BUNDLE, else SSL_CERT_FILE, for the
- * bundle; SSL_CERT_DIR for the directory. GETENV is getenv() or a stub.
+ * bundle; SSL_CERT_DIR for the directory. PDM_FSYNC=1 turns --fsync on.
+ * GETENV is getenv() or a stub.
  */
 void client_options_env(struct client_opts *opts, const char *(*get)(const char *name));
 

@@ -262,9 +262,9 @@ int store_reset_part(struct store *s, uint64_t size)
     return 0;
 }
 
-int store_commit(struct store *s)
+int store_commit(struct store *s, bool is_durable)
 {
-    if (fsync(s->part_fd) != 0)
+    if (is_durable && fsync(s->part_fd) != 0)
         return -errno;
     if (renameat2(s->dirfd, s->part, s->dirfd, s->name, RENAME_NOREPLACE) != 0) {
         if (errno == EEXIST)
@@ -277,7 +277,8 @@ int store_commit(struct store *s)
         (void)unlinkat(s->dirfd, s->part, 0);
     }
     store_drop_state(s);
-    (void)fsync(s->dirfd); /* best effort: the file itself is already durable */
+    if (is_durable && fsync(s->dirfd) != 0)
+        return -errno; /* the bytes are durable, the name may not be */
     return 0;
 }
 

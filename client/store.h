@@ -94,13 +94,15 @@ int store_part_size(const struct store *s, uint64_t *size);
 int store_reset_part(struct store *s, uint64_t size);
 
 /*
- * Give the verified partial file its final name: fsync it, rename it
- * without ever replacing anything (RENAME_NOREPLACE, or link() where
- * that is unsupported), remove the state file, fsync the directory.
- * Returns 0, -EEXIST when the final name is taken, or another negative
- * errno value.
+ * Give the verified partial file its final name: rename it without ever
+ * replacing anything (RENAME_NOREPLACE, or link() where that is
+ * unsupported) and remove the state file. IS_DURABLE: fsync the file
+ * before and the directory after, so the name and the bytes survive a
+ * power loss; otherwise a process kill is the most they survive (the page
+ * cache keeps them). Returns 0, -EEXIST when the final name is taken, or
+ * another negative errno value.
  */
-int store_commit(struct store *s);
+int store_commit(struct store *s, bool is_durable);
 
 /* Write the state file atomically (a temporary, then rename): no fsync,
  * since a process kill cannot lose what is in the page cache, and after a

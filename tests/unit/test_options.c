@@ -134,6 +134,17 @@ static const struct opt_case opt_cases[] = {
      NULL,
      false,
      false},
+    {"--fsync asks for durable files",
+     {"--fsync", NULL},
+     CLIENT_OPTIONS_OK,
+     CLIENT_RETRIES,
+     CLIENT_RETRY_MAX_WAIT,
+     CLIENT_STALL_TIMEOUT,
+     CLIENT_CONNECT_TIMEOUT,
+     NULL,
+     NULL,
+     false,
+     false},
     {"-k turns verification off", {"-k", NULL}, CLIENT_OPTIONS_OK, DEF, NULL, NULL, true, false},
     {"--insecure turns verification off",
      {"list", "--insecure", NULL},
@@ -254,6 +265,20 @@ static void test_options_env(void **state)
     fake_env = empty;
     client_options_env(&o, fake_get);
     assert_string_equal(o.net.cacert, "b.pem");
+
+    /* PDM_FSYNC=1 makes --fsync the default; anything else does not. */
+    {
+        static const char *const fsync_on[] = {"PDM_FSYNC", "1", NULL};
+        static const char *const fsync_other[] = {"PDM_FSYNC", "yes", NULL};
+
+        client_options_defaults(&o);
+        fake_env = fsync_other;
+        client_options_env(&o, fake_get);
+        assert_false(o.is_durable);
+        fake_env = fsync_on;
+        client_options_env(&o, fake_get);
+        assert_true(o.is_durable);
+    }
 
     /* The command line wins over the environment. */
     client_options_defaults(&o);

@@ -417,7 +417,7 @@ static void test_store_commit(void **state)
     /* The name is taken: nothing is replaced. */
     snprintf(path, sizeof(path), "%s/sub/f.bin", t.dir);
     put_file(path, "old");
-    assert_int_equal(store_commit(&s), -EEXIST);
+    assert_int_equal(store_commit(&s, false), -EEXIST);
     f = fopen(path, "r");
     assert_non_null(f);
     assert_non_null(fgets(buf, sizeof(buf), f));
@@ -426,7 +426,7 @@ static void test_store_commit(void **state)
 
     /* The name is free: the partial file takes it, and the state goes. */
     assert_int_equal(unlink(path), 0);
-    assert_int_equal(store_commit(&s), 0);
+    assert_int_equal(store_commit(&s, true), 0);
     f = fopen(path, "r");
     assert_non_null(f);
     assert_non_null(fgets(buf, sizeof(buf), f));
