@@ -11,6 +11,8 @@
  * (up/upload.c). Stopping: main sets the stop flag; every layer sees it,
  * downloads save their state, uploads keep theirs on the server, the task
  * returns, main joins it, restores the terminal and prints the results.
+ * The shell (shell/shell.c) runs one such task per command, on the same
+ * signal set.
  */
 #include "client.h"
 
@@ -27,6 +29,7 @@
 #include "fetch.h"
 #include "list.h"
 #include "progress.h"
+#include "shell/shell.h"
 #include "ui.h"
 #include "up/token.h"
 #include "up/upload.h"
@@ -343,8 +346,7 @@ int client_run(const struct client_opts *opts)
         status = client_cmd_rm(&env, opts->remote, &sig);
         break;
     case CLIENT_SHELL:
-        fprintf(stderr, "client: the shell is not built yet\n");
-        status = 2;
+        status = shell_run(&env);
         break;
     default:
         t.run = run_controller;
