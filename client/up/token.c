@@ -16,6 +16,13 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/* RFC 6750 b64token (RFC 9110 token68): ALPHA DIGIT - . _ ~ + /, then '=' padding. */
+static bool is_token68(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
 enum token_result token_parse(const char *buf, size_t len, char *out, size_t cap, const char **why)
 {
     size_t start = 0, end;
@@ -35,15 +42,22 @@ enum token_result token_parse(const char *buf, size_t len, char *out, size_t cap
         *why = "it holds no token (it is empty or only white space)";
         return TOKEN_EMPTY;
     }
-    for (size_t i = start; i < end; i++) {
+    for (size_t i = start, eq = end; i < end; i++) {
         unsigned char c = (unsigned char)buf[i];
 
         if (c == ' ' || c == '\t') {
-            *why = "the token has a space in it (a token is one word of visible ASCII)";
+            *why = "the token has a space in it (a token is one word)";
             return TOKEN_BAD;
         }
         if (c < 0x21 || c > 0x7e) {
             *why = "the token has a control character or a non-ASCII byte in it";
+            return TOKEN_BAD;
+        }
+        if (c == '=' && eq == end)
+            eq = i;
+        if (!is_token68(c) || (c != '=' && eq < i)) {
+            *why = "the token has a character a bearer token cannot hold (RFC 6750: letters, "
+                   "digits, - . _ ~ + / and '=' at the end only)";
             return TOKEN_BAD;
         }
     }

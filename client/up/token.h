@@ -23,9 +23,10 @@ enum token_result {
  * The token in BUF[0..LEN), the content of a token file or a variable:
  * its first line, without the white space around it (so "s3cret\n" and
  * "s3cret\r\n" are "s3cret"). Lines after the first are ignored, so a
- * file may carry a comment below the token. The token must be visible
- * ASCII (RFC 9110 VCHAR, no space): anything else could not be sent in
- * a header, or would be a different token on the server. Copies it into
+ * file may carry a comment below the token. The token must be a bearer
+ * token (RFC 6750 b64token: letters, digits, "-._~+/", then "="
+ * padding): anything else could not be sent in the header, or the
+ * server would not take it. Copies it into
  * OUT (CAP bytes, NUL-terminated) on TOKEN_OK; OUT is "" otherwise. *WHY
  * (static text) explains a result other than TOKEN_OK. Pure.
  */

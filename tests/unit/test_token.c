@@ -42,6 +42,9 @@ static const struct token_case token_cases[] = {
     {"a NUL inside is refused", "s3\0cret", 7, TOKEN_BAD, NULL},
     {"a bare CR inside is refused (header injection)", "s3\rX-Evil: 1", 0, TOKEN_BAD, NULL},
     {"a non-ASCII byte is refused", "s3\xc3\xa9", 0, TOKEN_BAD, NULL},
+    {"a character outside token68 is refused", "s3!cret", 0, TOKEN_BAD, NULL},
+    {"'=' is padding at the end only", "ab=c", 0, TOKEN_BAD, NULL},
+    {"'=' padding at the end is kept", "abc==", 0, TOKEN_OK, "abc=="},
 };
 
 static void test_token_parse(void **state)
