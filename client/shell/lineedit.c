@@ -100,8 +100,14 @@ static enum lineedit_result read_interactive(struct lineedit *le, const char *pr
             return LINEEDIT_ERROR;
         }
         if (p[1].revents & POLLIN) {
-            int s = take_signal(le->sigfd);
+            int s;
 
+            /* What was typed before the signal belongs to the line it ends. */
+            while (!cb_has_line && poll(p, 1, 0) == 1 && (p[0].revents & POLLIN))
+                rl_callback_read_char();
+            if (cb_has_line)
+                break; /* the line came first; the signal waits for the next read */
+            s = take_signal(le->sigfd);
             if (s == SIGINT) {
                 /* As a shell does: drop what was typed, start a new line. */
                 rl_free_line_state();
