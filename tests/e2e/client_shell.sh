@@ -72,6 +72,7 @@ n_bogus=$(grep -n '^bogus command' "$T_DIR/script" | cut -d: -f1)
 check "an unknown command is reported with its line number" \
     grep -q "^client: line $n_bogus: unknown command 'bogus'" "$T_DIR/err"
 check "a missing argument is explained" grep -q 'DOWNLOAD needs a name: DOWNLOAD name' "$T_DIR/err"
+check "the client's stderr has no sanitizer report" sanitizer_clean "$T_DIR/err"
 check "nothing runs after LOGOUT" test "$(grep -c 'UPLOAD path \[name\]' "$T_DIR/out")" -eq 1
 printf 'HELP\nLIST\n' | "$CLIENT" shell "${net[@]}" > /dev/null 2>&1
 check_eq "a session that ends at end of input with no failure exits 0" 0 "$?"
@@ -90,7 +91,7 @@ tmx new-session -d -s sh -x 100 -y 30 "env -i PATH=$PATH HOME=$T_DIR XDG_STATE_H
 tmx set -g window-size manual > /dev/null 2>&1
 wait_for 5 '^\$' || not_ok "the shell in tmux starts"
 tmx send-keys -t sh "cd $T_DIR && stty -g > stty.before" Enter
-tmx send-keys -t sh "$CLIENT shell --server $BASE --dir data; echo \$? > status; stty -g > stty.after" Enter
+tmx send-keys -t sh "$CLIENT shell --server $BASE --dir data 2> >(tee -a shell.err >&2); echo \$? > status; stty -g > stty.after" Enter
 check "the session greets and shows the prompt" wait_for 10 '^> ?$'
 tmx send-keys -t sh "this line is typed, then dropped"
 sleep 0.3
@@ -119,6 +120,7 @@ check_eq "Ctrl-D at the prompt ends the session (status 1: two commands were sto
     "$(cat "$T_DIR/status" 2> /dev/null)"
 check_eq "the terminal modes are as before (stty -g)" "$(cat "$T_DIR/stty.before")" \
     "$(cat "$T_DIR/stty.after" 2> /dev/null)"
+check "the client's stderr in tmux has no sanitizer report" sanitizer_clean "$T_DIR/shell.err"
 
 cleanup_tmux
 stop_server

@@ -35,12 +35,25 @@ def gen(seed, n):
     return block * reps + block[:rest]
 
 
+REPORTS = []  # sanitizer reports from any client run
+
+
+def scan(err):
+    """Keep a sanitizer report from a client's stderr; return it unchanged."""
+    text = err.decode(errors="replace") if isinstance(err, bytes) else err
+    if pdmtest.SANITIZER_RE.search(text):
+        REPORTS.append(text[-4000:])
+    return err
+
+
 def client(args, env_extra=None, stdin=None, timeout=300, **kw):
     env = dict(os.environ)
     env.pop("PDM_TOKEN", None)
     env.update(env_extra or {})
-    return subprocess.run([CLIENT, *args], env=env, stdin=stdin, capture_output=True,
-                          timeout=timeout * SLOW, **kw)
+    r = subprocess.run([CLIENT, *args], env=env, stdin=stdin, capture_output=True,
+                       timeout=timeout * SLOW, **kw)
+    scan(r.stderr)
+    return r
 
 
 def server_rchar(srv):
@@ -90,6 +103,7 @@ def run(tap, tmp):
         tap.skip("bin/server answers PUT with 405 even with --token-file: "
                  "its upload side is not there yet")
         srv.stop(tap)
+        tap.ok("no client run printed a sanitizer report", not REPORTS, *REPORTS[:2])
         return
     tap.eq("a small put succeeds", 0, r.returncode)
 
@@ -176,6 +190,7 @@ def run(tap, tmp):
     except BrokenPipeError:
         pass
     out, err = p.communicate(timeout=300 * SLOW)
+    scan(err)
     secs = time.monotonic() - t0
     tap.eq(f"put - of {stream_size >> 20} MiB from a pipe exits 0", 0, p.returncode)
     stored = os.path.join(root, "stream.bin")
@@ -223,9 +238,10 @@ def run(tap, tmp):
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 kills += 1
-            p.communicate()
+            scan(p.communicate()[1])
             continue
         out, err = p.communicate(timeout=300 * SLOW)
+        scan(err)
         final = p.returncode
         break
     tap.eq(f"put killed {kills} times with kill -9 finishes on the next run", 0, final)
@@ -252,7 +268,10 @@ def run(tap, tmp):
         procs.append(subprocess.Popen([CLIENT, "put", local, f"par/{i}.bin", *net, *auth],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env={**os.environ, **base_env}))
-    rcs = [p.wait(timeout=120 * SLOW) for p in procs]
+    rcs = []
+    for p in procs:
+        scan(p.communicate(timeout=120 * SLOW)[1])
+        rcs.append(p.returncode)
     tap.eq("8 uploads at once all exit 0", [0] * 8, rcs)
     tap.ok("... and each stored file has its SHA-256",
            all(sha(open(os.path.join(root, k), "rb").read()) == v for k, v in want.items()))
@@ -269,6 +288,7 @@ def run(tap, tmp):
     tap.eq("... and nothing was stored", [], [n for n in os.listdir(ro_root)
                                             if not n.startswith(".")])
     ro.stop(tap, "the read-only server")
+    tap.ok("no client run printed a sanitizer report", not REPORTS, *REPORTS[:2])
 
 
 main()
