@@ -111,12 +111,33 @@ static bool take_string(struct cursor *c, const char *key, char *out, size_t cap
     return is_line(out);
 }
 
+/* One spelling per number: no leading zero (but "0" itself). */
+static bool is_canonical(const char *v, size_t n)
+{
+    return n > 0 && (v[0] != '0' || n == 1);
+}
+
 static bool take_u64(struct cursor *c, const char *key, uint64_t *out)
 {
     const char *v;
     size_t n;
 
-    return next_line(c, key, &v, &n) && strparse_u64(v, n, out) == STRPARSE_OK;
+    return next_line(c, key, &v, &n) && is_canonical(v, n) &&
+           strparse_u64(v, n, out) == STRPARSE_OK;
+}
+
+/* SHA256_HEX_LEN lowercase hex digits, as upstate_encode() writes them. */
+static bool take_hex(struct cursor *c, const char *key, uint8_t out[SHA256_LEN])
+{
+    const char *v;
+    size_t n;
+
+    if (!next_line(c, key, &v, &n) || n != SHA256_HEX_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return false;
+    return decode_hex(v, n, out, SHA256_LEN);
 }
 
 static bool take_mtime(struct cursor *c, struct upstate *s)
@@ -128,7 +149,7 @@ static bool take_mtime(struct cursor *c, struct upstate *s)
     if (!next_line(c, "mtime", &v, &n))
         return false;
     dot = memchr(v, '.', n);
-    if (dot == NULL || (size_t)(v + n - dot - 1) != 9 ||
+    if (dot == NULL || (size_t)(v + n - dot - 1) != 9 || !is_canonical(v, (size_t)(dot - v)) ||
         strparse_u64(v, (size_t)(dot - v), &sec) != STRPARSE_OK || sec > INT64_MAX ||
         strparse_u64(dot + 1, 9, &nsec) != STRPARSE_OK)
         return false;
@@ -163,14 +184,13 @@ enum upstate_result upstate_decode(const char *buf, size_t len, struct upstate *
         !take_string(&c, "path", s->path, sizeof(s->path)) ||
         !take_string(&c, "url", s->url, sizeof(s->url)) || !take_u64(&c, "size", &s->size) ||
         !take_mtime(&c, s) || !take_u64(&c, "device", &s->device) ||
-        !take_u64(&c, "inode", &s->inode) || !next_line(&c, "sha256", &v, &n) ||
-        !decode_hex(v, n, s->sha256, SHA256_LEN) || !is_http_url(s->url) ||
-        !is_http_url(s->server)) {
+        !take_u64(&c, "inode", &s->inode) || !take_hex(&c, "sha256", s->sha256) ||
+        !is_http_url(s->url) || !is_http_url(s->server)) {
         *why = "a missing or malformed line";
         goto bad;
     }
     body_end = c.p;
-    if (!next_line(&c, "check", &v, &n) || !decode_hex(v, n, want, SHA256_LEN)) {
+    if (!take_hex(&c, "check", want)) {
         *why = "no check line";
         goto bad;
     }

@@ -160,6 +160,52 @@ static void test_upstate_decode_refuses(void **state)
     tally_end(&t, NROWS(dec_cases));
 }
 
+/* BODY with a valid check line (lowercase hex of its SHA-256), or with CHECK_UPPER upper-case. */
+static size_t with_check(const char *body, bool check_upper, char *out, size_t cap)
+{
+    uint8_t h[SHA256_LEN];
+    int n = 0;
+
+    assert_int_equal(sha256_buf(body, strlen(body), h), 0);
+    n = snprintf(out, cap, "%scheck ", body);
+    for (int i = 0; i < SHA256_LEN; i++)
+        n += snprintf(out + n, cap - (size_t)n, check_upper ? "%02X" : "%02x", h[i]);
+    n += snprintf(out + n, cap - (size_t)n, "\n");
+    return (size_t)n;
+}
+
+/* One spelling per state: what another spelling would decode to is refused,
+ * even with a check line that matches it (found by fuzz_upstate). */
+static void test_upstate_one_spelling(void **state)
+{
+    static const char *const head = "pdm-upload 1\nserver http://h:1\npath p\nurl http://h:1/u\n";
+    char body[1024], file[1200];
+    struct upstate d;
+    const char *why;
+    size_t n;
+
+    (void)state;
+    snprintf(body, sizeof(body), "%ssize 10\nmtime 5.000000001\ndevice 1\ninode 2\nsha256 %064d\n",
+             head, 0);
+    n = with_check(body, false, file, sizeof(file));
+    assert_int_equal(upstate_decode(file, n, &d, &why), UPSTATE_OK);
+    n = with_check(body, true, file, sizeof(file));
+    assert_int_equal(upstate_decode(file, n, &d, &why), UPSTATE_BAD); /* upper-case check */
+    snprintf(body, sizeof(body), "%ssize 10\nmtime 5.000000001\ndevice 1\ninode 2\nsha256 %064d\n",
+             head, 0);
+    body[strlen(body) - 2] = 'A'; /* an upper-case digit in the hash */
+    n = with_check(body, false, file, sizeof(file));
+    assert_int_equal(upstate_decode(file, n, &d, &why), UPSTATE_BAD);
+    snprintf(body, sizeof(body), "%ssize 010\nmtime 5.000000001\ndevice 1\ninode 2\nsha256 %064d\n",
+             head, 0);
+    n = with_check(body, false, file, sizeof(file));
+    assert_int_equal(upstate_decode(file, n, &d, &why), UPSTATE_BAD); /* a leading zero */
+    snprintf(body, sizeof(body), "%ssize 10\nmtime 05.000000001\ndevice 1\ninode 2\nsha256 %064d\n",
+             head, 0);
+    n = with_check(body, false, file, sizeof(file));
+    assert_int_equal(upstate_decode(file, n, &d, &why), UPSTATE_BAD);
+}
+
 /* A file cut at any byte is rejected (a write cut short by a crash). */
 static void test_upstate_cut(void **state)
 {
@@ -251,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_upstate_encode_refuses),
         cmocka_unit_test(test_upstate_decode_refuses),
         cmocka_unit_test(test_upstate_cut),
+        cmocka_unit_test(test_upstate_one_spelling),
         cmocka_unit_test(test_upstate_names),
         cmocka_unit_test(test_upstate_files),
     };
