@@ -98,7 +98,8 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
         return CURL_READFUNC_ABORT;
     }
     s->res->sent += got;
-    if (got == 0) {
+    /* With a known length libcurl never asks past the last byte: that is the end too. */
+    if (got == 0 || (s->req->length != SEND_CHUNKED && s->res->sent >= s->req->length)) {
         s->res->is_body_done = true;
         s->done_ns = now_ns();
     }
