@@ -42,15 +42,19 @@ endif
 # pkg-config runs when a recipe needs it (recursive '='), after deps.sh
 # has had its chance to install what is missing.
 SERVER_LIBS = $(shell pkg-config --libs libcrypto)
-CLIENT_CFLAGS = $(shell pkg-config --cflags libcurl ncursesw libcrypto)
-CLIENT_LIBS = $(shell pkg-config --libs libcurl ncursesw libcrypto)
+CLIENT_PKGS := libcurl ncursesw libcrypto readline
+CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS))
+CLIENT_LIBS = $(shell pkg-config --libs $(CLIENT_PKGS))
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka)
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(wildcard common/*.c))
 SERVER_OBJ := $(call obj,$(filter-out server/main.c,$(wildcard server/*.c)))
-CLIENT_OBJ := $(call obj,$(filter-out client/main.c,$(wildcard client/*.c)))
+# client/ holds the download engine and the display; client/up/ the uploads,
+# client/shell/ the interactive session (one folder level, each its own part).
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c client/*/*.c))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
@@ -88,8 +92,9 @@ $(BINDIR)/client: $(BUILD)/client/main.o $(BUILD)/libclient.a $(BUILD)/libcommon
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(LDLIBS)
 
-# Only client/ sees libcurl's and ncurses' headers (and their feature macros).
-$(BUILD)/client/%.o: CPPFLAGS += $(CLIENT_CFLAGS)
+# Only client/ sees libcurl's, ncurses' and readline's headers (and their
+# feature macros); its subfolders include client/'s headers by name.
+$(BUILD)/client/%.o: CPPFLAGS += -Iclient $(CLIENT_CFLAGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -97,15 +102,17 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Tests reach modules by path ("server/http_req.h") and see cmocka.
-$(BUILD)/tests/%.o: CPPFLAGS += -I. $(TEST_CFLAGS) $(CLIENT_CFLAGS)
+$(BUILD)/tests/%.o: CPPFLAGS += -I. -Iclient $(TEST_CFLAGS) $(CLIENT_CFLAGS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libserver.a $(BUILD)/libclient.a \
 		$(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CLIENT_LIBS) $(LDLIBS)
 
+# A client parser's target takes only the pure objects it names from
+# libclient.a, so it links without libcurl, ncurses or readline.
 $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
-		$(BUILD)/libserver.a $(BUILD)/libcommon.a
+		$(BUILD)/libserver.a $(BUILD)/libclient.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
@@ -139,14 +146,16 @@ test: test-deps
 fuzz: test-deps
 	@mkdir -p build/fuzz
 	for n in $(FUZZ_NAMES); do \
-	  clang $(filter-out -D_FORTIFY_SOURCE=2 -MMD -MP,$(CPPFLAGS)) -I. -std=c17 -g -O1 \
+	  clang $(filter-out -D_FORTIFY_SOURCE=2 -MMD -MP,$(CPPFLAGS)) -I. -Iclient $(CLIENT_CFLAGS) \
+	    -std=c17 -g -O1 \
 	    -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
-	    $(filter-out server/main.c,$(wildcard server/*.c)) $(wildcard common/*.c) \
-	    $(SERVER_LIBS) -pthread || exit 1; \
+	    $(filter-out server/main.c,$(wildcard server/*.c)) $(wildcard common/*.c) $(CLIENT_SRC) \
+	    $(SERVER_LIBS) $(CLIENT_LIBS) -pthread || exit 1; \
 	done
 
-SOURCES = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tools/*.c)
+SOURCES = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] client/*/*.[ch] tests/unit/*.[ch] \
+	tests/fuzz/*.[ch] tools/*.c)
 
 format:
 	clang-format -i $(SOURCES)

@@ -10,6 +10,7 @@
 
 #include "cliopt.h"
 #include "encode.h"
+#include "name.h"
 
 enum {
     OPT_SHA256 = 256,
@@ -20,6 +21,8 @@ enum {
     OPT_CACERT,
     OPT_CAPATH,
     OPT_FSYNC,
+    OPT_TOKEN_FILE,
+    OPT_TOKEN, /* refused: without it, getopt would take --token as --token-file */
 };
 
 static const struct option long_options[] = {
@@ -42,6 +45,8 @@ static const struct option long_options[] = {
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"insecure", no_argument, NULL, 'k'},
     {"fsync", no_argument, NULL, OPT_FSYNC},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"token", required_argument, NULL, OPT_TOKEN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -82,6 +87,8 @@ void client_options_env(struct client_opts *opts, const char *(*get)(const char 
     v = get("PDM_FSYNC");
     if (v != NULL && strcmp(v, "1") == 0)
         opts->is_durable = true;
+    v = get(CLIENT_TOKEN_ENV);
+    opts->token_env = v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 void client_options_usage(FILE *out)
@@ -89,6 +96,12 @@ void client_options_usage(FILE *out)
     fputs("Usage: client [OPTION]...                watch the queue file and download\n"
           "       client get NAME|URL [OPTION]...   download one file\n"
           "       client list [OPTION]...           show the server's catalog\n"
+          "       client put FILE [PATH] [OPTION]...  upload FILE as PATH (default: its\n"
+          "                                         base name); resumes after a kill\n"
+          "       client put - PATH [OPTION]...     upload standard input as PATH\n"
+          "       client rm PATH [OPTION]...        delete PATH on the server\n"
+          "       client shell [OPTION]...          interactive session: HELP, LIST,\n"
+          "                                         UPLOAD, DOWNLOAD, DELETE, LOGOUT\n"
           "\n"
           "Downloads each file over several connections at once, checks its SHA-256\n"
           "against the server's catalog, and only then puts it in the download\n"
@@ -132,13 +145,26 @@ void client_options_usage(FILE *out)
           "      --capath DIR       trust the CA certificates in DIR (c_rehash'ed)\n"
           "  -k, --insecure         do not verify the server's certificate (warned about)\n"
           "  Without --cacert or --capath, CURL_CA_BUNDLE, SSL_CERT_FILE and SSL_CERT_DIR\n"
-          "  are honoured as by curl; http_proxy, https_proxy and no_proxy too.\n"
+          "  are honoured as by curl; http_proxy, https_proxy and no_proxy too.\n",
+          out);
+    fputs("\n"
+          "Uploads and deletes (put, rm, shell):\n"
+          "      --token-file FILE  send the bearer token in FILE (its first line) to the\n"
+          "                         server; without it, the environment variable\n"
+          "                         PDM_TOKEN holds the token. There is no option that\n"
+          "                         takes the token itself: 'ps' would show it.\n"
+          "  put FILE hashes FILE first and sends its SHA-256; a file of 8 MiB or more\n"
+          "  is sent as a resumable upload, whose state is kept in\n"
+          "  ${XDG_STATE_HOME:-$HOME/.local/state}/pdm/uploads/ until it completes, so\n"
+          "  running the same command again after a failure or a kill sends only the\n"
+          "  rest. put - streams standard input (any size, bounded memory) and sends\n"
+          "  its SHA-256 as a trailer. Exit 0 only when the server confirmed.\n"
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
           "\n"
           "In the full-screen display, q quits (partial downloads are kept and\n"
-          "resume next time). Exit status: 0 success; 1 a download or a verification\n"
-          "failed; 2 usage error.\n",
+          "resume next time). Exit status: 0 success; 1 a download, a verification, an\n"
+          "upload or a delete failed (for shell: some command failed); 2 usage error.\n",
           out);
 }
 
@@ -154,7 +180,52 @@ static bool number(const char *name, const char *arg, uint64_t min, uint64_t max
     return true;
 }
 
-/* The words that follow the options: a subcommand and its operand. */
+/* Check PATH, a path on the server, for put and rm. */
+static bool remote_ok(const char *cmd, const char *path, char *err, size_t errlen)
+{
+    enum name_result r = name_path_check(path, strlen(path));
+
+    if (r != NAME_OK) {
+        snprintf(err, errlen, "'%s': '%s' is not a valid path on the server: %s", cmd, path,
+                 name_strerror(r));
+        return false;
+    }
+    return true;
+}
+
+/* put FILE [PATH], put - PATH. */
+static enum client_options_result positional_put(int n, char **words, struct client_opts *opts,
+                                                 char *err, size_t errlen)
+{
+    const char *slash;
+
+    if (n < 1 || n > 2) {
+        snprintf(err, errlen, "'put' needs FILE and an optional PATH, or '-' and a PATH");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    opts->source = words[0];
+    if (opts->source[0] == '\0') {
+        snprintf(err, errlen, "'put' needs a FILE");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (n == 2) {
+        opts->remote = words[1];
+    } else if (strcmp(opts->source, "-") == 0) {
+        snprintf(err, errlen, "'put -' needs the PATH to store standard input as");
+        return CLIENT_OPTIONS_USAGE;
+    } else {
+        slash = strrchr(opts->source, '/');
+        opts->remote = slash != NULL ? slash + 1 : opts->source;
+        if (opts->remote[0] == '\0') {
+            snprintf(err, errlen, "'put %s': FILE ends in '/'; give a file, or a PATH",
+                     opts->source);
+            return CLIENT_OPTIONS_USAGE;
+        }
+    }
+    return remote_ok("put", opts->remote, err, errlen) ? CLIENT_OPTIONS_OK : CLIENT_OPTIONS_USAGE;
+}
+
+/* The words that follow the options: a subcommand and its operands. */
 static enum client_options_result positional(int argc, char **argv, struct client_opts *opts,
                                              char *err, size_t errlen)
 {
@@ -171,17 +242,31 @@ static enum client_options_result positional(int argc, char **argv, struct clien
         opts->target = argv[i + 1];
         return CLIENT_OPTIONS_OK;
     }
-    if (strcmp(argv[i], "list") == 0) {
-        opts->cmd = CLIENT_LIST;
+    if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "shell") == 0) {
+        opts->cmd = argv[i][0] == 'l' ? CLIENT_LIST : CLIENT_SHELL;
         if (argc - i != 1) {
-            snprintf(err, errlen, "'list' takes no argument ('%s')", argv[i + 1]);
+            snprintf(err, errlen, "'%s' takes no argument ('%s')", argv[i], argv[i + 1]);
             return CLIENT_OPTIONS_USAGE;
         }
         return CLIENT_OPTIONS_OK;
     }
+    if (strcmp(argv[i], "put") == 0) {
+        opts->cmd = CLIENT_PUT;
+        return positional_put(argc - i - 1, argv + i + 1, opts, err, errlen);
+    }
+    if (strcmp(argv[i], "rm") == 0) {
+        opts->cmd = CLIENT_RM;
+        if (argc - i != 2) {
+            snprintf(err, errlen, "'rm' needs exactly one PATH");
+            return CLIENT_OPTIONS_USAGE;
+        }
+        opts->remote = argv[i + 1];
+        return remote_ok("rm", opts->remote, err, errlen) ? CLIENT_OPTIONS_OK
+                                                          : CLIENT_OPTIONS_USAGE;
+    }
     if (strcmp(argv[i], "watch") == 0 && argc - i == 1)
         return CLIENT_OPTIONS_OK;
-    snprintf(err, errlen, "unknown command '%s' (commands: get, list)", argv[i]);
+    snprintf(err, errlen, "unknown command '%s' (commands: get, list, put, rm, shell)", argv[i]);
     return CLIENT_OPTIONS_USAGE;
 }
 
@@ -195,6 +280,15 @@ static enum client_options_result check_fit(const struct client_opts *o, bool ha
     }
     if (o->cmd != CLIENT_WATCH && (o->is_once || has_input || has_interval)) {
         snprintf(err, errlen, "--once, --input and --interval are for watching the queue");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (o->token_file != NULL && o->cmd != CLIENT_PUT && o->cmd != CLIENT_RM &&
+        o->cmd != CLIENT_SHELL) {
+        snprintf(err, errlen, "--token-file is for 'put', 'rm' and 'shell'");
+        return CLIENT_OPTIONS_USAGE;
+    }
+    if (o->token_file != NULL && o->token_file[0] == '\0') {
+        snprintf(err, errlen, "--token-file needs a file name");
         return CLIENT_OPTIONS_USAGE;
     }
     if (o->output != NULL && o->output[0] == '\0') {
@@ -288,6 +382,14 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
         case OPT_FSYNC:
             opts->is_durable = true;
             break;
+        case OPT_TOKEN_FILE:
+            opts->token_file = optarg;
+            break;
+        case OPT_TOKEN:
+            snprintf(err, errlen,
+                     "there is no --token option: a token on the command line is visible to "
+                     "every user (ps); use --token-file FILE or the variable PDM_TOKEN");
+            return CLIENT_OPTIONS_USAGE;
         case 'h':
             return CLIENT_OPTIONS_HELP;
         case 'V':

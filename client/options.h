@@ -4,6 +4,10 @@
  *   client [OPTIONS]                  watch input.txt (the default)
  *   client get NAME|URL [OPTIONS]     download one file
  *   client list [OPTIONS]             show the server's catalog
+ *   client put FILE [PATH] [OPTIONS]  upload a file (PATH: its base name)
+ *   client put - PATH [OPTIONS]       upload standard input
+ *   client rm PATH [OPTIONS]          delete a file on the server
+ *   client shell [OPTIONS]            an interactive session
  *
  * Options may stand before or after the subcommand.
  */
@@ -29,7 +33,13 @@ enum client_cmd {
     CLIENT_WATCH, /* poll input.txt (with --once: process it once) */
     CLIENT_GET,
     CLIENT_LIST,
+    CLIENT_PUT,
+    CLIENT_RM,
+    CLIENT_SHELL,
 };
+
+/* The environment variable that may hold the token (--token-file wins). */
+#define CLIENT_TOKEN_ENV "PDM_TOKEN"
 
 struct client_opts {
     enum client_cmd cmd;
@@ -49,6 +59,10 @@ struct client_opts {
     const char *output;      /* get -o PATH: NULL for DIR/NAME */
     bool has_sha256;         /* get --sha256 HEX */
     uint8_t sha256[SHA256_LEN];
+    const char *source;     /* put: the local FILE, or "-" for standard input */
+    const char *remote;     /* put, rm: the PATH on the server (checked by name_path_check) */
+    const char *token_file; /* --token-file FILE: NULL when not given */
+    const char *token_env;  /* the value of PDM_TOKEN, NULL when unset or empty */
 };
 
 enum client_options_result {
@@ -72,7 +86,8 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
  * Fill the CA settings the command line left open from the environment,
  * as the curl tool does: CURL_CA_BUNDLE, else SSL_CERT_FILE, for the
  * bundle; SSL_CERT_DIR for the directory. PDM_FSYNC=1 turns --fsync on.
- * GETENV is getenv() or a stub.
+ * Also take PDM_TOKEN (an empty value counts as unset). GETENV is getenv()
+ * or a stub.
  */
 void client_options_env(struct client_opts *opts, const char *(*get)(const char *name));
 

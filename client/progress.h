@@ -66,9 +66,10 @@ struct progress_slot {
     unsigned attempt;
 };
 
-/* A file being downloaded. */
+/* A file being downloaded (or uploaded: IS_UPLOAD). */
 struct progress_file {
     char name[PROGRESS_TEXT_MAX];
+    bool is_upload; /* sent to the server: HOST is where it goes; verifying is hashing first */
     char host[PROGRESS_TEXT_MAX]; /* where it comes from, "127.0.0.1:8080" */
     bool has_size;
     uint64_t size;

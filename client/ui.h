@@ -1,9 +1,10 @@
 /*
  * client/ui.h - what the controller's progress looks like to a person.
  *
- * Two implementations of one interface (ncdu's struct-of-functions
+ * Three implementations of one interface (ncdu's struct-of-functions
  * style): ui_curses.c, a full-screen ncurses display, when stdout is a
- * terminal; ui_plain.c, progress and result lines, for pipes, CI and
+ * terminal; ui_line.c, one bar on one line of a terminal, for a single
+ * upload; ui_plain.c, progress and result lines, for pipes, CI and
  * --plain. Both run on the main thread only; they read nothing but the
  * struct progress_view they are handed.
  */
@@ -39,6 +40,13 @@ struct ui {
  * leave some other way.
  */
 int ui_curses_start(struct ui *ui);
+
+/*
+ * One transfer's bar on one line of the terminal OUT, redrawn in place;
+ * notices and result lines printed above it (results to OUT, failures and
+ * notices to ERR). For put and the shell. Returns 0 or -ENOMEM.
+ */
+int ui_line_start(struct ui *ui, FILE *out, FILE *err);
 
 /*
  * Write to OUT (progress lines at most once a second per file, one result

@@ -37,15 +37,24 @@ static void progress_line(struct plain *pl, const struct progress_file *f)
 
     human_size(f->done, done, sizeof(done));
     ui_format_speed(f->speed, speed, sizeof(speed));
-    if (f->is_verifying) {
+    if (f->is_verifying && f->is_upload) {
+        ui_format_percent(f->hashed, f->size, pct, sizeof(pct));
+        fprintf(pl->out, "%s  computing SHA-256 before sending  %s\n", f->name, pct);
+    } else if (f->is_verifying) {
         fprintf(pl->out, "%s  verifying SHA-256\n", f->name);
     } else if (f->has_size) {
         ui_format_percent(f->done, f->size, pct, sizeof(pct));
         human_size(f->size, total, sizeof(total));
         ui_format_eta(f->size - (f->done < f->size ? f->done : f->size), f->speed, eta,
                       sizeof(eta));
-        fprintf(pl->out, "%s  %s  %s of %s  %s  ETA %s  %u connection%s\n", f->name, pct, done,
-                total, speed, eta, f->nslots, f->nslots == 1 ? "" : "s");
+        if (f->is_upload)
+            fprintf(pl->out, "%s  %s  %s of %s sent to %s  %s  ETA %s\n", f->name, pct, done, total,
+                    f->host, speed, eta);
+        else
+            fprintf(pl->out, "%s  %s  %s of %s  %s  ETA %s  %u connection%s\n", f->name, pct, done,
+                    total, speed, eta, f->nslots, f->nslots == 1 ? "" : "s");
+    } else if (f->is_upload) {
+        fprintf(pl->out, "%s  %s sent to %s  %s\n", f->name, done, f->host, speed);
     } else {
         fprintf(pl->out, "%s  %s  %s\n", f->name, done, speed);
     }
