@@ -32,6 +32,7 @@
 
 #include "acceptor.h"
 #include "capacity.h"
+#include "catwrite.h"
 #include "fileio.h"
 #include "ctx.h"
 #include "listen.h"
@@ -160,6 +161,8 @@ struct server_state {
     struct server_ctx ctx;
     struct catalog_store store;
     struct scanner scanner;
+    struct catwriter writer;
+    bool has_writer;
     struct worker workers[SERVER_MAX_THREADS];
     unsigned nworkers;
     unsigned nworkers_ready; /* initialised, so stop_threads() may touch them */
@@ -187,7 +190,7 @@ static int start_threads(struct server_state *s)
             return err;
         }
     }
-    err = scanner_start(&s->scanner, &s->store);
+    err = scanner_start(&s->scanner, &s->store, &s->writer);
     if (err != 0) {
         log_warnx("cannot start the catalog scanner: %s", strerror(-err));
         return err;
@@ -289,9 +292,14 @@ int server_run(const struct server_opts *opts)
     }
     scanner_write(&s->scanner, first);
     catalog_store_init(&s->store, first);
+    catwriter_init(&s->writer, opts->catalog, s->scanner.cache_path, &s->store);
+    s->has_writer = true;
     announce(addr);
     log_out("%s", capacity_line);
     log_out("%s", s->scanner.summary);
+    if (s->scanner.nstale > 0)
+        log_out("uploads: removed %zu temporary file%s of uploads an earlier run left unfinished",
+                s->scanner.nstale, s->scanner.nstale == 1 ? "" : "s");
 
     s->ctx.opts = &s->opts;
     s->ctx.rootfd = s->rootfd;
@@ -311,6 +319,8 @@ int server_run(const struct server_opts *opts)
         status = 0;
     }
     stop_threads(s);
+    if (s->has_writer)
+        catwriter_cleanup(&s->writer);
     catalog_store_cleanup(&s->store);
 out_scanner:
     scanner_cleanup(&s->scanner);
