@@ -56,8 +56,9 @@ with open(os.path.join(root, "old", "kept.txt"), "wb") as f:
 srv = Server(root, "--token-file", token_file, tmp=tmp)
 port = srv.port
 tap.eq("a stale upload temporary is removed at start", [], temporaries(root))
-tap.ok("... and the start says so", "uploads an earlier run left unfinished" in srv.stdout(),
-       srv.stdout())
+# Log lines go out through a thread of their own: give it a moment.
+tap.ok("... and the start says so",
+       wait_for(lambda: "uploads an earlier run left unfinished" in srv.stdout(), 5), srv.stdout())
 
 
 def download(path):
@@ -182,6 +183,7 @@ for what, tok in TOKEN_CASES:
 _, r = request(port, "PUT", "/chunked.bin", ["Authorization: Basic " + TOKEN], b"evil")
 tap.eq("Basic credentials are 401", 401, r.status if r else None)
 tap.ok("refused requests changed nothing", tree(root) == before)
+wait_for(lambda: srv.stderr().count(" refused: ") >= 2 * len(TOKEN_CASES) + 1, 5)
 err = srv.stderr()
 tap.ok("refusals are logged, without the token", "refused: a wrong token" in err
        and "refused: no Authorization header" in err and TOKEN[:8] not in err, err[-2000:])
