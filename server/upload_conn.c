@@ -28,9 +28,24 @@
 #define ALLOW_FILE   "Allow: GET, HEAD, PUT, DELETE, OPTIONS\r\n"
 #define ALLOW_UPLOAD "Allow: HEAD, PATCH, DELETE, OPTIONS\r\n"
 
-bool upx_wants(const struct server_ctx *ctx, const struct http_request *req)
+/*
+ * The ID of an upload resource when TARGET is /.uploads/ID (what follows
+ * the prefix, not yet checked), into *ID; false for any other target.
+ */
+static bool upload_target(struct strview target, struct strview *id)
 {
     struct strview path;
+    size_t n = strlen(UPLOADS_URL);
+
+    if (!resource_target_path(target, &path) || path.len <= n || memcmp(path.p, UPLOADS_URL, n))
+        return false;
+    *id = strview_make(path.p + n, path.len - n);
+    return true;
+}
+
+bool upx_wants(const struct server_ctx *ctx, const struct http_request *req)
+{
+    struct strview id;
 
     if (ctx->token == NULL)
         return false;
@@ -41,8 +56,7 @@ bool upx_wants(const struct server_ctx *ctx, const struct http_request *req)
     case HTTP_METHOD_OPTIONS:
         return true;
     case HTTP_METHOD_HEAD:
-        return resource_target_path(req->target, &path) && path.len > strlen(UPLOADS_URL) &&
-               memcmp(path.p, UPLOADS_URL, strlen(UPLOADS_URL)) == 0;
+        return upload_target(req->target, &id);
     default:
         return false;
     }
@@ -422,7 +436,7 @@ void upx_answer(struct conn *c, const struct http_request *req, bool body_keeps_
 {
     const struct server_ctx *ctx = c->w->ctx;
     struct upx_req r;
-    struct strview path;
+    struct strview path, id;
     enum auth_result ar;
     struct strview auth[2];
     size_t nauth = 0;
@@ -439,11 +453,7 @@ void upx_answer(struct conn *c, const struct http_request *req, bool body_keeps_
 
         limit_line(ctx, time(NULL), limit, sizeof(limit));
         snprintf(extra, sizeof(extra), "%sAccept-Patch: " UPLOAD_PARTIAL_TYPE "\r\n%s",
-                 resource_target_path(req->target, &path) && path.len > strlen(UPLOADS_URL) &&
-                         memcmp(path.p, UPLOADS_URL, strlen(UPLOADS_URL)) == 0
-                     ? ALLOW_UPLOAD
-                     : ALLOW_FILE,
-                 limit);
+                 upload_target(req->target, &id) ? ALLOW_UPLOAD : ALLOW_FILE, limit);
         respond_status(204, extra, NULL, NULL, 0, &rc, &c->x->resp);
         return;
     }
@@ -463,9 +473,8 @@ void upx_answer(struct conn *c, const struct http_request *req, bool body_keeps_
         refuse(c, &r, 400, "the request target must be a path", NULL);
         return;
     }
-    if (path.len > strlen(UPLOADS_URL) && memcmp(path.p, UPLOADS_URL, strlen(UPLOADS_URL)) == 0) {
-        answer_resource(c, &r, req,
-                        strview_make(path.p + strlen(UPLOADS_URL), path.len - strlen(UPLOADS_URL)));
+    if (upload_target(req->target, &id)) {
+        answer_resource(c, &r, req, id);
         return;
     }
     if (req->method == HTTP_METHOD_PATCH) {

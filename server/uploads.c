@@ -606,7 +606,10 @@ void uploads_sweep(struct uploads *r, time_t now)
         for (size_t i = 0; i < r->n && u == NULL; i++) {
             struct upload *c = r->v[i];
 
-            pthread_mutex_lock(&c->lock);
+            /* Busy (an append is writing): it is not idle, so not expired;
+             * and the table's lock is not held while a write goes on. */
+            if (pthread_mutex_trylock(&c->lock) != 0)
+                continue;
             if (is_expired(r, c, now)) {
                 u = c;
                 atomic_fetch_add(&u->refs, 1);
