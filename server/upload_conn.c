@@ -19,7 +19,6 @@
 #include "encode.h"
 #include "fileio.h"
 #include "log.h"
-#include "name.h"
 #include "resource.h"
 #include "upload_file.h"
 #include "upload_job.h"
@@ -148,31 +147,6 @@ static void plan_body(struct conn *c, struct upx *up, const struct http_request 
     if (req->expects_continue && x->has_body)
         add_interim(c, up, 100, NULL);
     x->up = up;
-}
-
-/* The path of a PUT or DELETE: decoded, and one that may be written. 0 or a status. */
-static int write_path(struct strview target, char *out, size_t cap, const char **why)
-{
-    enum name_result nr;
-
-    if (target.len < 2) {
-        *why = "the target must name a file";
-        return 400;
-    }
-    nr = name_path_from_target(target.p + 1, target.len - 1, out, cap);
-    if (nr == NAME_DOT) {
-        *why = "hidden names (a component starting with '.') cannot be written";
-        return 403;
-    }
-    if (nr != NAME_OK) {
-        *why = name_strerror(nr);
-        return 400;
-    }
-    if (strcmp(out, RESOURCE_CATALOG_NAME) == 0) {
-        *why = "text.txt in the root is the catalog; it cannot be written";
-        return 403;
-    }
-    return 0;
 }
 
 /* True when BASE in UP's directory is the catalog file itself (--catalog inside the root). */
@@ -481,7 +455,7 @@ void upx_answer(struct conn *c, const struct http_request *req, bool body_keeps_
         refuse(c, &r, 405, "PATCH is for upload resources (" UPLOADS_URL "ID)", ALLOW_FILE);
         return;
     }
-    status = write_path(path, r.path, sizeof(r.path), &why);
+    status = upload_path_check(path, r.path, sizeof(r.path), &why);
     if (status != 0) {
         log_refusal(c, req, why);
         refuse(c, &r, status, why, NULL);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "encode.h"
+#include "name.h"
+#include "resource.h"
 #include "sfv.h"
 
 enum digest_result digest_field_sha256(struct strview field, uint8_t out[SHA256_LEN])
@@ -29,6 +31,33 @@ enum digest_result digest_field_sha256(struct strview field, uint8_t out[SHA256_
         n != SHA256_LEN)
         return DIGEST_BAD;
     return DIGEST_OK;
+}
+
+int upload_path_check(struct strview path, char *out, size_t cap, const char **why)
+{
+    enum name_result nr;
+
+    *why = NULL;
+    if (cap > 0)
+        out[0] = '\0';
+    if (path.len < 2 || path.p[0] != '/') {
+        *why = "the target must name a file";
+        return 400;
+    }
+    nr = name_path_from_target(path.p + 1, path.len - 1, out, cap);
+    if (nr == NAME_DOT) {
+        *why = "hidden names (a component starting with '.') cannot be written";
+        return 403;
+    }
+    if (nr != NAME_OK) {
+        *why = name_strerror(nr);
+        return 400;
+    }
+    if (strcmp(out, RESOURCE_CATALOG_NAME) == 0) {
+        *why = "text.txt in the root is the catalog; it cannot be written";
+        return 403;
+    }
+    return 0;
 }
 
 const char *upload_problem_uri(enum upload_problem p)

@@ -37,6 +37,17 @@ enum digest_result {
  */
 enum digest_result digest_field_sha256(struct strview field, uint8_t out[SHA256_LEN]);
 
+/*
+ * The file a PUT or DELETE of PATH writes ("/iso/a%20b.iso", the path of
+ * the request target): PATH without its '/', percent-decoded once into
+ * OUT (CAP bytes, NUL-terminated) and checked. Returns 0; 400 when it is
+ * not a valid path (name_path_check(): "..", empty components, controls,
+ * bad UTF-8, a leading '#', the root itself); 403 when it is one that may
+ * not be written: a hidden component (".git", ".pdm-uploads") or the
+ * catalog's name in the root. *WHY says which.
+ */
+int upload_path_check(struct strview path, char *out, size_t cap, const char **why);
+
 /* The problem types of the draft, sent as application/problem+json. */
 enum upload_problem {
     PROBLEM_NONE,

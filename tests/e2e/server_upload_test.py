@@ -245,6 +245,9 @@ PATHS = [
     ("a hidden directory", "/d/.git/config", (403,)),
     ("the upload directory", "/.pdm-uploads/x", (403,)),
     ("text.txt at the root", "/text.txt", (403,)),
+    ("an overlong UTF-8 '..'", "/%c0%ae%c0%ae/escape.txt", (400,)),
+    ("'..' and a backslash", "/..%5cescape.txt", (403,)),
+    ("text.txt percent-encoded", "/text%2etxt", (403,)),
     ("a NUL byte", "/a%00b", (400,)),
     ("a control byte", "/a%0ab", (400,)),
     ("invalid UTF-8", "/a%ffb", (400,)),
@@ -269,6 +272,10 @@ tap.ok("nothing outside the root was written or removed", tree(outside) == befor
 tap.ok("nothing inside the root changed", tree(root) == before)
 tap.ok("the links are still there", os.path.islink(os.path.join(root, "link-file"))
        and os.path.islink(os.path.join(root, "d", "e", "link-deep")))
+r = put(port, "/%252e%252e/inside.txt", b"decoded once\n")
+tap.ok("a double-encoded '..' is decoded once: a directory literally called %2e%2e, inside",
+       r is not None and r.status == 201
+       and os.path.isfile(os.path.join(root, "%2e%2e", "inside.txt")), r.status if r else None)
 r = put(port, "/iso/text.txt", b"an ordinary name below the root\n")
 tap.eq("text.txt below the root is an ordinary name (201)", 201, r.status if r else None)
 

@@ -17,7 +17,9 @@
  *     parse;
  *   - a digest that parses re-encodes to a field that gives it back;
  *   - the bearer check passes only for "Bearer", spaces and the token;
- *   - a description that parses formats back to one that parses the same.
+ *   - a description that parses formats back to one that parses the same;
+ *   - a path an upload may write passes name_path_check(), has no hidden
+ *     component and is not the catalog; a refusal gives a reason.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -182,6 +184,21 @@ static void fuzz_meta(const char *p, size_t n)
                m.is_complete == back.is_complete && m.size == back.size);
 }
 
+static void fuzz_path(const char *p, size_t n)
+{
+    static char out[NAME_PATH_MAX + 1];
+    const char *why = NULL;
+    int status = upload_path_check(strview_make(p, n), out, sizeof(out), &why);
+    size_t len = strlen(out);
+
+    if (status != 0) {
+        FUZZ_CHECK((status == 400 || status == 403) && why != NULL);
+        return;
+    }
+    FUZZ_CHECK(name_path_check(out, len) == NAME_OK && strcmp(out, "text.txt") != 0);
+    FUZZ_CHECK(out[0] != '.' && strstr(out, "/.") == NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *p = malloc(size > 0 ? size : 1);
@@ -194,6 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_digest(p, size);
     fuzz_auth(p, size);
     fuzz_meta(p, size);
+    fuzz_path(p, size);
     free(p);
     return 0;
 }

@@ -2,8 +2,9 @@
  * tests/unit/test_upload_head.c - the pure pieces of uploads:
  * server/sfv.c (Structured Field Items and Dictionaries), server/auth.c
  * (the bearer token), server/upload_head.c (upload fields, digest fields,
- * the plans for a creation and an append, the end-of-body check) and
- * server/upload_meta.c (an upload's description on disk).
+ * the path an upload writes, the plans for a creation and an append, the
+ * end-of-body check) and server/upload_meta.c (an upload's description
+ * on disk).
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -510,6 +511,74 @@ static void test_upload_trailers(void **state)
 }
 
 /* ================================================================== */
+/* server/upload_head: the path a PUT or DELETE writes                 */
+/* ================================================================== */
+
+struct path_case {
+    const char *what;
+    const char *target; /* the request target's path */
+    int status;
+    const char *want; /* the decoded path when 0 */
+};
+
+static const struct path_case path_cases[] = {
+    {"a name in the root", "/a.txt", 0, "a.txt"},
+    {"a path in subdirectories", "/iso/old/deb.iso", 0, "iso/old/deb.iso"},
+    {"a space, percent-encoded", "/notes%20on%20it.txt", 0, "notes on it.txt"},
+    {"UTF-8, percent-encoded", "/caf%C3%A9.txt", 0, "caf\xc3\xa9.txt"},
+    {"text.txt below the root is an ordinary name", "/iso/text.txt", 0, "iso/text.txt"},
+    {"a double-encoded '..' is a literal name, decoded once", "/%252e%252e/x", 0, "%2e%2e/x"},
+    {"a name that starts with two dots is hidden", "/..x", 403, NULL},
+    {"'..' is refused", "/../x", 403, NULL},
+    {"'..' percent-encoded is refused", "/%2e%2e/x", 403, NULL},
+    {"'..' in capitals is refused", "/%2E%2E/x", 403, NULL},
+    {"'..' behind an encoded slash is refused", "/a%2f..%2fx", 403, NULL},
+    {"'..' with a backslash is hidden", "/..%5cx", 403, NULL},
+    {"'.' is refused", "/./x", 403, NULL},
+    {"a hidden file is refused", "/.env", 403, NULL},
+    {"a hidden directory deep down is refused", "/a/b/.git/config", 403, NULL},
+    {"the upload directory is refused", "/.pdm-uploads/x.data", 403, NULL},
+    {"text.txt in the root is refused", "/text.txt", 403, NULL},
+    {"text.txt percent-encoded is refused", "/text%2etxt", 403, NULL},
+    {"the root itself is invalid", "/", 400, NULL},
+    {"an empty path is invalid", "", 400, NULL},
+    {"a double slash is invalid", "//x", 400, NULL},
+    {"an empty component is invalid", "/a//b", 400, NULL},
+    {"a trailing slash is invalid", "/a/", 400, NULL},
+    {"a NUL byte is invalid", "/a%00b", 400, NULL},
+    {"a newline is invalid", "/a%0Ab", 400, NULL},
+    {"a TAB is invalid", "/a%09b", 400, NULL},
+    {"invalid UTF-8 is invalid", "/a%FFb", 400, NULL},
+    {"an overlong '.' is invalid, not hidden", "/%C0%AE%C0%AE/x", 400, NULL},
+    {"a leading '#' is invalid", "/%23x", 400, NULL},
+    {"a bad escape is invalid", "/a%2", 400, NULL},
+    {"invalid outranks hidden", "/.a/b%00", 400, NULL},
+    {"no leading slash is invalid", "a.txt", 400, NULL},
+};
+
+static void test_upload_path(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(path_cases); i++) {
+        const struct path_case *c = &path_cases[i];
+        char *buf, out[NAME_PATH_MAX + 1];
+        const char *why = NULL;
+        int status = upload_path_check(exact(c->target, &buf), out, sizeof(out), &why);
+
+        if (status != c->status)
+            row_fail(&t, c->what, "\"%s\" gave %d (%s)", c->target, status, why ? why : "");
+        else if (status == 0 && strcmp(out, c->want) != 0)
+            row_fail(&t, c->what, "\"%s\" gave \"%s\"", c->target, out);
+        else if (status != 0 && why == NULL)
+            row_fail(&t, c->what, "no reason given");
+        free(buf);
+    }
+    tally_end(&t, NROWS(path_cases));
+}
+
+/* ================================================================== */
 /* server/upload_head: plans                                           */
 /* ================================================================== */
 
@@ -768,19 +837,13 @@ static void test_upload_meta_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sfv_items),
-        cmocka_unit_test(test_sfv_dicts),
-        cmocka_unit_test(test_digest_fields),
-        cmocka_unit_test(test_auth),
-        cmocka_unit_test(test_auth_token_valid),
-        cmocka_unit_test(test_upload_head),
-        cmocka_unit_test(test_upload_head_body),
-        cmocka_unit_test(test_upload_trailers),
-        cmocka_unit_test(test_upload_plans),
-        cmocka_unit_test(test_upload_check_end),
-        cmocka_unit_test(test_problem_uris),
-        cmocka_unit_test(test_upload_meta_parse),
-        cmocka_unit_test(test_upload_meta_round_trip),
+        cmocka_unit_test(test_sfv_items),         cmocka_unit_test(test_sfv_dicts),
+        cmocka_unit_test(test_digest_fields),     cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_auth_token_valid),  cmocka_unit_test(test_upload_head),
+        cmocka_unit_test(test_upload_head_body),  cmocka_unit_test(test_upload_trailers),
+        cmocka_unit_test(test_upload_path),       cmocka_unit_test(test_upload_plans),
+        cmocka_unit_test(test_upload_check_end),  cmocka_unit_test(test_problem_uris),
+        cmocka_unit_test(test_upload_meta_parse), cmocka_unit_test(test_upload_meta_round_trip),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
