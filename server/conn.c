@@ -61,6 +61,7 @@ enum step {
 };
 
 static void drive(struct conn *c, uint64_t now);
+static enum step wait_writable(struct conn *c, uint64_t now);
 
 static void conn_log(struct conn *c, uint64_t now)
 {
@@ -430,17 +431,8 @@ static enum step send_interim(struct conn *c, uint64_t now)
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (worker_watch(c->w, c, EPOLLOUT) != 0) {
-                conn_free(c, now);
-                return STEP_GONE;
-            }
-            if (c->timer_kind != CONN_TIMER_SEND || !timer_node_is_armed(&c->timer)) {
-                c->timer_kind = CONN_TIMER_SEND;
-                worker_set_timer(c->w, c, now + c->w->ctx->send_timeout_ns);
-            }
-            return STEP_WAIT;
-        }
+        if (n < 0 && errno == EAGAIN)
+            return wait_writable(c, now);
         if (n < 0) {
             conn_free(c, now);
             return STEP_GONE;

@@ -222,6 +222,27 @@ tap.ok("an accepted Expect: 100-continue gets 100 Continue, then 201",
        st == 100 and r is not None and r.status == 201, first[:200])
 tap.ok("a refusal sent no 100 Continue first", b"100 Continue" not in first or st == 100)
 
+# Interim answers keep the order of a pipeline: a GET of 8 MiB that the client
+# reads late, then a PUT with Expect: 100-continue behind it.
+pipe_data = os.urandom(8 * MIB)
+put(port, "/pipe.bin", pipe_data)
+with socket.create_connection(("127.0.0.1", port), timeout=20 * SLOW) as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    s.sendall(b"GET /pipe.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+              + head_bytes("PUT", "/piped.bin", ["Expect: 100-continue", auth()], 5))
+    time.sleep(0.5 * SLOW)  # the server fills the socket and waits for it
+    got = b""
+    while b"100 Continue\r\n\r\n" not in got:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        got += b
+    s.sendall(b"piped")
+    _, r = read_response(s)
+tap.ok("a 100 Continue behind a pipelined response comes after that response, then 201",
+       got.find(b"100 Continue") > len(pipe_data) and r is not None and r.status == 201
+       and tree(root).get("piped.bin") == b"piped", (len(got), r.status if r else None))
+
 # --- paths ------------------------------------------------------------------------------------
 os.symlink(outside, os.path.join(root, "link-dir"))
 os.makedirs(os.path.join(root, "d", "e"))
