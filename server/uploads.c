@@ -347,7 +347,10 @@ struct upload *uploads_create(struct uploads *r, const struct upload_meta *m, ti
     u->active = now;
     u->owner = atomic_fetch_add(&next_claim, 1);
     upload_data_name(u, name);
-    *fd = openat(r->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* The mode the file will be published with, as a plain PUT's; the
+     * directory (0700) keeps it private until then. */
+    *fd = openat(r->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 UPLOAD_FILE_MODE);
     if (*fd < 0) {
         *err = -errno;
         goto fail;

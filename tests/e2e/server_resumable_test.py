@@ -188,6 +188,10 @@ tap.ok("the last PATCH with Upload-Complete ?1 is 201 with Upload-Complete ?1 an
 r = get(port, "/res/big.bin")
 tap.ok("the completed file is exact", r is not None and r.status == 200 and sha(r.body) == sha(DATA))
 tap.eq("... and listed with its hash", (SIZE, sha(DATA)), catalog(port).get("res/big.bin"))
+request(port, "PUT", "/res/plain.bin", [auth()], b"plain")
+tap.eq("... with the mode a plain PUT gives a file",
+       os.stat(os.path.join(root, "res", "plain.bin")).st_mode & 0o7777,
+       os.stat(os.path.join(root, "res", "big.bin")).st_mode & 0o7777)
 r = head(port, loc)
 tap.ok("HEAD of the completed upload: Upload-Complete ?1 at the full offset",
        r is not None and r.status == 204 and r.header("upload-complete") == "?1"
