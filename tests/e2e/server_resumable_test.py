@@ -147,8 +147,17 @@ tap.eq("the upload's data is there in a hidden directory, nothing beside the nam
 
 # --- a server restart between the parts -------------------------------------------------------
 srv.stop(tap, "the server, between the parts")
+# What a server killed at the wrong moment leaves: data without a description,
+# a description half written.
+orphan = os.path.join(root, ".pdm-uploads", "ab" * 16 + ".data")
+half = os.path.join(root, ".pdm-uploads", "cd" * 16 + ".meta.tmp")
+for p in (orphan, half):
+    with open(p, "wb") as f:
+        f.write(b"left over")
 srv = start()
 port = srv.port
+tap.ok("leftovers in .pdm-uploads are removed at start",
+       not os.path.exists(orphan) and not os.path.exists(half))
 r = head(port, loc)
 tap.ok("after a restart HEAD gives the same offset", r is not None and r.status == 204
        and offset_of(r) == got and r.header("upload-length") == str(SIZE),
