@@ -16,6 +16,7 @@ leave nothing; a full disk is 507 (a small tmpfs when the test may mount
 one, and a file-size limit); stale temporaries are removed at start.
 """
 
+import atexit
 import os
 import shutil
 import socket
@@ -33,6 +34,17 @@ from uploadtest import (TOKEN, auth, catalog, catalog_file, delete, digest_field
 
 tap = Tap()
 tmp = temp_dir()
+servers = []  # every server started here: killed at exit, should a check crash the script
+
+
+def server(*args, **kw):
+    """Server(...), remembered for the exit."""
+    srv = Server(*args, **kw)
+    servers.append(srv)
+    return srv
+
+
+atexit.register(lambda: [s.kill() for s in servers])
 root = os.path.join(tmp, "root")
 outside = os.path.join(tmp, "outside")
 os.makedirs(root)
@@ -53,7 +65,7 @@ with open(os.path.join(root, "old", ".pdm-upload.0123456789abcdef"), "wb") as f:
 with open(os.path.join(root, "old", "kept.txt"), "wb") as f:
     f.write(b"kept\n")
 
-srv = Server(root, "--token-file", token_file, tmp=tmp)
+srv = server(root, "--token-file", token_file, tmp=tmp)
 port = srv.port
 tap.eq("a stale upload temporary is removed at start", [], temporaries(root))
 # Log lines go out through a thread of their own: give it a moment.
@@ -355,7 +367,7 @@ tap.eq("... and the catalog lists that one", (len(final or b""), sha(final or b"
 srv.stop(tap, "the first server")
 small_root = os.path.join(tmp, "small-root")
 os.makedirs(small_root)
-srv = Server(small_root, "--token-file", token_file, "--max-upload-size", "1000",
+srv = server(small_root, "--token-file", token_file, "--max-upload-size", "1000",
              "--body-timeout", "1", "--body-min-rate", "1k",
              "--catalog", os.path.join(small_root, "cat.txt"), tmp=tmp)
 port = srv.port
@@ -415,14 +427,16 @@ srv.stop(tap, "the limited server")
 # --- a full disk ------------------------------------------------------------------------------
 def full_disk(how, root_dir, *, fsize=None, size):
     with fsize_limit(fsize):
-        s2 = Server(root_dir, "--token-file", token_file, tmp=tmp)
-    r2 = put(s2.port, "/too-big.bin", os.urandom(size))
-    tap.eq(f"{how}: an upload that does not fit is 507", 507, r2.status if r2 else None)
-    tap.ok(f"{how}: ... and leaves nothing", temporaries(root_dir) == []
-           and "too-big.bin" not in tree(root_dir), sorted(tree(root_dir)))
-    r2 = put(s2.port, "/fits.bin", b"small\n")
-    tap.eq(f"{how}: a small upload still works", 201, r2.status if r2 else None)
-    s2.stop(tap, f"the server ({how})")
+        s2 = server(root_dir, "--token-file", token_file, tmp=tmp)
+    try:
+        r2 = put(s2.port, "/too-big.bin", os.urandom(size))
+        tap.eq(f"{how}: an upload that does not fit is 507", 507, r2.status if r2 else None)
+        tap.ok(f"{how}: ... and leaves nothing", temporaries(root_dir) == []
+               and "too-big.bin" not in tree(root_dir), sorted(tree(root_dir)))
+        r2 = put(s2.port, "/fits.bin", b"small\n")
+        tap.eq(f"{how}: a small upload still works", 201, r2.status if r2 else None)
+    finally:
+        s2.stop(tap, f"the server ({how})")  # before a tmpfs under it is unmounted
 
 
 fsize_root = os.path.join(tmp, "fsize-root")
@@ -446,7 +460,7 @@ ro_root = os.path.join(tmp, "ro-root")
 os.makedirs(ro_root)
 with open(os.path.join(ro_root, "keep.txt"), "wb") as f:
     f.write(b"keep\n")
-srv = Server(ro_root, tmp=tmp)
+srv = server(ro_root, tmp=tmp)
 before = tree(ro_root)
 for method, body in (("PUT", b"x"), ("DELETE", None), ("PATCH", b"x")):
     _, r = request(srv.port, method, "/keep.txt", [auth()], body)

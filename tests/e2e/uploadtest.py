@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import resource
+import select
 import socket
 import time
 
@@ -87,15 +88,59 @@ def chunked_body(data, trailers=(), piece=65536):
     return bytes(out)
 
 
+def take_interim(s, interim):
+    """While a body is being sent: take the interim (1xx) heads that have
+    arrived on S into INTERIM. Returns True when a final answer is
+    waiting (the server refused or ended the body early)."""
+    while select.select([s], [], [], 0)[0]:
+        peek = s.recv(65536, socket.MSG_PEEK)
+        if not peek:
+            return True
+        if not re.match(rb"HTTP/1\.[01] 1\d\d ", peek):
+            return True
+        end = peek.find(b"\r\n\r\n")
+        if end < 0:
+            return False  # the rest of it comes later
+        head = s.recv(end + 4)
+        status = int(head.split(b" ")[1])
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers.setdefault(name.strip().lower(), []).append(value.strip())
+        interim.append((status, headers))
+    return False
+
+
+def send_body(s, data, interim, piece=64 * 1024):
+    """Send DATA on S as a careful client does: stop as soon as a final
+    answer arrives (an early 413 or 507 closes the connection, and bytes
+    sent after it would only earn a reset that can destroy the answer);
+    interim answers are taken into INTERIM on the way."""
+    for i in range(0, len(data), piece):
+        if take_interim(s, interim):
+            return
+        try:
+            s.sendall(data[i:i + piece])
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
 def request(port, method, path, headers=(), body=None, chunked=False, trailers=(),
             timeout=20):
-    """One request on a new connection; returns (interim, final response)."""
+    """One request on a new connection; returns (interim, final response),
+    the final one None when the connection broke before it came."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout * SLOW) as s:
         n = None if body is None else len(body)
+        early = []
         s.sendall(head_bytes(method, path, headers, n, chunked))
         if body is not None:
-            s.sendall(chunked_body(body, trailers) if chunked else body)
-        return read_response(s, timeout)
+            send_body(s, chunked_body(body, trailers) if chunked else body, early)
+        try:
+            interim, final = read_response(s, timeout)
+        except ConnectionResetError:
+            return early, None
+        return early + interim, final
 
 
 def put(port, path, data, headers=(), token=TOKEN, **kw):
