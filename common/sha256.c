@@ -46,6 +46,11 @@ int sha256_final(struct sha256 *h, uint8_t out[SHA256_LEN])
     return 0;
 }
 
+int sha256_copy(struct sha256 *dst, const struct sha256 *src)
+{
+    return EVP_MD_CTX_copy_ex(dst->ctx, src->ctx) == 1 ? 0 : -EIO;
+}
+
 void sha256_free(struct sha256 *h)
 {
     if (h == NULL)

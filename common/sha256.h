@@ -30,6 +30,13 @@ int sha256_update(struct sha256 *h, const void *data, size_t len);
 /* Finish into OUT. The context must be reset before reuse. 0 or -EIO. */
 int sha256_final(struct sha256 *h, uint8_t out[SHA256_LEN]);
 
+/*
+ * Make DST hash exactly what SRC has hashed so far (both stay usable and
+ * independent afterwards), so a running hash can be finished early or
+ * kept as a checkpoint to go back to. Returns 0 or -EIO.
+ */
+int sha256_copy(struct sha256 *dst, const struct sha256 *src);
+
 /* Release H; NULL is fine. */
 void sha256_free(struct sha256 *h);
 

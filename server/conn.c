@@ -43,6 +43,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "resource.h"
+#include "upload_conn.h"
 #include "worker.h"
 
 #define CONN_TURN_BYTES     (8u << 20) /* sent per connection per round */
@@ -58,6 +59,9 @@ enum step {
     STEP_WAIT,  /* wait for an event or a timer */
     STEP_GONE,  /* the connection was freed */
 };
+
+static void drive(struct conn *c, uint64_t now);
+static enum step wait_writable(struct conn *c, uint64_t now);
 
 static void conn_log(struct conn *c, uint64_t now)
 {
@@ -84,6 +88,8 @@ static bool exchange_begin(struct conn *c, uint64_t now)
         c->x->snap = NULL;
         c->x->fs.tail = NULL;
         c->x->has_body = false;
+        c->x->up = NULL;
+        c->x->interim_len = 0;
     }
     c->x->start_ns = now;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -94,6 +100,8 @@ static bool exchange_begin(struct conn *c, uint64_t now)
 /* Release what the response refers to: its file and its snapshot. */
 static void exchange_release(struct conn_exchange *x)
 {
+    upx_release(x->up); /* an unfinished upload leaves nothing behind */
+    x->up = NULL;
     filesend_cleanup(&x->fs);
     if (x->file_fd >= 0)
         close(x->file_fd);
@@ -131,7 +139,9 @@ static void input_release(struct conn *c)
 
 static void conn_free(struct conn *c, uint64_t now)
 {
-    if (c->state == CONN_SENDING) { /* cut short: still worth a log line */
+    if (c->state == CONN_SENDING ||
+        (c->x != NULL && c->x->up != NULL && c->state != CONN_READING)) {
+        /* cut short (a response, or an upload): still worth a log line */
         c->x->log.is_aborted = true;
         conn_log(c, now);
     }
@@ -201,8 +211,8 @@ static void start_response(struct conn *c, uint64_t now)
     (void)worker_watch(c->w, c, 0);
 }
 
-static struct resp_ctx response_ctx(const struct conn *c, unsigned version_minor,
-                                    bool is_keep_alive, bool is_head)
+struct resp_ctx conn_response_ctx(const struct conn *c, unsigned version_minor, bool is_keep_alive,
+                                  bool is_head)
 {
     struct resp_ctx r;
 
@@ -217,7 +227,7 @@ static struct resp_ctx response_ctx(const struct conn *c, unsigned version_minor
 static void answer_parse_error(struct conn *c, enum http_parse_result pr,
                                const struct http_request *req, uint64_t now)
 {
-    struct resp_ctx rc = response_ctx(c, 1, false, false);
+    struct resp_ctx rc = conn_response_ctx(c, 1, false, false);
 
     respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->x->resp);
     c->in_len = 0; /* the rest of the input cannot be trusted */
@@ -256,12 +266,16 @@ static void answer_request(struct conn *c, const struct http_request *req)
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
     bool is_keep_alive = body_plan(c, req) && req->is_keep_alive;
-    struct resp_ctx rc = response_ctx(c, req->version_minor, is_keep_alive, is_head);
+    struct resp_ctx rc = conn_response_ctx(c, req->version_minor, is_keep_alive, is_head);
     struct resource res;
     const char *detail = NULL;
     int status;
 
     accesslog_set_request(&c->x->log, req);
+    if (upx_wants(ctx, req)) {
+        upx_answer(c, req, is_keep_alive);
+        return;
+    }
     switch (req->method) {
     case HTTP_METHOD_GET:
     case HTTP_METHOD_HEAD:
@@ -288,18 +302,47 @@ static void answer_request(struct conn *c, const struct http_request *req)
     respond_repr(req, &res.rep, &rc, &c->x->resp);
 }
 
+void conn_body_error(struct conn *c, int status, const char *detail, const char *extra,
+                     uint64_t now)
+{
+    struct resp_ctx rc = conn_response_ctx(c, 1, false, c->x->is_head);
+
+    exchange_release(c->x);
+    respond_error(status, detail, extra, &rc, &c->x->resp);
+    c->in_len = 0; /* where the body ends is unknown: nothing after it can be trusted */
+    start_response(c, now);
+}
+
 /*
  * The body could not be read (STATUS: 400 malformed, 413 too large, 408
  * too slow): answer that instead of the response prepared, and close.
  */
 static void answer_body_error(struct conn *c, int status, const char *detail, uint64_t now)
 {
-    struct resp_ctx rc = response_ctx(c, 1, false, c->x->is_head);
+    if (c->x->up != NULL)
+        upx_body_error(c, status, detail, now);
+    else
+        conn_body_error(c, status, detail, NULL, now);
+}
 
-    exchange_release(c->x);
-    respond_error(status, detail, NULL, &rc, &c->x->resp);
-    c->in_len = 0; /* where the body ends is unknown: nothing after it can be trusted */
+void conn_send_response(struct conn *c, uint64_t now)
+{
     start_response(c, now);
+}
+
+void conn_wait_job(struct conn *c)
+{
+    c->state = CONN_JOB;
+    timerheap_remove(&c->w->timers, &c->timer);
+    /* Nothing to read or write until the job is back. Should the change
+     * fail, the next event is ignored in CONN_JOB anyway. */
+    (void)worker_watch(c->w, c, 0);
+}
+
+void conn_job_done(struct conn *c, uint64_t now)
+{
+    start_response(c, now);
+    drive(c, now);
 }
 
 /* Wait for more of the body, within its deadline (never pushed back by a trickle). */
@@ -312,9 +355,15 @@ static enum step wait_for_body(struct conn *c, uint64_t now)
         return STEP_GONE;
     }
     c->timer_kind = CONN_TIMER_BODY;
-    worker_set_timer(c->w, c,
-                     ratelimit_min_deadline(c->x->start_ns, ctx->body_timeout_ns, c->x->body_bytes,
-                                            ctx->opts->body_min_rate));
+    if (c->x->up != NULL) /* an upload: a pace to keep, however long it takes */
+        worker_set_timer(c->w, c,
+                         ratelimit_window_deadline(&c->x->pace_ns, &c->x->pace_bytes, now,
+                                                   c->x->body_bytes, ctx->body_timeout_ns,
+                                                   ctx->opts->body_min_rate));
+    else
+        worker_set_timer(c->w, c,
+                         ratelimit_min_deadline(c->x->start_ns, ctx->body_timeout_ns,
+                                                c->x->body_bytes, ctx->opts->body_min_rate));
     return STEP_WAIT;
 }
 
@@ -323,21 +372,28 @@ static enum step read_body(struct conn *c, uint64_t now)
 {
     struct conn_exchange *x = c->x;
     enum chunked_result r = CHUNKED_NEED_MORE;
+    const char *why = NULL;
     size_t used = 0;
+    int status = 0;
     bool is_done;
 
     if (!x->is_chunked) {
         used = x->body_left < c->in_len ? (size_t)x->body_left : c->in_len;
         x->body_left -= used;
         is_done = x->body_left == 0;
+        if (x->up != NULL && used > 0)
+            status = upx_feed(c, c->in, used, &why);
     } else {
-        /* The decoded data of a GET or HEAD body means nothing here: drop it. */
-        while (used < c->in_len) {
+        /* The decoded data of a GET or HEAD body means nothing here: drop
+         * it; an upload's goes to its file. */
+        while (used < c->in_len && status == 0) {
             struct strview data;
             size_t n;
 
             r = chunked_feed(&x->dec, c->in + used, c->in_len - used, &n, &data);
             used += n;
+            if (r == CHUNKED_DATA && x->up != NULL)
+                status = upx_feed(c, data.p, data.len, &why);
             if (r != CHUNKED_DATA && r != CHUNKED_NEED_MORE)
                 break;
         }
@@ -345,13 +401,54 @@ static enum step read_body(struct conn *c, uint64_t now)
     }
     x->body_bytes += used;
     input_consume(c, used);
+    if (status != 0) {
+        answer_body_error(c, status, why, now);
+        return STEP_AGAIN;
+    }
     if (r == CHUNKED_BAD || r == CHUNKED_TOO_LARGE) {
-        answer_body_error(c, r == CHUNKED_BAD ? 400 : 413, x->dec.error, now);
+        answer_body_error(c, r == CHUNKED_BAD ? 400 : upx_too_large_status(x->up), x->dec.error,
+                          now);
         return STEP_AGAIN;
     }
     if (!is_done)
         return wait_for_body(c, now);
+    if (x->up != NULL) {
+        upx_body_done(c, now);
+        return STEP_AGAIN;
+    }
     start_response(c, now);
+    return STEP_AGAIN;
+}
+
+/* Send the interim responses, then go on to the body. */
+static enum step send_interim(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+
+    while (x->interim_sent < x->interim_len) {
+        ssize_t n = send(c->fd, x->interim + x->interim_sent, x->interim_len - x->interim_sent,
+                         MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return wait_writable(c, now);
+        if (n < 0) {
+            conn_free(c, now);
+            return STEP_GONE;
+        }
+        x->interim_sent += (size_t)n;
+    }
+    x->interim_len = 0;
+    timerheap_remove(&c->w->timers, &c->timer);
+    if (x->has_body) {
+        c->state = CONN_BODY;
+        x->pace_ns = now; /* the body's pace counts from here */
+        x->pace_bytes = 0;
+        return STEP_AGAIN;
+    }
+    c->state = CONN_READING; /* not waiting for a head: upx_body_done() moves on */
+    upx_body_done(c, now);
     return STEP_AGAIN;
 }
 
@@ -380,8 +477,19 @@ static enum step next_request(struct conn *c, uint64_t now)
     input_consume(c, req.head_len);
     c->in_scanned = 0;
     c->has_partial = false;
+    c->x->pace_ns = now;
+    c->x->pace_bytes = 0;
+    if (c->x->interim_len > 0) {
+        c->x->interim_sent = 0;
+        c->state = CONN_INTERIM;
+        return STEP_AGAIN;
+    }
     if (c->x->has_body) {
         c->state = CONN_BODY;
+        return STEP_AGAIN;
+    }
+    if (c->x->up != NULL) {
+        upx_body_done(c, now);
         return STEP_AGAIN;
     }
     start_response(c, now);
@@ -390,10 +498,14 @@ static enum step next_request(struct conn *c, uint64_t now)
 
 static enum step read_input(struct conn *c, uint64_t now)
 {
+    bool is_upload = c->state == CONN_BODY && c->x != NULL && c->x->up != NULL;
+    size_t most = is_upload ? CONN_UPLOAD_IN_CAP : CONN_IN_CAP;
     ssize_t n;
 
-    if (c->in_len == c->in_cap && c->in_cap < CONN_IN_CAP) {
-        size_t cap = c->in_cap == 0 ? CONN_IN_MIN : CONN_IN_CAP;
+    /* A head grows the buffer only as it needs; an upload's body takes it
+     * to its full size at once, so each recv() brings up to 256 KiB. */
+    if (c->in_cap < most && (c->in_len == c->in_cap || is_upload)) {
+        size_t cap = c->in_cap == 0 ? CONN_IN_MIN : is_upload ? CONN_UPLOAD_IN_CAP : CONN_IN_CAP;
         char *in = realloc(c->in, cap);
 
         if (in == NULL) {
@@ -619,9 +731,14 @@ static void drive(struct conn *c, uint64_t now)
         case CONN_READING:
             s = next_request(c, now);
             break;
+        case CONN_INTERIM:
+            s = send_interim(c, now);
+            break;
         case CONN_BODY:
             s = read_body(c, now);
             break;
+        case CONN_JOB:
+            return; /* conn_job_done() goes on */
         case CONN_SENDING:
             s = send_output(c, now);
             break;
@@ -681,9 +798,16 @@ void conn_on_event(struct conn *c, uint32_t events, uint64_t now)
         if (read_input(c, now) == STEP_AGAIN)
             drive(c, now);
         break;
+    case CONN_INTERIM:
     case CONN_SENDING:
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
             drive(c, now);
+        break;
+    case CONN_JOB:
+        /* Reported whatever the interest: the client is gone, and the
+         * job finishes without it (conn_free() lets it go). */
+        if (events & (EPOLLERR | EPOLLHUP))
+            conn_free(c, now);
         break;
     case CONN_LINGERING:
         drain_linger(c, now);
@@ -707,7 +831,7 @@ void conn_on_timer(struct conn *c, uint64_t now)
             conn_free(c, now);
             return;
         }
-        rc = response_ctx(c, 1, false, false);
+        rc = conn_response_ctx(c, 1, false, false);
         respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->x->resp);
         c->in_len = 0;
         start_response(c, now);

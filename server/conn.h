@@ -25,9 +25,16 @@
 #include "timerheap.h"
 #include "worker.h"
 
+/* Room for the interim responses of one request (100 Continue and a 104). */
+#define CONN_INTERIM_MAX 512
+
+struct upx;
+
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
-    CONN_BODY,      /* the head is answered; reading (and dropping) its body first */
+    CONN_INTERIM,   /* sending interim responses (100 Continue, 104) before reading a body */
+    CONN_BODY,      /* the head is answered; reading its body (dropped, or an upload's) */
+    CONN_JOB,       /* waiting for the disk threads (an upload's fsync and rename, a delete) */
     CONN_SENDING,   /* a response is being sent */
     CONN_LINGERING, /* our side is shut; draining what the client still sends */
 };
@@ -64,13 +71,23 @@ struct conn_exchange {
     uint64_t start_ns;
     struct access_entry log;
 
-    /* The request body, read and dropped before the response goes out. */
+    /* The request body, read and dropped before the response goes out,
+     * or written by upload_conn.c. */
     bool is_head;        /* the request was a HEAD: an error answer has no body either */
     bool has_body;       /* there is one to read */
     bool is_chunked;     /* framed by the chunked coding, else by Content-Length */
     uint64_t body_left;  /* Content-Length bytes still to come */
     uint64_t body_bytes; /* bytes of it received so far, framing included */
     struct chunked dec;
+    uint64_t pace_ns;    /* an upload's body: the start of its current window ... */
+    uint64_t pace_bytes; /* ... and body_bytes then (ratelimit_window_deadline()) */
+
+    /* Interim responses to send before the body is read. */
+    char interim[CONN_INTERIM_MAX];
+    size_t interim_len;
+    size_t interim_sent;
+
+    struct upx *up; /* an upload, a delete, an upload resource (upload_conn.c); or NULL */
 };
 
 struct conn {
@@ -102,9 +119,11 @@ struct conn {
 };
 
 /* Input buffer: a maximal head plus room for a pipelined request's start. */
-#define CONN_IN_CAP (HTTP_MAX_HEAD + 4096)
+#define CONN_IN_CAP        (HTTP_MAX_HEAD + 4096)
+/* While an upload's body arrives, the buffer grows to this, for fewer, larger writes. */
+#define CONN_UPLOAD_IN_CAP (256u << 10)
 /* The first allocation: most heads fit; a bigger one doubles it to CONN_IN_CAP. */
-#define CONN_IN_MIN 2048
+#define CONN_IN_MIN        2048
 
 /*
  * Take over the accepted socket H->fd (non-blocking) from the client at
@@ -127,5 +146,30 @@ void conn_on_stop(struct conn *c);
 
 /* Close C at once (the stop deadline passed), logging a response cut short. */
 void conn_close(struct conn *c, uint64_t now);
+
+/*
+ * For upload_conn.c, on the connection's worker thread only.
+ */
+
+/* The shape of a response to a request of HTTP/1.VERSION_MINOR on C. */
+struct resp_ctx conn_response_ctx(const struct conn *c, unsigned version_minor, bool is_keep_alive,
+                                  bool is_head);
+
+/* Send c->x->resp (built by the caller) and carry on from there. */
+void conn_send_response(struct conn *c, uint64_t now);
+
+/*
+ * The body cannot be read on (STATUS: 400, 408, 413, 507, ...): release
+ * the exchange's upload, answer STATUS with DETAIL and EXTRA header
+ * lines (or NULL), and close the connection after it.
+ */
+void conn_body_error(struct conn *c, int status, const char *detail, const char *extra,
+                     uint64_t now);
+
+/* C now waits for the disk threads; conn_job_done() resumes it. */
+void conn_wait_job(struct conn *c);
+
+/* C's job is back (its response is in c->x->resp): send it. */
+void conn_job_done(struct conn *c, uint64_t now);
 
 #endif

@@ -14,11 +14,19 @@
 #include "options.h"
 #include "snapshot.h"
 
+struct catwriter;
+struct jobq;
+struct uploads;
+
 struct server_ctx {
     const struct server_opts *opts;
     int rootfd;                  /* the published directory, O_DIRECTORY */
     struct catalog_store *store; /* the current catalog snapshot */
     const char *token;           /* from --token-file; NULL when read only */
+    size_t token_len;
+    struct catwriter *writer; /* writes text.txt when an upload or a delete changed it */
+    struct jobq *jobq;        /* the disk threads: fsync, rename, catalog writes */
+    struct uploads *uploads;  /* the resumable uploads; NULL when read only */
     uint64_t header_timeout_ns;
     uint64_t idle_timeout_ns;
     uint64_t send_timeout_ns;

@@ -18,6 +18,8 @@ enum {
     OPT_BODY_TIMEOUT,
     OPT_BODY_MIN_RATE,
     OPT_MAX_PER_IP,
+    OPT_MAX_UPLOAD_SIZE,
+    OPT_UPLOAD_EXPIRY,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +39,8 @@ static const struct option long_options[] = {
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
     {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
     {"body-min-rate", required_argument, NULL, OPT_BODY_MIN_RATE},
+    {"max-upload-size", required_argument, NULL, OPT_MAX_UPLOAD_SIZE},
+    {"upload-expiry", required_argument, NULL, OPT_UPLOAD_EXPIRY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -54,6 +58,8 @@ void options_defaults(struct server_opts *opts)
     opts->send_timeout = 60;
     opts->body_timeout = 15;
     opts->body_min_rate = 1024;
+    opts->max_upload_size = OPTIONS_DEFAULT_MAX_UPLOAD;
+    opts->upload_expiry = 86400;
 }
 
 void options_usage(FILE *out)
@@ -84,8 +90,16 @@ void options_usage(FILE *out)
           "                            (default: unlimited)\n"
           "  -s, --rescan SECS         look for new, changed and removed files every SECS\n"
           "                            seconds; 0: only on SIGHUP (default 10)\n"
-          "  -t, --token-file FILE     the bearer token for uploads and deletes; this\n"
-          "                            version answers PUT and DELETE with 405\n"
+          "  -t, --token-file FILE     accept uploads (PUT, resumable with PATCH) and\n"
+          "                            deletes (DELETE) from clients that send the token\n"
+          "                            in FILE's first line (Authorization: Bearer\n"
+          "                            TOKEN); without it the server is read only and\n"
+          "                            answers them with 405\n"
+          "      --max-upload-size SIZE\n"
+          "                            the largest file an upload may bring, with k, m,\n"
+          "                            g (default 64g); larger ones get 413\n"
+          "      --upload-expiry SECS  an unfinished resumable upload that gets no data\n"
+          "                            for SECS seconds is removed (default 86400)\n"
           "  -q, --quiet               no access log or notices on stdout (errors still\n"
           "                            go to stderr)\n"
           "      --threads N           worker threads (default: one per CPU)\n"
@@ -96,7 +110,10 @@ void options_usage(FILE *out)
           "                            (default 60)\n"
           "      --body-timeout SECS   a request body must arrive within SECS seconds of\n"
           "                            its head (default 15), plus one second for each\n"
-          "                            --body-min-rate bytes received; else 408\n"
+          "                            --body-min-rate bytes received; else 408. An\n"
+          "                            upload has no total limit: it is cut (408) when\n"
+          "                            any SECS seconds bring less than SECS times\n"
+          "                            --body-min-rate bytes\n"
           "      --body-min-rate RATE  the slowest pace a request body may keep, in bytes\n"
           "                            per second, with k, m, g (default 1k; 0: the\n"
           "                            body-timeout alone)\n"
@@ -200,6 +217,21 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
                          optarg);
                 return OPTIONS_USAGE;
             }
+            break;
+        case OPT_MAX_UPLOAD_SIZE:
+            if (strparse_size(optarg, &opts->max_upload_size) != STRPARSE_OK ||
+                opts->max_upload_size > OPTIONS_MAX_UPLOAD_LIMIT) {
+                snprintf(err, errlen,
+                         "--max-upload-size: '%s' is not a size of at most 1048576g (bytes, with "
+                         "an optional k, m or g: 100m, 64g)",
+                         optarg);
+                return OPTIONS_USAGE;
+            }
+            break;
+        case OPT_UPLOAD_EXPIRY:
+            if (!cliopt_number("upload-expiry", optarg, 1, 86400 * 365, &v, err, errlen))
+                return OPTIONS_USAGE;
+            opts->upload_expiry = (unsigned)v;
             break;
         case 'h':
             return OPTIONS_HELP;

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define OPTIONS_DEFAULT_MAX_UPLOAD (64ull << 30)
+/* The largest --max-upload-size: 1 PiB, well inside the 15 digits of Upload-Length. */
+#define OPTIONS_MAX_UPLOAD_LIMIT   (1ull << 50)
+
 struct server_opts {
     uint16_t port;            /* 0: the kernel picks */
     const char *bind;         /* NULL: all interfaces */
@@ -26,6 +30,8 @@ struct server_opts {
     unsigned send_timeout;    /* seconds without progress while sending */
     unsigned body_timeout;    /* seconds a request body may take, plus ... */
     uint64_t body_min_rate;   /* ... one more second per this many bytes received; 0: none */
+    uint64_t max_upload_size; /* bytes an upload may have */
+    unsigned upload_expiry;   /* seconds an unfinished resumable upload is kept idle */
 };
 
 enum options_result {

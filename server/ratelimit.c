@@ -83,3 +83,19 @@ uint64_t ratelimit_min_deadline(uint64_t start_ns, uint64_t grace_ns, uint64_t d
         return UINT64_MAX;
     return t + earned;
 }
+
+uint64_t ratelimit_window_deadline(uint64_t *mark_ns, uint64_t *mark_bytes, uint64_t now_ns,
+                                   uint64_t done, uint64_t window_ns, uint64_t min_rate)
+{
+    uint64_t secs = window_ns / NS_PER_SEC, quota;
+
+    /* MIN_RATE is at most 1 GiB/s and a window at most an hour: no overflow. */
+    quota = min_rate * secs + min_rate * (window_ns % NS_PER_SEC) / NS_PER_SEC;
+    if (quota == 0)
+        quota = 1;
+    if (done >= *mark_bytes && done - *mark_bytes >= quota) {
+        *mark_ns = now_ns;
+        *mark_bytes = done;
+    }
+    return *mark_ns + window_ns < *mark_ns ? UINT64_MAX : *mark_ns + window_ns;
+}

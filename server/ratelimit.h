@@ -44,4 +44,18 @@ uint64_t ratelimit_wait_ns(const struct ratelimit *rl, uint64_t now_ns);
 uint64_t ratelimit_min_deadline(uint64_t start_ns, uint64_t grace_ns, uint64_t done,
                                 uint64_t min_rate);
 
+/*
+ * The pace of an upload body, which has no total time limit: it must
+ * bring at least MIN_RATE * WINDOW_NS / 1e9 bytes (one byte at the very
+ * least) in every window of WINDOW_NS. *MARK_NS and *MARK_BYTES are the
+ * start of the current window (set them to the body's start and 0). When
+ * DONE bytes have arrived by NOW_NS and the window's quota is reached, a
+ * new window starts at NOW_NS. Returns the deadline: the end of the
+ * current window (saturating at UINT64_MAX). A body at MIN_RATE or faster
+ * never reaches it however long it runs; a trickle, or a stall after a
+ * fast start, reaches it within WINDOW_NS.
+ */
+uint64_t ratelimit_window_deadline(uint64_t *mark_ns, uint64_t *mark_bytes, uint64_t now_ns,
+                                   uint64_t done, uint64_t window_ns, uint64_t min_rate);
+
 #endif

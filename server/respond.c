@@ -22,6 +22,7 @@ static const struct {
     const char *reason;
 } reasons[] = {
     {100, "Continue"},
+    {104, "Upload Resumption Supported"},
     {200, "OK"},
     {201, "Created"},
     {204, "No Content"},
@@ -36,8 +37,10 @@ static const struct {
     {409, "Conflict"},
     {411, "Length Required"},
     {412, "Precondition Failed"},
+    {410, "Gone"},
     {413, "Content Too Large"},
     {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
     {416, "Range Not Satisfiable"},
     {417, "Expectation Failed"},
     {431, "Request Header Fields Too Large"},
@@ -202,6 +205,39 @@ void respond_error(int status, const char *detail, const char *extra_header,
     head_finish(out);
     if (!ctx->is_head)
         add_seg(out, RESP_SEG_MEM, out->extra, 0, out->extra_len);
+}
+
+void respond_status(int status, const char *extra_headers, const char *content_type,
+                    const char *body, size_t body_len, const struct resp_ctx *ctx,
+                    struct response *out)
+{
+    bool has_body = status != 204 && status != 304;
+
+    head_start(out, status, ctx);
+    if (has_body) {
+        if (body_len > sizeof(out->extra))
+            body_len = sizeof(out->extra);
+        if (body_len > 0)
+            memcpy(out->extra, body, body_len);
+        out->extra_len = body_len;
+        out->body_len = body_len;
+        if (body_len > 0)
+            HEAD_APPEND(out, "Content-Type: %s\r\n", content_type);
+        HEAD_APPEND(out, "Content-Length: %zu\r\n", body_len);
+    }
+    if (extra_headers != NULL)
+        HEAD_APPEND(out, "%s", extra_headers);
+    head_finish(out);
+    if (has_body && !ctx->is_head && body_len > 0)
+        add_seg(out, RESP_SEG_MEM, out->extra, 0, out->extra_len);
+}
+
+size_t respond_interim(int status, const char *extra_headers, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\n%s\r\n", status, respond_reason(status),
+                     extra_headers != NULL ? extra_headers : "");
+
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 static void respond_not_modified(const struct repr *rep, const struct resp_ctx *ctx,

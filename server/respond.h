@@ -90,6 +90,26 @@ void respond_repr(const struct http_request *req, const struct repr *rep,
 void respond_error(int status, const char *detail, const char *extra_header,
                    const struct resp_ctx *ctx, struct response *out);
 
+/*
+ * Any other final status (the answers to uploads and deletes: 201, 204,
+ * 401, 409 with a problem document, ...): EXTRA_HEADERS (whole lines with
+ * their CRLFs, or NULL) and, unless STATUS is 204 or 304, a body of
+ * BODY_LEN bytes of CONTENT_TYPE copied from BODY (cut to RESP_EXTRA_MAX;
+ * BODY may be NULL for an empty one). 204 and 304 have neither body nor
+ * Content-Length (RFC 9110 8.6). OUT is fully rewritten.
+ */
+void respond_status(int status, const char *extra_headers, const char *content_type,
+                    const char *body, size_t body_len, const struct resp_ctx *ctx,
+                    struct response *out);
+
+/*
+ * An interim (1xx) response: "HTTP/1.1 STATUS REASON", EXTRA_HEADERS
+ * (whole lines, or NULL), the empty line, into OUT (CAP bytes). Returns
+ * its length, or 0 when it does not fit. The caller sends 1xx only to
+ * HTTP/1.1 clients (RFC 9110 15.2).
+ */
+size_t respond_interim(int status, const char *extra_headers, char *out, size_t cap);
+
 /* The reason phrase for STATUS ("Partial Content"). */
 const char *respond_reason(int status);
 

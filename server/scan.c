@@ -35,14 +35,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "fileid.h"
 #include "fileio.h"
+#include "catwrite.h"
 #include "hashcache.h"
 #include "human.h"
 #include "log.h"
 #include "name.h"
 #include "resource.h"
+#include "upload_file.h"
 
 #define SCAN_BUF_SIZE  (1u << 20)
 #define SCAN_BIG_FILE  (64ull << 20) /* announce hashing of files this large */
@@ -186,6 +187,32 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
 }
 
 /*
+ * A hash an upload published while this scan ran (the file is not in
+ * PREV yet), copied into *OUT: the upload computed it as the bytes
+ * arrived, so the scan need not read the file again.
+ */
+static bool fresh_hash(const struct scanner *sc, const char *name, const struct stat *st,
+                       struct snap_entry *out)
+{
+    struct snapshot *cur;
+    const struct snap_entry *e;
+    struct file_id id;
+    bool is_found = false;
+
+    if (sc->store == NULL)
+        return false;
+    file_id_from_stat(st, &id);
+    cur = catalog_store_get(sc->store);
+    e = snapshot_find(cur, name);
+    if (e != NULL && file_id_equal(&e->id, &id)) {
+        *out = *e;
+        is_found = true;
+    }
+    snapshot_unref(cur);
+    return is_found;
+}
+
+/*
  * Hash BASE in the directory DIRFD, published as NAME, into E (identity
  * included). Returns 0, -EAGAIN when the file changed while being read
  * (try again next scan), or a negative errno.
@@ -316,8 +343,16 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
     struct stat st;
     int err;
 
-    if (nr == NAME_DOT)
-        return 0; /* hidden files and directories (ours among them) are private by design */
+    if (nr == NAME_DOT) {
+        /* Hidden files and directories (ours among them) are private by
+         * design. At startup, an upload's temporary file is a leftover of
+         * a server that was killed: nothing will finish it. */
+        if (sc->is_startup && strncmp(base, UPLOAD_TMP_PREFIX, strlen(UPLOAD_TMP_PREFIX)) == 0 &&
+            fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            unlinkat(dirfd, base, 0) == 0)
+            sc->nstale++; /* said after "listening on" */
+        return 0;
+    }
     /* W->path becomes this entry's path for the rest of the call. */
     if (w->len > 0)
         w->path[w->len] = '/';
@@ -353,6 +388,8 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
     known = known_hash(sc, w->prev, name, &st);
     if (known != NULL) {
         e = *known;
+    } else if (fresh_hash(sc, name, &st, &e)) {
+        /* e holds it */
     } else {
         err = hash_file(sc, dirfd, base, name, &e);
         if (err == -ECANCELED)
@@ -429,25 +466,20 @@ static int scan_tree(struct scanner *sc, const struct snapshot *prev, struct sca
     return err;
 }
 
-void scanner_write(struct scanner *sc, const struct snapshot *s)
+/* The line that says what the last scan found and whether S went to disk (ERR). */
+static void make_summary(struct scanner *sc, const struct snapshot *s, int err)
 {
     char hs[32];
-    char *cache;
-    size_t cache_len = 0;
-    int err = atomicfile_write(sc->catalog_path, s->text, s->text_len, 0644);
 
     human_size(sc->last_total, hs, sizeof(hs));
-    if (err != 0)
-        log_warnx("catalog: cannot write %s: %s; serving the new catalog from memory",
-                  sc->catalog_path, strerror(-err));
     snprintf(sc->summary, sizeof(sc->summary), "catalog: %zu file%s, %s (%zu hashed in %.1f s)%s%s",
              s->n, s->n == 1 ? "" : "s", hs, sc->last_nhashed, sc->last_secs,
              err == 0 ? ", written to " : "", err == 0 ? sc->catalog_path : "");
-    cache = hashcache_render(s->entries, s->n, &cache_len);
-    err = cache ? atomicfile_write(sc->cache_path, cache, cache_len, 0644) : -ENOMEM;
-    if (err != 0)
-        log_warnx("catalog: cannot write the hash cache %s: %s", sc->cache_path, strerror(-err));
-    free(cache);
+}
+
+void scanner_write(struct scanner *sc, const struct snapshot *s)
+{
+    make_summary(sc, s, catwriter_write(sc->catalog_path, sc->cache_path, s));
 }
 
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out)
@@ -488,6 +520,71 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
     return 0;
 }
 
+/*
+ * Publish NEXT (taken), the result of a scan that started from PREV.
+ * Uploads and deletes may have published snapshots meanwhile: their
+ * entries win over what the scan saw (snapshot_merge()). Under the
+ * store's edit lock, so no edit slips in between. Returns the
+ * generation to write, or 0 when there is nothing new to publish.
+ */
+static uint64_t publish_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot *next)
+{
+    struct snapshot *cur, *merged;
+    struct snap_entry *v;
+    uint64_t gen = 0;
+    size_t n;
+
+    pthread_mutex_lock(&sc->store->edit_lock);
+    cur = catalog_store_get(sc->store);
+    if (cur == prev) {
+        gen = catalog_store_publish(sc->store, next);
+        goto out;
+    }
+    v = snapshot_merge(prev, cur, next->entries, next->n, &n);
+    snapshot_unref(next);
+    if (v == NULL) {
+        log_warnx("catalog: out of memory merging a rescan; keeping the last catalog");
+        goto out;
+    }
+    if (snapshot_same_entries(cur, v, n)) {
+        snap_entries_free(v, n);
+        goto out;
+    }
+    merged = snapshot_new(v, n, cur, time(NULL));
+    if (merged != NULL)
+        gen = catalog_store_publish(sc->store, merged);
+out:
+    snapshot_unref(cur);
+    pthread_mutex_unlock(&sc->store->edit_lock);
+    return gen;
+}
+
+/* One rescan on the scanner thread: scan, publish, write, say so. */
+static void rescan_once(struct scanner *sc)
+{
+    struct snapshot *prev = catalog_store_get(sc->store), *next = NULL, *now;
+    int err = scanner_scan(sc, prev, &next);
+    uint64_t gen;
+
+    if (err != 0 && err != -ECANCELED)
+        log_warnx("catalog: cannot scan the root directory: %s; keeping the last catalog",
+                  strerror(-err));
+    if (next != NULL) {
+        /* Serve it first, then write it: HTTP clients are the catalog's
+         * main readers, and a reader of the file that then asks over HTTP
+         * must not get the older version. */
+        gen = publish_scan(sc, prev, next);
+        if (gen != 0) {
+            err = catwriter_sync(sc->writer, gen);
+            now = catalog_store_get(sc->store);
+            make_summary(sc, now, err);
+            snapshot_unref(now);
+            log_out("%s", sc->summary);
+        }
+    }
+    snapshot_unref(prev);
+}
+
 static void *scanner_main(void *arg)
 {
     struct scanner *sc = arg;
@@ -511,35 +608,19 @@ static void *scanner_main(void *arg)
             break;
         sc->is_rescan_requested = false;
         pthread_mutex_unlock(&sc->lock);
-        {
-            struct snapshot *prev = catalog_store_get(sc->store), *next = NULL;
-            int err = scanner_scan(sc, prev, &next);
-
-            if (err != 0 && err != -ECANCELED)
-                log_warnx("catalog: cannot scan the root directory: %s; keeping the last catalog",
-                          strerror(-err));
-            if (next != NULL) {
-                /* Serve it first, then write it: HTTP clients are the
-                 * catalog's main readers, and a reader of the file that
-                 * then asks over HTTP must not get the older version. */
-                catalog_store_publish(sc->store, snapshot_ref(next));
-                scanner_write(sc, next);
-                snapshot_unref(next);
-                log_out("%s", sc->summary);
-            }
-            snapshot_unref(prev);
-        }
+        rescan_once(sc);
         pthread_mutex_lock(&sc->lock);
     }
     pthread_mutex_unlock(&sc->lock);
     return NULL;
 }
 
-int scanner_start(struct scanner *sc, struct catalog_store *store)
+int scanner_start(struct scanner *sc, struct catalog_store *store, struct catwriter *writer)
 {
     int err;
 
     sc->store = store;
+    sc->writer = writer;
     err = pthread_create(&sc->thread, NULL, scanner_main, sc);
     if (err != 0)
         return -err;

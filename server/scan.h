@@ -14,12 +14,15 @@
 
 #include "snapshot.h"
 
+struct catwriter;
+
 struct scanner {
     int rootfd;                  /* borrowed */
     const char *catalog_path;    /* borrowed */
     char *cache_path;            /* owned */
     unsigned rescan_secs;        /* 0: only on request */
     struct catalog_store *store; /* set by scanner_start(); borrowed */
+    struct catwriter *writer;    /* likewise */
 
     /* Owned by whichever thread scans (startup, then the scanner thread). */
     struct snap_entry *cache; /* from the cache file, until the first scan */
@@ -29,6 +32,7 @@ struct scanner {
     void *buf; /* hashing buffer */
     size_t bufsize;
     bool is_startup;     /* the first scan: no progress lines before "listening on" */
+    size_t nstale;       /* upload temporaries it removed */
     size_t last_nhashed; /* what the last scan that changed something found */
     uint64_t last_total;
     double last_secs;
@@ -50,12 +54,13 @@ struct scanner {
 int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsigned rescan_secs);
 
 /*
- * Scan once: list the root and hash what PREV (NULL at startup) and the
- * cache do not already know. Returns 0 and a snapshot with one reference
- * in *OUT when anything changed (or the catalog file is missing), 0 and
- * *OUT == NULL when nothing did, or a negative errno value when the root
- * could not be listed. A new snapshot is then written with
- * scanner_write().
+ * Scan once: list the root and hash what PREV (NULL at startup), the
+ * cache and the store's current snapshot do not already know. At
+ * startup (sc->is_startup) it also removes the temporary files of
+ * uploads an earlier run left unfinished (UPLOAD_TMP_PREFIX). Returns 0 and a snapshot with one
+ * reference in *OUT when anything changed (or the catalog file is missing), 0 and *OUT == NULL when
+ * nothing did, or a negative errno value when the root could not be listed. A new snapshot is then
+ * written with scanner_write().
  */
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out);
 
@@ -66,8 +71,12 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
  */
 void scanner_write(struct scanner *sc, const struct snapshot *s);
 
-/* Start the rescan thread, publishing into STORE. 0 or a negative errno. */
-int scanner_start(struct scanner *sc, struct catalog_store *store);
+/*
+ * Start the rescan thread, publishing into STORE (merging what uploads
+ * and deletes publish meanwhile) and writing through WRITER. 0 or a
+ * negative errno.
+ */
+int scanner_start(struct scanner *sc, struct catalog_store *store, struct catwriter *writer);
 
 /* Ask for a rescan now (SIGHUP). Safe from any thread. */
 void scanner_request(struct scanner *sc);

@@ -10,13 +10,18 @@
  *   - acceptor (acceptor.c): accepts and deals sockets to workers.
  *   - workers (worker.c), one per CPU: each owns its connections.
  *   - scanner (scan.c): rescans the root and publishes catalog snapshots.
+ *   - disk threads (jobq.c, DISK_THREADS of them): the work of uploads and
+ *     deletes that may block on the disk (fsync, rename, unlink, writing
+ *     the catalog), so that a worker never waits for the disk; they also
+ *     expire old resumable uploads.
  *   - log writers (logwriter.c), one for stdout and one for stderr: they
  *     write the lines every other thread queues, so no thread that serves
  *     clients ever waits for its output. They start first and stop last.
  * Stopping: the acceptor stops and the listening socket closes (new
  * connections are refused), each worker gets a stop message and finishes
- * what is in flight within SERVER_GRACE_SECS, the scanner is interrupted,
- * and everything is joined before server_run() returns.
+ * what is in flight within SERVER_GRACE_SECS, the disk threads finish
+ * their queue, the scanner is interrupted, and everything is joined
+ * before server_run() returns.
  */
 #include "server.h"
 
@@ -28,21 +33,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acceptor.h"
+#include "auth.h"
 #include "capacity.h"
+#include "catwrite.h"
 #include "fileio.h"
 #include "ctx.h"
 #include "listen.h"
 #include "log.h"
 #include "logwriter.h"
+#include "jobq.h"
 #include "scan.h"
+#include "uploads.h"
 #include "worker.h"
 
 #define SERVER_MAX_THREADS 64
 #define TOKEN_MAX          4096
 #define LOG_GRACE_MS       1000 /* how long the stop waits for a blocked log output */
+#define DISK_THREADS       4    /* fsyncs and renames at once (jobq.h) */
 
 /*
  * Raise the descriptor limit as far as it goes and size the connection
@@ -90,6 +101,13 @@ static char *read_token(const char *path)
     buf[len] = '\0';
     if (len == 0) {
         log_warnx("--token-file %s: the file holds no token", path);
+        free(buf);
+        return NULL;
+    }
+    if (!auth_token_is_valid(buf, len)) {
+        log_warnx("--token-file %s: a bearer token is letters, digits and -._~+/ (and '=' at "
+                  "the end); no client could send this one",
+                  path);
         free(buf);
         return NULL;
     }
@@ -160,6 +178,12 @@ struct server_state {
     struct server_ctx ctx;
     struct catalog_store store;
     struct scanner scanner;
+    struct catwriter writer;
+    bool has_writer;
+    struct jobq jobq;
+    bool has_jobq;
+    struct uploads uploads;
+    bool has_uploads;
     struct worker workers[SERVER_MAX_THREADS];
     unsigned nworkers;
     unsigned nworkers_ready; /* initialised, so stop_threads() may touch them */
@@ -173,10 +197,24 @@ struct server_state {
     bool has_iplimit;
 };
 
+/* The disk threads' tick: forget uploads past their expiry. */
+static void sweep_uploads(void *arg)
+{
+    uploads_sweep(arg, time(NULL));
+}
+
 static int start_threads(struct server_state *s)
 {
+    unsigned tick = s->opts.upload_expiry < 60 ? 1 : 60;
     int err;
 
+    err = jobq_start(&s->jobq, DISK_THREADS, s->has_uploads ? sweep_uploads : NULL, &s->uploads,
+                     tick);
+    if (err != 0) {
+        log_warnx("cannot start the disk threads: %s", strerror(-err));
+        return err;
+    }
+    s->has_jobq = true;
     for (unsigned i = 0; i < s->nworkers; i++) {
         err = worker_init(&s->workers[i], i, &s->ctx);
         s->nworkers_ready = i + 1; /* even on failure: cleanup handles partial init */
@@ -187,7 +225,7 @@ static int start_threads(struct server_state *s)
             return err;
         }
     }
-    err = scanner_start(&s->scanner, &s->store);
+    err = scanner_start(&s->scanner, &s->store, &s->writer);
     if (err != 0) {
         log_warnx("cannot start the catalog scanner: %s", strerror(-err));
         return err;
@@ -213,10 +251,16 @@ static void stop_threads(struct server_state *s)
     for (unsigned i = 0; i < s->nworkers_ready; i++)
         if (s->workers[i].has_thread && worker_send(&s->workers[i], &stop) != 0)
             log_warnx("cannot tell worker %u to stop", i);
-    for (unsigned i = 0; i < s->nworkers_ready; i++) {
+    for (unsigned i = 0; i < s->nworkers_ready; i++)
         worker_join(&s->workers[i]);
+    /* The workers are gone; what they handed the disk threads finishes
+     * now (an upload being fsynced still takes its name), and the jobs
+     * come back to the workers' queues, emptied by worker_cleanup(). */
+    if (s->has_jobq)
+        jobq_stop(&s->jobq);
+    s->has_jobq = false;
+    for (unsigned i = 0; i < s->nworkers_ready; i++)
         worker_cleanup(&s->workers[i]);
-    }
     scanner_stop(&s->scanner);
 }
 
@@ -236,6 +280,9 @@ int server_run(const struct server_opts *opts)
     s->rootfd = s->listenfd = -1;
     s->acceptor.wake_rd = s->acceptor.wake_wr = -1;
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG (507)
+     * instead of killing the server. */
+    signal(SIGXFSZ, SIG_IGN);
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
@@ -289,14 +336,33 @@ int server_run(const struct server_opts *opts)
     }
     scanner_write(&s->scanner, first);
     catalog_store_init(&s->store, first);
+    catwriter_init(&s->writer, opts->catalog, s->scanner.cache_path, &s->store);
+    s->has_writer = true;
     announce(addr);
     log_out("%s", capacity_line);
     log_out("%s", s->scanner.summary);
+    if (s->scanner.nstale > 0)
+        log_out("uploads: removed %zu temporary file%s of uploads an earlier run left unfinished",
+                s->scanner.nstale, s->scanner.nstale == 1 ? "" : "s");
+    if (s->token != NULL) {
+        /* Before any connection is taken (they wait in the backlog). */
+        rc = uploads_init(&s->uploads, s->rootfd, opts->upload_expiry, time(NULL));
+        if (rc != 0) {
+            log_warnx("cannot keep resumable uploads in %s/%s: %s", opts->root, UPLOADS_DIR,
+                      rc == -ELOOP ? "it is a symbolic link" : strerror(-rc));
+            goto out_store;
+        }
+        s->has_uploads = true;
+    }
 
     s->ctx.opts = &s->opts;
     s->ctx.rootfd = s->rootfd;
     s->ctx.store = &s->store;
     s->ctx.token = s->token;
+    s->ctx.token_len = s->token != NULL ? strlen(s->token) : 0;
+    s->ctx.writer = &s->writer;
+    s->ctx.jobq = &s->jobq;
+    s->ctx.uploads = s->has_uploads ? &s->uploads : NULL;
     s->ctx.iplimit = &s->iplimit;
     s->ctx.header_timeout_ns = (uint64_t)opts->header_timeout * 1000000000u;
     s->ctx.idle_timeout_ns = (uint64_t)opts->idle_timeout * 1000000000u;
@@ -311,6 +377,11 @@ int server_run(const struct server_opts *opts)
         status = 0;
     }
     stop_threads(s);
+out_store:
+    if (s->has_uploads)
+        uploads_cleanup(&s->uploads);
+    if (s->has_writer)
+        catwriter_cleanup(&s->writer);
     catalog_store_cleanup(&s->store);
 out_scanner:
     scanner_cleanup(&s->scanner);

@@ -7,6 +7,7 @@
  */
 #include "snapshot.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,9 +151,130 @@ void snapshot_unref(struct snapshot *s)
     free(s);
 }
 
+/* Copy E into OUT, with a copy of NAME. False when out of memory. */
+static bool entry_copy(struct snap_entry *out, const struct snap_entry *e, const char *name)
+{
+    *out = *e;
+    out->name = strdup(name);
+    return out->name != NULL;
+}
+
+struct snap_entry *snapshot_edit(const struct snapshot *s, const char *name,
+                                 const struct snap_entry *e, size_t *n)
+{
+    struct snap_entry *v = malloc((s->n + 1) * sizeof(*v));
+    size_t o = 0;
+    bool is_placed = e == NULL;
+
+    *n = 0;
+    if (v == NULL)
+        return NULL;
+    for (size_t i = 0; i <= s->n; i++) {
+        int cmp = i < s->n ? strcmp(s->entries[i].name, name) : 1;
+
+        if (cmp > 0 && !is_placed) {
+            if (!entry_copy(&v[o], e, name))
+                goto oom;
+            o++;
+            is_placed = true;
+        }
+        if (i == s->n)
+            break;
+        if (cmp == 0) {
+            if (e != NULL && !is_placed) {
+                if (!entry_copy(&v[o], e, name))
+                    goto oom;
+                o++;
+                is_placed = true;
+            }
+            continue;
+        }
+        if (!entry_copy(&v[o], &s->entries[i], s->entries[i].name))
+            goto oom;
+        o++;
+    }
+    *n = o;
+    return v;
+oom:
+    snap_entries_free(v, o);
+    return NULL;
+}
+
+static bool entry_same(const struct snap_entry *a, const struct snap_entry *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return file_id_equal(&a->id, &b->id) && memcmp(a->sha256, b->sha256, SHA256_LEN) == 0;
+}
+
+/* The entry called NAME in V[0..N) (sorted), or NULL. */
+static const struct snap_entry *entry_find(const struct snap_entry *v, size_t n, const char *name)
+{
+    struct snap_entry key;
+
+    if (n == 0)
+        return NULL;
+    memset(&key, 0, sizeof(key));
+    key.name = (char *)name;
+    return bsearch(&key, v, n, sizeof(v[0]), entry_cmp);
+}
+
+/*
+ * Add what NAME is in the merge to V (room is there): CUR's entry when
+ * BASE and CUR differ on it, else SCANNED's. False when out of memory.
+ */
+static bool merge_one(const struct snapshot *base, const struct snapshot *cur,
+                      const struct snap_entry *scanned, size_t nscanned, const char *name,
+                      struct snap_entry *v, size_t *o)
+{
+    const struct snap_entry *b = entry_find(base->entries, base->n, name);
+    const struct snap_entry *c = entry_find(cur->entries, cur->n, name);
+    const struct snap_entry *pick = entry_same(b, c) ? entry_find(scanned, nscanned, name) : c;
+
+    if (pick == NULL)
+        return true;
+    if (!entry_copy(&v[*o], pick, name))
+        return false;
+    (*o)++;
+    return true;
+}
+
+struct snap_entry *snapshot_merge(const struct snapshot *base, const struct snapshot *cur,
+                                  const struct snap_entry *scanned, size_t nscanned, size_t *n)
+{
+    size_t cap = nscanned + cur->n + 1, o = 0, i = 0, j = 0;
+    struct snap_entry *v = malloc(cap * sizeof(*v));
+
+    *n = 0;
+    if (v == NULL)
+        return NULL;
+    /* Walk the union of the names of SCANNED and CUR in order (a name only
+     * BASE has is either in neither, or was removed by an edit). */
+    while (i < nscanned || j < cur->n) {
+        int cmp = i == nscanned ? 1
+                  : j == cur->n ? -1
+                                : strcmp(scanned[i].name, cur->entries[j].name);
+        const char *name = cmp <= 0 ? scanned[i].name : cur->entries[j].name;
+
+        if (!merge_one(base, cur, scanned, nscanned, name, v, &o)) {
+            snap_entries_free(v, o);
+            return NULL;
+        }
+        if (cmp <= 0)
+            i++;
+        if (cmp >= 0)
+            j++;
+    }
+    *n = o;
+    return v;
+}
+
 void catalog_store_init(struct catalog_store *st, struct snapshot *first)
 {
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->edit_lock, NULL);
+    st->gen = 1;
+    first->gen = 1;
     st->cur = first;
 }
 
@@ -161,6 +283,7 @@ void catalog_store_cleanup(struct catalog_store *st)
     snapshot_unref(st->cur);
     st->cur = NULL;
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->edit_lock);
 }
 
 struct snapshot *catalog_store_get(struct catalog_store *st)
@@ -173,13 +296,17 @@ struct snapshot *catalog_store_get(struct catalog_store *st)
     return s;
 }
 
-void catalog_store_publish(struct catalog_store *st, struct snapshot *s)
+uint64_t catalog_store_publish(struct catalog_store *st, struct snapshot *s)
 {
     struct snapshot *old;
+    uint64_t gen;
 
     pthread_mutex_lock(&st->lock);
+    gen = ++st->gen;
+    s->gen = gen; /* before anyone else can see S */
     old = st->cur;
     st->cur = s;
     pthread_mutex_unlock(&st->lock);
     snapshot_unref(old);
+    return gen;
 }

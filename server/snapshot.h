@@ -29,6 +29,7 @@ struct snap_entry {
 
 struct snapshot {
     atomic_uint refs;
+    uint64_t gen;               /* set when published: 1, 2, ... in the order of publication */
     struct snap_entry *entries; /* sorted by name (strcmp) */
     size_t n;
     char *text; /* the catalog, text.txt, exactly as written to disk */
@@ -66,9 +67,38 @@ void snapshot_unref(struct snapshot *s);
 /* Free an entry array that never became a snapshot. */
 void snap_entries_free(struct snap_entry *entries, size_t n);
 
+/*
+ * A copy of S's entries with the entry called NAME replaced by E (added
+ * if S has none), or removed when E is NULL; E->name is ignored (NAME is
+ * copied). Sorted, ready for snapshot_new(). Returns the array (owned by
+ * the caller) and its length in *N, or NULL when out of memory.
+ */
+struct snap_entry *snapshot_edit(const struct snapshot *s, const char *name,
+                                 const struct snap_entry *e, size_t *n);
+
+/*
+ * Reconcile a scan with edits made while it ran. BASE is the snapshot
+ * the scan started from, CUR the one published now, SCANNED[0..NSCANNED)
+ * (sorted) what the scan found. A name whose entry differs between BASE
+ * and CUR (added, replaced or removed by an upload or a delete) keeps
+ * CUR's version; every other name takes the scan's. Returns a new sorted
+ * array (owned by the caller; SCANNED is only read) and its length in
+ * *N, or NULL when out of memory.
+ */
+struct snap_entry *snapshot_merge(const struct snapshot *base, const struct snapshot *cur,
+                                  const struct snap_entry *scanned, size_t nscanned, size_t *n);
+
+/*
+ * The current snapshot, and the lock that keeps a change of the tree in
+ * step with the catalog: whoever renames a file into the tree, removes
+ * one, or publishes a rescan holds EDIT_LOCK from the change on disk to
+ * the publication, so the catalog's order of versions is the disk's.
+ */
 struct catalog_store {
     pthread_mutex_t lock;
     struct snapshot *cur; /* guarded by lock */
+    uint64_t gen;         /* guarded by lock: the newest snapshot's gen */
+    pthread_mutex_t edit_lock;
 };
 
 /* Start with FIRST (taken). */
@@ -80,7 +110,10 @@ void catalog_store_cleanup(struct catalog_store *st);
 /* A new reference to the current snapshot (release with snapshot_unref). */
 struct snapshot *catalog_store_get(struct catalog_store *st);
 
-/* Make S (taken) current; the old one goes when its last reader is done. */
-void catalog_store_publish(struct catalog_store *st, struct snapshot *s);
+/*
+ * Make S (taken) current; the old one goes when its last reader is done.
+ * Returns the generation S got.
+ */
+uint64_t catalog_store_publish(struct catalog_store *st, struct snapshot *s);
 
 #endif

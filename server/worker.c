@@ -19,8 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +49,9 @@ int worker_init(struct worker *w, unsigned id, struct server_ctx *ctx)
     w->ctx = ctx;
     w->epfd = -1;
     w->pipe_rd = w->pipe_wr = -1;
+    w->done_fd = -1;
+    pthread_mutex_init(&w->done_lock, NULL);
+    w->has_done_lock = true;
     atomic_init(&w->nconns, 0);
     timerheap_init(&w->timers);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -63,7 +68,50 @@ int worker_init(struct worker *w, unsigned id, struct server_ctx *ctx)
     ev.data.ptr = NULL; /* NULL marks the pipe */
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->pipe_rd, &ev) != 0)
         return -errno;
+    w->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->done_fd < 0)
+        return -errno;
+    ev.data.ptr = &w->done_fd; /* marks the eventfd */
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->done_fd, &ev) != 0)
+        return -errno;
     return 0;
+}
+
+void worker_post(struct job *job)
+{
+    struct conn_job *j = (struct conn_job *)((char *)job - offsetof(struct conn_job, job));
+    struct worker *w = j->w;
+    uint64_t one = 1;
+
+    j->done_next = NULL;
+    pthread_mutex_lock(&w->done_lock);
+    if (w->done_tail != NULL)
+        w->done_tail->done_next = j;
+    else
+        w->done_head = j;
+    w->done_tail = j;
+    pthread_mutex_unlock(&w->done_lock);
+    /* Fails only when the counter is saturated: then a wake-up is pending anyway. */
+    (void)!write(w->done_fd, &one, sizeof(one));
+}
+
+/* Call done() for every job handed back so far. */
+static void run_done(struct worker *w)
+{
+    struct conn_job *j;
+    uint64_t n;
+
+    (void)!read(w->done_fd, &n, sizeof(n));
+    pthread_mutex_lock(&w->done_lock);
+    j = w->done_head;
+    w->done_head = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->done_lock);
+    while (j != NULL) {
+        struct conn_job *next = j->done_next;
+
+        j->done(j); /* may free j */
+        j = next;
+    }
 }
 
 int worker_send(struct worker *w, const struct worker_handoff *h)
@@ -257,6 +305,8 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {
             if (events[i].data.ptr == NULL)
                 drain_pipe(w, now);
+            else if (events[i].data.ptr == &w->done_fd)
+                run_done(w);
             else
                 conn_on_event(events[i].data.ptr, events[i].events, now);
         }
@@ -303,4 +353,12 @@ void worker_cleanup(struct worker *w)
         close(w->pipe_wr);
     w->epfd = w->pipe_rd = w->pipe_wr = -1;
     timerheap_cleanup(&w->timers);
+    if (w->done_fd >= 0) {
+        run_done(w); /* jobs of connections that are gone: release what they hold */
+        close(w->done_fd);
+    }
+    w->done_fd = -1;
+    if (w->has_done_lock)
+        pthread_mutex_destroy(&w->done_lock);
+    w->has_done_lock = false;
 }

@@ -17,9 +17,24 @@
 
 #include "ctx.h"
 #include "iplimit.h"
+#include "jobq.h"
 #include "timerheap.h"
 
 struct conn;
+
+/*
+ * A job a connection handed to the disk threads (jobq.h). The worker
+ * that owns CONN gets it back through worker_post() and calls done() on
+ * its own thread; CONN is NULL by then if the connection went away
+ * meanwhile (done() then only releases what the job holds).
+ */
+struct conn_job {
+    struct job job;
+    struct worker *w;
+    struct conn *conn;                /* touched only on W's thread */
+    void (*done)(struct conn_job *j); /* on W's thread */
+    struct conn_job *done_next;       /* guarded by w->done_lock */
+};
 
 /* One message through a worker's pipe: a new connection, or stop. */
 struct worker_handoff {
@@ -38,6 +53,10 @@ struct worker {
     int pipe_rd;        /* read by this worker */
     int pipe_wr;        /* written by the acceptor and by server_run() (stop) */
     atomic_uint nconns; /* connections owned; read by the acceptor to balance */
+    int done_fd;        /* eventfd: finished jobs are waiting in done_head */
+    pthread_mutex_t done_lock;
+    struct conn_job *done_head, *done_tail; /* guarded by done_lock */
+    bool has_done_lock;
 
     /* Owned by the worker thread. */
     struct timerheap timers;
@@ -63,8 +82,18 @@ int worker_send(struct worker *w, const struct worker_handoff *h);
 /* Wait for W's thread to end (after a stop message). */
 void worker_join(struct worker *w);
 
-/* Close what worker_init() opened. */
+/*
+ * Close what worker_init() opened. Jobs still waiting for W's thread get
+ * their done() call here, with no connection: call it only once nothing
+ * can post to W any more (after jobq_stop()).
+ */
 void worker_cleanup(struct worker *w);
+
+/*
+ * Hand J back to its worker J->w (from a disk thread): J->done() will run
+ * on that worker's thread. A jobq finish() callback. Any thread.
+ */
+void worker_post(struct job *j);
 
 /* Monotonic clock, nanoseconds. */
 uint64_t worker_now(void);

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_misc_common.c - the small helpers in common/: human_size()
- * (human.h), log_quote() (log.h) and atomic file replacement
- * (atomicfile.h, run in a fresh mkdtemp directory per test).
+ * (human.h), log_quote() (log.h), sha256_copy() (sha256.h) and atomic file
+ * replacement (atomicfile.h, run in a fresh mkdtemp directory per test).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include "common/fileio.h"
 #include "common/human.h"
 #include "common/log.h"
+#include "common/sha256.h"
 
 /* A string literal and its length, so rows can hold NUL bytes. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -560,18 +561,45 @@ static void test_fileio_split_path(void **state)
     }
 }
 
+/* ================================================================== */
+/* common/sha256: copies of a running hash                                               */
+/* ================================================================== */
+
+static void test_sha256_copy(void **state)
+{
+    struct sha256 *a = sha256_new(), *b = sha256_new();
+    uint8_t da[SHA256_LEN], db[SHA256_LEN], want[SHA256_LEN];
+
+    (void)state;
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(sha256_update(a, "hel", 3), 0);
+    assert_int_equal(sha256_copy(b, a), 0);
+    /* Both go on independently from the same state. */
+    assert_int_equal(sha256_update(a, "lo", 2), 0);
+    assert_int_equal(sha256_update(b, "p", 1), 0);
+    assert_int_equal(sha256_final(a, da), 0);
+    assert_int_equal(sha256_final(b, db), 0);
+    assert_int_equal(sha256_buf("hello", 5, want), 0);
+    assert_memory_equal(da, want, SHA256_LEN);
+    assert_int_equal(sha256_buf("help", 4, want), 0);
+    assert_memory_equal(db, want, SHA256_LEN);
+    sha256_free(a);
+    sha256_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_human_size_cases),     cmocka_unit_test(test_human_size_cap_zero),
-        cmocka_unit_test(test_log_quote_cases),      cmocka_unit_test(test_log_quote_cap_zero),
-        cmocka_unit_test(test_log_quote_every_byte), TMPDIR_TEST(test_atomicfile_write_read),
-        cmocka_unit_test(test_fileio_split_path),    TMPDIR_TEST(test_atomicfile_binary),
-        TMPDIR_TEST(test_atomicfile_replace),        TMPDIR_TEST(test_atomicfile_empty),
-        TMPDIR_TEST(test_atomicfile_read_max_cases), TMPDIR_TEST(test_atomicfile_read_missing),
-        TMPDIR_TEST(test_atomicfile_missing_dir),    TMPDIR_TEST(test_atomicfile_rename_fails),
-        TMPDIR_TEST(test_atomicfile_no_base_name),   TMPDIR_TEST(test_atomicfile_relative),
-        TMPDIR_TEST(test_fileio_write_all),
+        cmocka_unit_test(test_sha256_copy),         cmocka_unit_test(test_human_size_cases),
+        cmocka_unit_test(test_human_size_cap_zero), cmocka_unit_test(test_log_quote_cases),
+        cmocka_unit_test(test_log_quote_cap_zero),  cmocka_unit_test(test_log_quote_every_byte),
+        TMPDIR_TEST(test_atomicfile_write_read),    cmocka_unit_test(test_fileio_split_path),
+        TMPDIR_TEST(test_atomicfile_binary),        TMPDIR_TEST(test_atomicfile_replace),
+        TMPDIR_TEST(test_atomicfile_empty),         TMPDIR_TEST(test_atomicfile_read_max_cases),
+        TMPDIR_TEST(test_atomicfile_read_missing),  TMPDIR_TEST(test_atomicfile_missing_dir),
+        TMPDIR_TEST(test_atomicfile_rename_fails),  TMPDIR_TEST(test_atomicfile_no_base_name),
+        TMPDIR_TEST(test_atomicfile_relative),      TMPDIR_TEST(test_fileio_write_all),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -337,6 +337,58 @@ static void test_ratelimit_min_deadline_paced(void **state)
     }
 }
 
+/* The window rule of upload bodies: the quota per window, not the total time, decides. */
+static void test_ratelimit_window(void **state)
+{
+    uint64_t mark = T0, bytes = 0, d;
+
+    (void)state;
+    /* Nothing yet: the first window ends 15 s after the start. */
+    assert_true(ratelimit_window_deadline(&mark, &bytes, T0, 0, 15 * NS, 1024) == T0 + 15 * NS);
+    /* Less than the quota (15 KiB) does not move it. */
+    d = ratelimit_window_deadline(&mark, &bytes, T0 + 10 * NS, 15 * 1024 - 1, 15 * NS, 1024);
+    assert_true(d == T0 + 15 * NS);
+    /* The quota starts a new window at once. */
+    d = ratelimit_window_deadline(&mark, &bytes, T0 + 11 * NS, 15 * 1024, 15 * NS, 1024);
+    assert_true(d == T0 + 26 * NS && mark == T0 + 11 * NS && bytes == 15 * 1024);
+    /* A fast start buys nothing for later: 1 GiB, then silence, ends 15 s on. */
+    mark = T0, bytes = 0;
+    d = ratelimit_window_deadline(&mark, &bytes, T0 + NS, 1ull << 30, 15 * NS, 1024);
+    assert_true(d == T0 + 16 * NS);
+    d = ratelimit_window_deadline(&mark, &bytes, T0 + 10 * NS, 1ull << 30, 15 * NS, 1024);
+    assert_true(d == T0 + 16 * NS);
+    /* With no minimum rate, any byte starts a new window (an idle timeout). */
+    mark = T0, bytes = 0;
+    d = ratelimit_window_deadline(&mark, &bytes, T0 + 5 * NS, 1, 15 * NS, 0);
+    assert_true(d == T0 + 20 * NS);
+    /* A window near the end of the clock saturates. */
+    mark = UINT64_MAX - NS, bytes = 0;
+    assert_true(ratelimit_window_deadline(&mark, &bytes, mark, 0, 15 * NS, 1024) == UINT64_MAX);
+}
+
+/* A body that keeps 1 KiB/s for an hour is never cut; one at half that is, within a window. */
+static void test_ratelimit_window_paced(void **state)
+{
+    uint64_t mark = T0, bytes = 0, now = T0, done = 0, d = 0;
+
+    (void)state;
+    for (int i = 0; i < 7200; i++) { /* 512 bytes every half second */
+        now += NS / 2;
+        done += 512;
+        d = ratelimit_window_deadline(&mark, &bytes, now, done, 15 * NS, 1024);
+        assert_true(d > now);
+    }
+    mark = T0, bytes = 0, now = T0, done = 0;
+    for (int i = 0; i < 100; i++) { /* 256 bytes every half second */
+        now += NS / 2;
+        done += 256;
+        d = ratelimit_window_deadline(&mark, &bytes, now, done, 15 * NS, 1024);
+        if (d <= now)
+            break;
+    }
+    assert_true(d <= now && now <= T0 + 31 * NS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +399,8 @@ int main(void)
         cmocka_unit_test(test_ratelimit_simulated_transfer),
         cmocka_unit_test(test_ratelimit_min_deadline),
         cmocka_unit_test(test_ratelimit_min_deadline_paced),
+        cmocka_unit_test(test_ratelimit_window),
+        cmocka_unit_test(test_ratelimit_window_paced),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1276,6 +1276,63 @@ static void test_respond_error_long_detail(void **state)
     free(out);
 }
 
+/* The answers to uploads: a body when there is one, none (and no Content-Length) for 204. */
+static void test_respond_status(void **state)
+{
+    struct resp_ctx ctx = make_ctx(CTX_11);
+    struct resp_ctx head = make_ctx(CTX_11_HEAD);
+    struct response *out = malloc(sizeof(*out));
+    char val[64];
+
+    (void)state;
+    assert_non_null(out);
+    respond_status(201, "Location: /x\r\nETag: \"1\"\r\n", "text/plain", "made\n", 5, &ctx, out);
+    assert_int_equal(out->status, 201);
+    assert_false(out->is_close);
+    assert_true(head_has_line(out, "Content-Type: text/plain"));
+    assert_true(head_has_line(out, "Content-Length: 5"));
+    assert_true(head_has_line(out, "Location: /x"));
+    assert_true(head_has_line(out, "ETag: \"1\""));
+    assert_int_equal(out->nsegs, 2);
+    assert_true(out->segs[1].len == 5 && memcmp(out->segs[1].mem, "made\n", 5) == 0);
+    assert_int_equal(out->body_len, 5);
+
+    respond_status(204, "Upload-Offset: 7\r\n", "text/plain", "ignored", 7, &ctx, out);
+    assert_int_equal(out->status, 204);
+    assert_false(head_has_field(out, "Content-Length"));
+    assert_false(head_has_field(out, "Content-Type"));
+    assert_true(head_value(out, "Upload-Offset", val, sizeof(val)) && strcmp(val, "7") == 0);
+    assert_int_equal(out->nsegs, 1);
+    assert_int_equal(out->body_len, 0);
+
+    respond_status(201, NULL, "text/plain", NULL, 0, &ctx, out); /* an empty body */
+    assert_true(head_has_line(out, "Content-Length: 0"));
+    assert_false(head_has_field(out, "Content-Type"));
+    assert_int_equal(out->nsegs, 1);
+
+    respond_status(409, NULL, "application/problem+json", "{}", 2, &head, out);
+    assert_true(head_has_line(out, "Content-Length: 2")); /* HEAD: announced, not sent */
+    assert_int_equal(out->nsegs, 1);
+    free(out);
+}
+
+static void test_respond_interim(void **state)
+{
+    char buf[256];
+    size_t n;
+
+    (void)state;
+    n = respond_interim(100, NULL, buf, sizeof(buf));
+    assert_int_equal(n, strlen("HTTP/1.1 100 Continue\r\n\r\n"));
+    assert_memory_equal(buf, "HTTP/1.1 100 Continue\r\n\r\n", n);
+    n = respond_interim(104, "Location: /.uploads/ab\r\n", buf, sizeof(buf));
+    assert_memory_equal(buf,
+                        "HTTP/1.1 104 Upload Resumption Supported\r\nLocation: /.uploads/ab\r\n"
+                        "\r\n",
+                        n);
+    assert_int_equal(respond_interim(104, "Location: /.uploads/ab\r\n", buf, 20), 0);
+}
+
 struct reason_case {
     int status;
     const char *want;
@@ -1284,6 +1341,7 @@ struct reason_case {
 /* Every status respond.c knows, with RFC 9110's (and RFC 4918's) reason phrase. */
 static const struct reason_case reason_cases[] = {
     {100, "Continue"},
+    {104, "Upload Resumption Supported"},
     {200, "OK"},
     {201, "Created"},
     {204, "No Content"},
@@ -1298,8 +1356,10 @@ static const struct reason_case reason_cases[] = {
     {409, "Conflict"},
     {411, "Length Required"},
     {412, "Precondition Failed"},
+    {410, "Gone"},
     {413, "Content Too Large"},
     {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
     {416, "Range Not Satisfiable"},
     {417, "Expectation Failed"},
     {431, "Request Header Fields Too Large"},
@@ -1374,6 +1434,8 @@ int main(void)
         cmocka_unit_test(test_respond_multipart_file),
         cmocka_unit_test(test_respond_error),
         cmocka_unit_test(test_respond_error_long_detail),
+        cmocka_unit_test(test_respond_status),
+        cmocka_unit_test(test_respond_interim),
         cmocka_unit_test(test_respond_reason),
         cmocka_unit_test(test_respond_status_closes),
     };

@@ -411,15 +411,33 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%u", o->body_timeout);
     else if (strcmp(f, "body_min_rate") == 0)
         snprintf(buf, cap, "%" PRIu64, o->body_min_rate);
+    else if (strcmp(f, "max_upload_size") == 0)
+        snprintf(buf, cap, "%" PRIu64, o->max_upload_size);
+    else if (strcmp(f, "upload_expiry") == 0)
+        snprintf(buf, cap, "%u", o->upload_expiry);
     else
         fail_msg("no option field called %s", f);
 }
 
 static const char *const opt_fields[] = {
-    "port",           "bind",         "root",         "catalog",      "max_connections",
-    "limit_rate",     "rescan_secs",  "token_file",   "is_quiet",     "threads",
-    "header_timeout", "idle_timeout", "send_timeout", "body_timeout", "body_min_rate",
+    "port",
+    "bind",
+    "root",
+    "catalog",
+    "max_connections",
+    "limit_rate",
+    "rescan_secs",
+    "token_file",
+    "is_quiet",
+    "threads",
+    "header_timeout",
+    "idle_timeout",
+    "send_timeout",
+    "body_timeout",
+    "body_min_rate",
     "max_per_ip",
+    "max_upload_size",
+    "upload_expiry",
 };
 
 /* The defaults as --help documents them. */
@@ -446,6 +464,8 @@ static void test_options_defaults(void **state)
     assert_int_equal(o.send_timeout, 60);
     assert_int_equal(o.body_timeout, 15);
     assert_int_equal(o.body_min_rate, 1024);
+    assert_true(o.max_upload_size == 64ull << 30);
+    assert_int_equal(o.upload_expiry, 86400);
 }
 
 struct opt_case {
@@ -561,6 +581,26 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_OK,
      {{"body_min_rate", "1073741824"}},
      NULL},
+    {"--max-upload-size takes a size suffix",
+     {"--max-upload-size", "100m"},
+     OPTIONS_OK,
+     {{"max_upload_size", "104857600"}},
+     NULL},
+    {"--max-upload-size 0 refuses every non-empty upload",
+     {"--max-upload-size", "0"},
+     OPTIONS_OK,
+     {{"max_upload_size", "0"}},
+     NULL},
+    {"--max-upload-size 1048576g is the most",
+     {"--max-upload-size", "1048576g"},
+     OPTIONS_OK,
+     {{"max_upload_size", "1125899906842624"}},
+     NULL},
+    {"--upload-expiry sets it",
+     {"--upload-expiry", "60"},
+     OPTIONS_OK,
+     {{"upload_expiry", "60"}},
+     NULL},
     {"short options bundle: -qp 9000",
      {"-qp", "9000"},
      OPTIONS_OK,
@@ -659,6 +699,21 @@ static const struct opt_case opt_cases[] = {
      OPTIONS_USAGE,
      {{NULL}},
      "body-min-rate"},
+    {"a max upload size past 1048576g is a usage error",
+     {"--max-upload-size", "1048577g"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-upload-size"},
+    {"a max upload size that is not a size is a usage error",
+     {"--max-upload-size", "big"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "max-upload-size"},
+    {"an upload expiry of 0 is a usage error",
+     {"--upload-expiry", "0"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "upload-expiry"},
     {"a body min rate that is not a rate is a usage error",
      {"--body-min-rate", "slow"},
      OPTIONS_USAGE,
@@ -898,6 +953,10 @@ static void test_options_usage(void **state)
         "--body-timeout SECS",
         "--body-min-rate RATE",
         "(default 1k",
+        "--max-upload-size SIZE",
+        "(default 64g)",
+        "--upload-expiry SECS",
+        "(default 86400)",
         "--help",
         "--version",
         "default 8080",
