@@ -60,11 +60,14 @@ def client(args, env_extra=None, stdin=None, timeout=300, **kw):
 
 class CountingProxy:
     """A TCP relay on 127.0.0.1 in front of the server that counts the
-    bytes clients send through it: what an upload really put on the wire,
-    whichever way the server reads its sockets."""
+    bytes clients send through it (what an upload really put on the wire,
+    whichever way the server reads its sockets) and paces them to RATE
+    bytes per second, so an upload lasts long enough to be killed in the
+    middle."""
 
-    def __init__(self, port):
+    def __init__(self, port, rate):
         self.target = port
+        self.rate = rate  # bytes per second from the clients, so a kill lands mid-transfer
         self.sent = 0
         self.lock = threading.Lock()
         self.sock = socket.socket()
@@ -74,6 +77,7 @@ class CountingProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _pipe(self, src, dst, count):
+        start, moved = time.monotonic(), 0
         try:
             while True:
                 b = src.recv(1 << 16)
@@ -82,6 +86,10 @@ class CountingProxy:
                 if count:
                     with self.lock:
                         self.sent += len(b)
+                    moved += len(b)
+                    ahead = moved / self.rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
                 dst.sendall(b)
         except OSError:
             pass
@@ -261,7 +269,7 @@ def run(tap, tmp):
     want = sha(data)
     del data
     updir = os.path.join(state, "pdm", "uploads")
-    proxy = CountingProxy(srv.port)
+    proxy = CountingProxy(srv.port, size / 2)  # about 2 s for the whole file
     via = ["--server", f"http://127.0.0.1:{proxy.port}", "--retries", "3", "--retry-max-wait", "1"]
     rng = random.Random(os.environ.get("PDM_SEED", "8"))
     kills = 0
@@ -277,10 +285,13 @@ def run(tap, tmp):
                 if os.path.isdir(updir) and any(n.endswith(".state") for n in os.listdir(updir)):
                     break
                 time.sleep(0.005)
-            time.sleep(rng.uniform(0.01, 0.15) * SLOW)
+            time.sleep(rng.uniform(0.1, 0.6))
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 kills += 1
+            else:
+                tap.ok("a put meant to be killed was still sending", False,
+                       f"it ended on its own with status {p.returncode}")
             scan(p.communicate()[1])
             continue
         out, err = p.communicate(timeout=300 * SLOW)
