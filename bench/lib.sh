@@ -778,12 +778,19 @@ machine_md() {
         "${BIN_DIR#"$TOP"/}" "$(stat -c %y "$BIN_DIR/client" | cut -d. -f1)"
 }
 
-# git_md: the commit measured, and whether its C sources were modified.
+# git_md: the commit measured: the last one that changed the C sources
+# or the Makefile (the rest does not change the binaries), HEAD, and
+# whether the C sources have uncommitted changes.
 git_md() {
-    local head dirty
-    head=$(git -C "$TOP" log -1 --format='%h (%cs) %s' 2>/dev/null || echo unknown)
-    dirty=$(git -C "$TOP" status --porcelain -- client server common tools Makefile 2>/dev/null | wc -l)
-    printf '%s%s' "$head" "$( ((dirty == 0)) || printf ', with %s uncommitted changes to the C sources' "$dirty")"
+    local src head dirty paths=(client server common tools Makefile)
+    src=$(git -C "$TOP" log -1 --format='%h (%cs) "%s"' -- "${paths[@]}" 2>/dev/null || echo unknown)
+    head=$(git -C "$TOP" log -1 --format='%h' 2>/dev/null || echo unknown)
+    dirty=$(git -C "$TOP" status --porcelain -- "${paths[@]}" 2>/dev/null | wc -l)
+    [[ $BIN_DIR -ef $TOP/bin ]] || printf 'the binaries of %s (their commit is not known here); this tree: ' "$BIN_DIR"
+    printf 'C sources as of %s (HEAD %s)%s%s' "$src" "$head" \
+        "$( ((dirty == 0)) || printf ', with %s uncommitted changes to the C sources' "$dirty")" \
+        "$( ! [[ $BIN_DIR -ef $TOP/bin ]] || make -s -q -C "$TOP" bin/client bin/server 2>/dev/null ||
+            printf '; **bin/ was not up to date with them** (make had work to do)')"
 }
 
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
