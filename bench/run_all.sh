@@ -94,7 +94,7 @@ steal=$(awk -v a="$steal0" -v b="$steal1" -v h="$hz" 'BEGIN { printf "%.0f", (b 
         "$( [[ $(nice) == 0 ]] || printf 'nice -n %s ' "$(nice)")" "$( ((update == 0)) || printf ' --update')" \
         "$RUNS" "$SCALE_RUNS" "$WRK_SECS" "$( [[ $PART == all ]] || printf ', BENCH_PART=%s' "$PART")" "$(nice)"
     ((QUICK == 0)) || printf -- '- **QUICK mode: small sizes and short runs, a smoke test; not the targets'"'"' sizes**\n'
-    printf -- '- took %.0f min (%.0f s)\n' "$(awk -v s="$secs" 'BEGIN { print s / 60 }')" "$secs"
+    printf -- '- took %.1f min (%.0f s)\n' "$(awk -v s="$secs" 'BEGIN { print s / 60 }')" "$secs"
     printf -- '- load: `uptime` before: %s; after: %s\n' "${uptime0# }" "${uptime1# }"
     printf -- '- 1-minute load average every 10 s during the run: %s\n' \
         "$(sort -g "$TMP/load.log" | awk '{ v[NR] = $1; s += $1 }
