@@ -8,7 +8,7 @@
 #
 #   bench/run_all.sh > results.md           tables on stdout, plots in build/bench/plots/
 #   nice -n -5 bench/run_all.sh --update    the same, and rewrite the results part of
-#                                           docs/BENCHMARKS.md and docs/bench/*.png
+#                                           docs/BENCHMARKS.md and bench/plots/*.png
 #   BENCH_QUICK=1 bench/run_all.sh          a smoke test of every scenario (a minute)
 #
 # The settings of bench/lib.sh apply (BENCH_RUNS, BENCH_SCALE_RUNS,
@@ -47,7 +47,7 @@ bench_init nginx wget2 curl aria2c axel wrk gnuplot openssl python3 sha256sum
 # Both scripts copy the binaries from here: one build for the whole run.
 export BENCH_BIN_DIR=$TMP/bin BENCH_RUNS=$RUNS BENCH_SCALE_RUNS=$SCALE_RUNS BENCH_WRK_SECS=$WRK_SECS
 if ((update)); then
-    export BENCH_PLOT_DIR=$TMP/plots BENCH_PLOT_REF=bench
+    export BENCH_PLOT_DIR=$TMP/plots BENCH_PLOT_REF=../bench/plots # as seen from docs/
     mkdir -p "$BENCH_PLOT_DIR"
 else
     export BENCH_PLOT_DIR=$PLOT_DIR
@@ -110,14 +110,14 @@ steal=$(awk -v a="$steal0" -v b="$steal1" -v h="$hz" 'BEGIN { printf "%.0f", (b 
 } >"$TMP/results.md"
 
 if ((update)); then
-    mkdir -p "$TOP/docs/bench"
-    cp "$BENCH_PLOT_DIR"/*.png "$BENCH_PLOT_DIR"/*.dat "$TOP/docs/bench/"
+    mkdir -p "$TOP/bench/plots"
+    cp "$BENCH_PLOT_DIR"/*.png "$BENCH_PLOT_DIR"/*.dat "$TOP/bench/plots/"
     awk -v b="$BEGIN_MARK" -v e="$END_MARK" -v f="$TMP/results.md" '
         $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
         $0 == e { skip = 0 }
         !skip' "$DOC" >"$TMP/doc.md"
     mv -f "$TMP/doc.md" "$DOC"
-    log "rewrote the results in $DOC and the plots in docs/bench/"
+    log "rewrote the results in $DOC and the plots in bench/plots/"
 fi
 cat "$TMP/results.md"
 log "run_all: done in ${secs}s"
