@@ -45,6 +45,13 @@ if [ "$job" = bench ]; then
     want_cmd nginx nginx-light
     want_cmd axel axel
     want_cmd hyperfine hyperfine
+    want_cmd wget2 wget2
+    want_cmd wrk wrk
+    want_cmd gnuplot gnuplot-nox
+    want_cmd openssl openssl
+    want_cmd pgrep procps
+    [ -x /usr/bin/time ] || missing="$missing time" # bash's time keyword is not it
+    want_opt shellcheck shellcheck                  # to lint bench/*.sh
 fi
 
 # One name per package, in a stable order.
