@@ -112,6 +112,17 @@ trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- set-up
 
+# bench_require TOOL...: for a script that runs on its own (upload_vs_nginx.sh):
+# BENCH_RUNS is a positive integer, bash has EPOCHREALTIME, the tools exist.
+bench_require() {
+    local tool
+    [[ ${RUNS:-} =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '${RUNS:-}'"
+    [[ -n ${EPOCHREALTIME:-} ]] || die "bash 5 or newer is needed (EPOCHREALTIME)"
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run sh scripts/deps.sh bench"
+    done
+}
+
 # bench_init TOOL...: check the settings and the tools, make the temp dir
 # under build/bench/ (on disk, not tmpfs), copy bin/client and bin/server
 # into it (others may rebuild bin/ meanwhile; one run must not mix two

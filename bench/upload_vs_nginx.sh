@@ -31,12 +31,9 @@ readonly TOKEN=bench-token
 RUNS=${BENCH_RUNS:-3}
 
 cd "$(dirname "$0")/.."
-readonly TOP=$PWD
-readonly BENCH_DIR=$TOP/build/bench
+# lib.sh sets TOP, BENCH_DIR and MKSAMPLE.
+. bench/lib.sh
 readonly SRC=$BENCH_DIR/files/$NAME
-readonly MKSAMPLE=build/release/tools/mksample
-
-. "$TOP/bench/lib.sh"
 bench_require nginx curl python3
 
 [[ -x bin/server ]] || make --no-print-directory >&2
