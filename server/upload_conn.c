@@ -544,6 +544,8 @@ static void answer_now(struct conn *c, int status, const char *why, const char *
     struct upx *up = c->x->up;
     struct resp_ctx rc = conn_response_ctx(c, up->version_minor, up->is_keep_alive, up->is_head);
 
+    if (status >= 400 && up->kind == UPX_PUT && !up->is_job_out)
+        upx_drop_temp(up); /* gone before the client can look */
     if (status >= 400)
         respond_error(status, why, extra, &rc, &c->x->resp);
     else

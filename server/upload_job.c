@@ -25,14 +25,21 @@
 #include "log.h"
 #include "resource.h"
 
+void upx_drop_temp(struct upx *up)
+{
+    if (up->fd >= 0)
+        close(up->fd);
+    up->fd = -1;
+    if (up->tmp[0] != '\0' && up->dirfd >= 0)
+        unlinkat(up->dirfd, up->tmp, 0); /* an unfinished plain upload leaves nothing */
+    up->tmp[0] = '\0';
+}
+
 void upx_free(struct upx *up)
 {
     if (up == NULL)
         return;
-    if (up->fd >= 0)
-        close(up->fd);
-    if (up->tmp[0] != '\0' && up->dirfd >= 0)
-        unlinkat(up->dirfd, up->tmp, 0); /* an unfinished plain upload leaves nothing */
+    upx_drop_temp(up);
     if (up->dirfd >= 0)
         close(up->dirfd);
     if (up->u != NULL) {

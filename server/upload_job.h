@@ -77,6 +77,11 @@ struct upx {
 /* Release everything UP holds (its temporary file removed), and UP. NULL is fine. */
 void upx_free(struct upx *up);
 
+/* Close and remove a plain PUT's temporary file now (nothing once gone).
+ * A refusal calls it before answering, so the client never sees the
+ * answer while the temporary file is still there. */
+void upx_drop_temp(struct upx *up);
+
 /* Hand UP's finishing work to the disk threads; C waits (conn_wait_job()). */
 void upx_start_job(struct conn *c, struct upx *up);
 
