@@ -171,7 +171,10 @@ r = put(port, "/chunked.bin", b"replaced?", chunked=True,
 tap.eq("a mismatched trailer over an existing file is 400", 400, r.status if r else None)
 r = put(port, "/malformed.bin", data, ["Repr-Digest: sha-256=deadbeef"])
 tap.eq("a malformed digest field is 400", 400, r.status if r else None)
-tap.ok("... none of them changed anything on disk", tree(root) == before)
+after = tree(root)
+tap.ok("... none of them changed anything on disk", after == before,
+       f"new or changed: {sorted(k for k in after if before.get(k) != after[k])}",
+       f"gone: {sorted(k for k in before if k not in after)}")
 tap.eq("... nor in the catalog", (len(data), sha(data)), catalog(port).get("chunked.bin"))
 
 # --- tokens -----------------------------------------------------------------------------------
