@@ -4,7 +4,11 @@
  * behaviour; then two simulations that drive plan_pick() the way
  * client/download.c's assign() does, in discrete time with fixed speeds
  * (no clock, no threads), and check that every byte is fetched exactly
- * once and that a straggler or a dead connection cannot hold the file.
+ * once and that a straggler or a dead connection cannot hold the file;
+ * then the piece rules (plan_piece_len, plan_take_piece, plan_next,
+ * plan_shares) and simulations of pieces taken in file order, which also
+ * check how far the written prefix (what the SHA-256 can follow) trails
+ * the bytes written.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -709,6 +713,631 @@ static void test_plan_sim_dead_connection(void **state)
     }
 }
 
+/* ---- plan_piece_len ---- */
+
+#define PMIN   ((uint64_t)PLAN_PIECE_MIN)
+#define PMAX   ((uint64_t)PLAN_PIECE_MAX)
+#define PFLOOR ((uint64_t)PLAN_PIECE_FLOOR)
+
+struct piece_case {
+    const char *what;
+    struct plan_piece_in in; /* {free, n, speed, wait} */
+    uint64_t want;
+};
+
+static const struct piece_case piece_cases[] = {
+    {"nothing measured yet: PLAN_PIECE_MIN", {1024 * MIB, 4, 0, 0}, PMIN},
+    {"loopback (0.2 ms, 250 MB/s) needs 2.5 MB: PLAN_PIECE_MIN",
+     {1024 * MIB, 4, 250e6, 0.0002},
+     PMIN},
+    {"a 50 ms link at 10 MB/s needs 25 MB pieces", {1024 * MIB, 4, 10e6, 0.05}, 25000000},
+    {"a 50 ms link at 100 MB/s is capped at PLAN_PIECE_MAX", {4096 * MIB, 4, 100e6, 0.05}, PMAX},
+    {"a speed without a wait measured: PLAN_PIECE_MIN", {1024 * MIB, 4, 1e9, 0}, PMIN},
+    {"a wait without a speed measured: PLAN_PIECE_MIN", {1024 * MIB, 4, 0, 0.5}, PMIN},
+    {"free bytes of 8 pieces per connection: still full pieces", {32 * PMIN, 4, 0, 0}, PMIN},
+    {"free bytes of exactly 2 pieces per connection: full pieces", {8 * PMIN, 4, 0, 0}, PMIN},
+    {"fewer free bytes: half of each connection's share", {4 * PMIN, 4, 0, 0}, PMIN / 2},
+    {"an 8 MiB file over 4 connections: 1 MiB pieces", {8 * MIB, 4, 0, 0}, MIB},
+    {"near the end, 3 MiB over 4: 384 KiB", {3 * MIB, 4, 0, 0}, 384 * KIB},
+    {"near the end: never below PLAN_PIECE_FLOOR", {MIB, 4, 0, 0}, PFLOOR},
+    {"near the end: never below what the wait needs", {30 * MIB, 4, 10e6, 0.05}, 25000000},
+    {"near the end: a need over the maximum keeps the maximum", {70 * MIB, 4, 1e9, 0.05}, PMAX},
+    {"never more than the free bytes", {1000, 4, 0, 0}, 1000},
+    {"never more than the free bytes, with a large need", {5 * MIB, 4, 1e9, 1}, 5 * MIB},
+    {"no free bytes: 0", {0, 4, 0, 0}, 0},
+    {"one connection shares with nobody", {4 * PMIN, 1, 0, 0}, PMIN},
+    {"n = 0 is taken as 1", {4 * PMIN, 0, 0, 0}, PMIN},
+    {"a negative speed counts as unknown", {1024 * MIB, 4, -5, 1}, PMIN},
+    {"a huge need does not overflow", {UINT64_MAX, 4, 1e300, 1e300}, PMAX},
+};
+
+static void test_plan_piece_len(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(piece_cases) / sizeof(piece_cases[0]); i++) {
+        const struct piece_case *c = &piece_cases[i];
+        uint64_t got = plan_piece_len(&c->in);
+
+        if (got != c->want) {
+            nbad++;
+            print_error("row %zu: %s: gave %" PRIu64 ", want %" PRIu64 "\n", i, c->what, got,
+                        c->want);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d plan_piece_len rows failed", nbad);
+}
+
+/* NaN speeds or waits (a division by a zero time somewhere) give the minimum. */
+static void test_plan_piece_len_nan(void **state)
+{
+    struct plan_piece_in in = {1024 * MIB, 4, 0, 0};
+    volatile double zero = 0;
+
+    (void)state;
+    in.speed = zero / zero;
+    in.wait = 1;
+    assert_int_equal(plan_piece_len(&in), PMIN);
+    in.speed = 1e6;
+    in.wait = zero / zero;
+    assert_int_equal(plan_piece_len(&in), PMIN);
+}
+
+/* ---- plan_take_piece ---- */
+
+#define NR 4
+
+struct take_case {
+    const char *what;
+    uint64_t piece;
+    size_t n;
+    struct plan_range r[NR];
+    bool want_ok;
+    struct plan_range want;
+    size_t want_n;            /* ranges left */
+    uint64_t want_left_total; /* bytes left in them */
+};
+
+static const struct take_case take_cases[] = {
+    {"no ranges give nothing", PMIN, 0, {{0, 0}}, false, {0, 0}, 0, 0},
+    {"only empty ranges give nothing, and are dropped",
+     PMIN,
+     2,
+     {{5, 5}, {9, 3}},
+     false,
+     {0, 0},
+     0,
+     0},
+    {"the first piece of a large range",
+     PMIN,
+     1,
+     {{0, 100 * MIB}},
+     true,
+     {0, PMIN},
+     1,
+     100 * MIB - PMIN},
+    {"the lowest range goes first, whatever its place",
+     PMIN,
+     3,
+     {{80 * MIB, 90 * MIB}, {10 * MIB, 20 * MIB}, {50 * MIB, 60 * MIB}},
+     true,
+     {10 * MIB, 10 * MIB + PMIN},
+     3,
+     30 * MIB - PMIN},
+    {"a range shorter than a piece is taken whole",
+     PMIN,
+     2,
+     {{7, 1000}, {5000, 6000}},
+     true,
+     {7, 1000},
+     1,
+     1000},
+    {"a range of exactly a piece is taken whole",
+     PMIN,
+     1,
+     {{MIB, MIB + PMIN}},
+     true,
+     {MIB, MIB + PMIN},
+     0,
+     0},
+    {"a rest shorter than PLAN_PIECE_FLOOR goes along",
+     PMIN,
+     1,
+     {{0, PMIN + PFLOOR - 1}},
+     true,
+     {0, PMIN + PFLOOR - 1},
+     0,
+     0},
+    {"a rest of exactly PLAN_PIECE_FLOOR stays",
+     PMIN,
+     1,
+     {{0, PMIN + PFLOOR}},
+     true,
+     {0, PMIN},
+     1,
+     PFLOOR},
+    {"an empty range before the lowest is dropped",
+     PMIN,
+     2,
+     {{3, 3}, {10, 20}},
+     true,
+     {10, 20},
+     0,
+     0},
+    {"a piece of 0 is taken as 1 byte", 0, 1, {{0, 10 * MIB}}, true, {0, 1}, 1, 10 * MIB - 1},
+    {"a range at the top of the 64-bit space",
+     PMIN,
+     1,
+     {{UINT64_MAX - 10 * MIB, UINT64_MAX}},
+     true,
+     {UINT64_MAX - 10 * MIB, UINT64_MAX - 10 * MIB + PMIN},
+     1,
+     10 * MIB - PMIN},
+};
+
+static void test_plan_take_piece(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(take_cases) / sizeof(take_cases[0]); i++) {
+        const struct take_case *c = &take_cases[i];
+        struct plan_range r[NR], got = {0, 0};
+        size_t n = c->n;
+        bool ok;
+
+        memcpy(r, c->r, sizeof(r));
+        ok = plan_take_piece(r, &n, c->piece, &got);
+        if (ok != c->want_ok || (ok && (got.start != c->want.start || got.end != c->want.end)) ||
+            n != c->want_n || plan_ranges_total(r, n) != c->want_left_total) {
+            nbad++;
+            print_error("row %zu: %s: gave %d [%" PRIu64 ", %" PRIu64 "), %zu ranges of %" PRIu64
+                        " bytes left\n",
+                        i, c->what, ok, got.start, got.end, n, plan_ranges_total(r, n));
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d plan_take_piece rows failed", nbad);
+}
+
+/* ---- plan_next ---- */
+
+struct next_case {
+    const char *what;
+    double idle_speed;
+    size_t n;
+    struct plan_slot slots[NS];
+    size_t nfree;
+    struct plan_range free[2];
+    enum plan_action want;
+    size_t victim;
+    uint64_t from, to; /* the piece, or the stolen range */
+    bool is_takeover;
+};
+
+static const struct next_case next_cases[] = {
+    {"nothing busy and nothing free: nothing",
+     1e6,
+     2,
+     {{false, 0, 0, 0}},
+     0,
+     {{0, 0}},
+     PLAN_NOTHING,
+     0,
+     0,
+     0,
+     false},
+    {"free bytes and no straggler: the next piece",
+     10e6,
+     2,
+     {{true, 0, PMIN, 10e6}, {false, 0, 0, 0}},
+     1,
+     {{PMIN, 64 * MIB}},
+     PLAN_PIECE,
+     0,
+     PMIN,
+     2 * PMIN,
+     false},
+    {"the next piece is the lowest free one",
+     10e6,
+     1,
+     {{false, 0, 0, 0}},
+     2,
+     {{40 * MIB, 64 * MIB}, {8 * MIB, 9 * MIB}},
+     PLAN_PIECE,
+     0,
+     8 * MIB,
+     9 * MIB,
+     false},
+    {"a straggler is taken over whole even while free pieces remain",
+     10e6,
+     2,
+     {{true, MIB, PMIN, 0.1e6}, {false, 0, 0, 0}},
+     1,
+     {{PMIN, 64 * MIB}},
+     PLAN_STEAL,
+     0,
+     MIB,
+     PMIN,
+     true},
+    {"a slower connection that is no straggler keeps its piece",
+     10e6,
+     2,
+     {{true, MIB, PMIN, 5e6}, {false, 0, 0, 0}},
+     1,
+     {{PMIN, 64 * MIB}},
+     PLAN_PIECE,
+     0,
+     PMIN,
+     2 * PMIN,
+     false},
+    {"a connection with no speed yet is no straggler",
+     10e6,
+     2,
+     {{true, 0, PMIN, 0}, {false, 0, 0, 0}},
+     1,
+     {{PMIN, 64 * MIB}},
+     PLAN_PIECE,
+     0,
+     PMIN,
+     2 * PMIN,
+     false},
+    {"an idle connection with no speed yet rescues nobody",
+     0,
+     2,
+     {{true, MIB, PMIN, 0.1e6}, {false, 0, 0, 0}},
+     1,
+     {{PMIN, 64 * MIB}},
+     PLAN_PIECE,
+     0,
+     PMIN,
+     2 * PMIN,
+     false},
+    {"nothing free: half of the longest range, as plan_pick",
+     10e6,
+     2,
+     {{true, 0, 8 * MIB, 10e6}, {false, 0, 0, 0}},
+     0,
+     {{0, 0}},
+     PLAN_STEAL,
+     0,
+     4 * MIB,
+     8 * MIB,
+     false},
+    {"nothing free and a small range at a good speed: nothing",
+     10e6,
+     2,
+     {{true, 0, 100 * KIB, 10e6}, {false, 0, 0, 0}},
+     0,
+     {{0, 0}},
+     PLAN_NOTHING,
+     0,
+     0,
+     0,
+     false},
+};
+
+static void test_plan_next(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(next_cases) / sizeof(next_cases[0]); i++) {
+        const struct next_case *c = &next_cases[i];
+        struct plan_range free[2];
+        size_t nfree = c->nfree;
+        struct plan_next got;
+        bool ok;
+
+        memcpy(free, c->free, sizeof(free));
+        got = plan_next(c->slots, c->n, c->idle_speed, free, &nfree, PMIN);
+        ok = got.action == c->want;
+        if (ok && got.action == PLAN_PIECE)
+            ok = got.piece.start == c->from && got.piece.end == c->to &&
+                 plan_ranges_total(free, nfree) ==
+                     plan_ranges_total(c->free, c->nfree) - (c->to - c->from);
+        if (ok && got.action == PLAN_STEAL)
+            ok = got.pick.has_work && got.pick.victim == c->victim && got.pick.from == c->from &&
+                 got.pick.to == c->to && got.pick.is_takeover == c->is_takeover &&
+                 nfree == c->nfree;
+        if (!ok) {
+            nbad++;
+            print_error("row %zu: %s: gave action %d piece [%" PRIu64 ", %" PRIu64
+                        ") steal %zu [%" PRIu64 ", %" PRIu64 ") takeover %d\n",
+                        i, c->what, (int)got.action, got.piece.start, got.piece.end,
+                        got.pick.victim, got.pick.from, got.pick.to, got.pick.is_takeover);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d plan_next rows failed", nbad);
+}
+
+/* ---- plan_shares ---- */
+
+static void test_plan_shares(void **state)
+{
+    uint64_t out[4];
+
+    (void)state;
+    {
+        /* Free bytes are shared equally among the live connections. */
+        const struct plan_share_in in[4] = {{
+                                                true,
+                                                10,
+                                                5,
+                                            },
+                                            {true, 20, 0},
+                                            {false, 7, 0},
+                                            {true, 0, 0}};
+
+        plan_shares(in, 4, 300, out);
+        assert_int_equal(out[0], 10 + 5 + 100);
+        assert_int_equal(out[1], 20 + 100);
+        /* A connection that gave up keeps what it did, and gets nothing more. */
+        assert_int_equal(out[2], 7);
+        assert_int_equal(out[3], 100);
+    }
+    {
+        /* A remainder goes a byte each to the first live ones. */
+        const struct plan_share_in in[3] = {{false, 1, 0}, {true, 0, 0}, {true, 0, 0}};
+
+        plan_shares(in, 3, 5, out);
+        assert_int_equal(out[0], 1);
+        assert_int_equal(out[1], 3);
+        assert_int_equal(out[2], 2);
+    }
+    {
+        /* With nobody live, the free bytes are nobody's. */
+        const struct plan_share_in in[2] = {{false, 4, 0}, {false, 6, 1}};
+
+        plan_shares(in, 2, 1000, out);
+        assert_int_equal(out[0], 4);
+        assert_int_equal(out[1], 7);
+    }
+    {
+        /* At the end (nothing free, nothing owed) a share is what was done. */
+        const struct plan_share_in in[2] = {{true, 123, 0}, {true, 456, 0}};
+
+        plan_shares(in, 2, 0, out);
+        assert_int_equal(out[0], 123);
+        assert_int_equal(out[1], 456);
+    }
+}
+
+/* ---- simulation of pieces in file order ---- */
+
+/*
+ * download.c's piece loop: every tick, each idle connection asks
+ * plan_next() for work (the piece length from plan_piece_len() with a
+ * loopback wait), then every busy connection writes its tick's bytes.
+ * After each tick the test measures the lag: the bytes written beyond the
+ * contiguous prefix, which the SHA-256 cannot hash yet. As in download.c,
+ * a connection's speed is measured over all it writes, across pieces (a
+ * new piece does not restart the measurement).
+ */
+#define PSIM_WAIT 0.0002
+
+struct psim {
+    struct sim s;
+    struct plan_range free[PLAN_MAX_CONN + 4];
+    size_t nfree;
+    uint64_t max_lag;   /* the most bytes ever written beyond the prefix */
+    uint64_t max_piece; /* the longest piece taken */
+    unsigned npieces, nsteals;
+    unsigned last_busy_tick[SIM_CONN]; /* the last tick each connection wrote in */
+};
+
+/* The contiguous written prefix: the smallest byte not written yet. */
+static uint64_t psim_prefix(const struct psim *p)
+{
+    uint64_t low = p->s.size;
+
+    for (size_t i = 0; i < p->nfree; i++)
+        if (p->free[i].start < p->free[i].end && p->free[i].start < low)
+            low = p->free[i].start;
+    for (unsigned i = 0; i < p->s.n; i++)
+        if (p->s.c[i].is_busy && p->s.c[i].pos < p->s.c[i].end && p->s.c[i].pos < low)
+            low = p->s.c[i].pos;
+    return low;
+}
+
+static void psim_order(struct sim *s, unsigned i, uint64_t from, uint64_t to)
+{
+    s->c[i].is_busy = true;
+    s->c[i].pos = from;
+    s->c[i].end = to;
+}
+
+static void psim_assign(struct psim *p)
+{
+    struct sim *s = &p->s;
+
+    for (unsigned i = 0; i < s->n; i++) {
+        struct plan_slot view[PLAN_MAX_CONN];
+        struct plan_piece_in in;
+        struct plan_next next;
+        double speed = 0;
+        unsigned nsp = 0;
+
+        if (s->c[i].is_busy)
+            continue;
+        if (s->first_idle_tick == UINT32_MAX && s->tick > 0)
+            s->first_idle_tick = s->tick;
+        memset(view, 0, sizeof(view));
+        for (unsigned k = 0; k < s->n; k++) {
+            view[k].is_busy = s->c[k].is_busy;
+            view[k].pos = s->c[k].pos;
+            view[k].end = s->c[k].end;
+            view[k].speed = s->c[k].speed;
+            if (s->c[k].speed > 0) {
+                speed += s->c[k].speed;
+                nsp++;
+            }
+        }
+        in.free = plan_ranges_total(p->free, p->nfree);
+        in.n = s->n;
+        in.speed = nsp ? speed / nsp : 0;
+        in.wait = PSIM_WAIT;
+        next =
+            plan_next(view, PLAN_MAX_CONN, s->c[i].speed, p->free, &p->nfree, plan_piece_len(&in));
+        if (next.action == PLAN_PIECE) {
+            uint64_t len = plan_range_len(&next.piece);
+
+            assert_true(len > 0);
+            p->max_piece = len > p->max_piece ? len : p->max_piece;
+            p->npieces++;
+            psim_order(s, i, next.piece.start, next.piece.end);
+        } else if (next.action == PLAN_STEAL) {
+            struct sim_conn *v = &s->c[next.pick.victim];
+            uint64_t from = next.pick.from > v->pos ? next.pick.from : v->pos;
+
+            assert_true(next.pick.victim != i);
+            assert_true(next.pick.to == v->end);
+            if (from < v->end) {
+                uint64_t to = v->end;
+
+                v->end = from;
+                if (v->pos >= v->end)
+                    v->is_busy = false;
+                psim_order(s, i, from, to);
+                p->nsteals++;
+                s->npicks++;
+                s->ntakeovers += next.pick.is_takeover;
+            }
+        }
+    }
+}
+
+static void psim_run(struct psim *p, uint64_t size, unsigned want, bool is_speed_exact,
+                     uint64_t (*rate)(unsigned i, unsigned t))
+{
+    struct sim *s = &p->s;
+
+    memset(p, 0, sizeof(*p));
+    s->writes = calloc(SIM_MAX_WRITES, sizeof(s->writes[0]));
+    assert_non_null(s->writes);
+    s->size = size;
+    s->rate = rate;
+    s->is_speed_exact = is_speed_exact;
+    s->n = plan_connections(size, want);
+    assert_true(s->n <= SIM_CONN);
+    s->first_idle_tick = UINT32_MAX;
+    p->free[0].start = 0;
+    p->free[0].end = size;
+    p->nfree = 1;
+    for (;;) {
+        uint64_t written = 0, prefix;
+
+        psim_assign(p);
+        if (sim_is_done(s) && plan_ranges_total(p->free, p->nfree) == 0)
+            break;
+        sim_update_speeds(s);
+        for (unsigned i = 0; i < s->n; i++)
+            if (s->c[i].is_busy && s->rate(i, s->tick) > 0)
+                p->last_busy_tick[i] = s->tick;
+        sim_transfer(s);
+        for (unsigned i = 0; i < s->n; i++)
+            written += s->c[i].written;
+        prefix = psim_prefix(p);
+        assert_true(prefix <= written);
+        if (written - prefix > p->max_lag)
+            p->max_lag = written - prefix;
+        if (s->tick > SIM_MAX_TICKS)
+            fail_msg("the download did not finish in %u ticks", SIM_MAX_TICKS);
+    }
+    sim_check_coverage(s);
+}
+
+static void test_plan_psim_equal(void **state)
+{
+    struct psim p;
+    uint64_t size = 1024 * MIB;
+
+    (void)state;
+    /* 1 GiB over 4 connections at 10 MiB/s each. */
+    psim_run(&p, size, 4, false, rate_equal);
+    print_message("# pieces, equal speeds: %.1f s, %u pieces (longest %" PRIu64
+                  " bytes), %u steals, the prefix trailed by at most %" PRIu64 " bytes\n",
+                  (double)p.s.tick / SIM_TICKS_SEC, p.npieces, p.max_piece, p.nsteals, p.max_lag);
+    /* The hash can follow: never more than one piece per connection
+     * written beyond the prefix. With four equal chunks it would be 3/4
+     * of the file by the end. */
+    assert_true(p.max_lag <= 4 * PMIN);
+    assert_true(p.max_piece <= PMIN);
+    /* Pieces shrink at the end so that nobody needs to steal. */
+    assert_int_equal(p.nsteals, 0);
+    /* Each connection fetched about a quarter of the file... */
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t w = p.s.c[i].written;
+
+        assert_true(w >= size / 4 - PMIN && w <= size / 4 + PMIN);
+    }
+    /* ... and all four were busy until the last tick or the one before:
+     * 1 GiB at 40 MiB/s is 25.6 s. The simulation adds a little: a
+     * connection that ends a piece mid-tick idles for the rest of it. */
+    for (unsigned i = 0; i < 4; i++)
+        assert_true(p.last_busy_tick[i] + 2 >= p.s.tick);
+    assert_true(p.s.tick <= 256 * 102 / 100);
+    sim_free(&p.s);
+}
+
+static void test_plan_psim_straggler(void **state)
+{
+    struct psim p;
+
+    (void)state;
+    psim_run(&p, 64 * MIB, 4, false, rate_straggler);
+    print_message("# pieces, a straggler: %.1f s, %u pieces, %u steals (%u takeovers), the "
+                  "straggler wrote %" PRIu64 " bytes, the prefix trailed by at most %" PRIu64
+                  " bytes\n",
+                  (double)p.s.tick / SIM_TICKS_SEC, p.npieces, p.nsteals, p.s.ntakeovers,
+                  p.s.c[3].written, p.max_lag);
+    /* 30.1 MiB/s in all need 2.1 s for the file; alone the straggler
+     * would need 40 s for one piece. */
+    assert_true(p.s.tick < 40);
+    assert_true(p.s.c[3].written < 2 * MIB);
+    assert_true(p.s.ntakeovers >= 1);
+    /* It held the prefix for at most about the takeover's 2 s: 3 x 10 MiB/s. */
+    assert_true(p.max_lag <= 64 * MIB);
+    sim_free(&p.s);
+}
+
+static void test_plan_psim_dead_connection(void **state)
+{
+    (void)state;
+    for (int exact = 0; exact < 2; exact++) {
+        struct psim p;
+
+        psim_run(&p, 64 * MIB, 4, exact, rate_dead);
+        print_message("# pieces, a dead connection (%s speeds): %.1f s, %u steals (%u "
+                      "takeovers), it wrote %" PRIu64 " bytes\n",
+                      exact ? "exact" : "averaged", (double)p.s.tick / SIM_TICKS_SEC, p.nsteals,
+                      p.s.ntakeovers, p.s.c[2].written);
+        assert_int_equal(p.s.c[2].written, 5 * per_tick(10));
+        assert_true(p.s.ntakeovers >= 1);
+        assert_true(p.s.tick < 200);
+        sim_free(&p.s);
+    }
+}
+
+/* Small files: pieces of the free bytes' guided length, every byte once. */
+static void test_plan_psim_sizes(void **state)
+{
+    static const uint64_t sizes[] = {1, 1000, MIB, 2 * MIB + 1, 8 * MIB, 17 * MIB + 3, 100 * MIB};
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        struct psim p;
+
+        psim_run(&p, sizes[k], 4, false, rate_equal);
+        assert_true(p.max_lag <= 4 * PMIN);
+        assert_int_equal(p.nsteals, 0);
+        sim_free(&p.s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -721,6 +1350,15 @@ int main(void)
         cmocka_unit_test(test_plan_sim_straggler),
         cmocka_unit_test(test_plan_sim_equal),
         cmocka_unit_test(test_plan_sim_dead_connection),
+        cmocka_unit_test(test_plan_piece_len),
+        cmocka_unit_test(test_plan_piece_len_nan),
+        cmocka_unit_test(test_plan_take_piece),
+        cmocka_unit_test(test_plan_next),
+        cmocka_unit_test(test_plan_shares),
+        cmocka_unit_test(test_plan_psim_equal),
+        cmocka_unit_test(test_plan_psim_straggler),
+        cmocka_unit_test(test_plan_psim_dead_connection),
+        cmocka_unit_test(test_plan_psim_sizes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
