@@ -60,8 +60,9 @@ struct slot {
     enum slot_cmd cmd;
     bool is_busy;  /* ordered to run; cleared when the supervisor takes the outcome */
     bool is_probe; /* the first request of the download */
-    uint64_t start, claimed, written, end;
-    uint64_t asked_first, asked_last; /* the Range of the request in flight */
+    uint64_t start, claimed, written, end; /* its range now: [start, end) */
+    uint64_t done;                         /* bytes it wrote in this run, over all its ranges */
+    uint64_t asked_first, asked_last;      /* the Range of the request in flight */
     enum slot_outcome outcome;
     enum retry_class err_cls; /* for OUT_FAILED: transient or protocol */
     bool is_stall;            /* for OUT_FAILED: it stalled, so it has waited already */
@@ -69,14 +70,12 @@ struct slot {
     uint64_t retry_after_ms;
     char err[FETCH_ERR_MAX];
     enum slot_state ui;
-
-    /* The supervisor's own. */
-    unsigned failures;       /* failed attempts in a row without a byte written */
-    unsigned proto_failures; /* of those, protocol violations */
-    bool is_retired;         /* gave up: takes no more work in this download */
-    uint64_t retry_at;       /* monotonic ns; 0: not waiting */
-    uint64_t speed_mark, speed_ns;
-    double speed;
+    unsigned failures;             /* failed attempts in a row without a byte written */
+    unsigned proto_failures;       /* of those, protocol violations */
+    bool is_retired;               /* gave up: takes no more work in this download */
+    uint64_t retry_at;             /* monotonic ns; 0: not waiting */
+    double speed;                  /* bytes per second, measured by the supervisor */
+    uint64_t speed_mark, speed_ns; /* done and the time at the last measurement */
 };
 
 struct dl {
@@ -102,6 +101,7 @@ struct dl {
     bool is_aborting;   /* slots must stop at once */
     bool is_single;     /* one connection only: nothing else could tell two versions apart */
     uint64_t writes;    /* bumped by every write: the state file is behind when it changed */
+    double wait;        /* the shortest wait for an answer's head seen, seconds (0: none yet) */
     struct slot slots[PLAN_MAX_CONN];
     struct plan_range pending[STATE_MAX_RANGES];
     size_t npending;
@@ -128,6 +128,19 @@ bool dl_is_stop_requested(const struct dl *d);
 
 /* Queue [START, END) for the next idle slot (nothing when empty). Lock held. */
 void dl_pending_add(struct dl *d, uint64_t start, uint64_t end);
+
+/* The smallest byte not yet written: everything before it is in the file. Lock held. */
+uint64_t dl_written_prefix(const struct dl *d);
+
+/*
+ * Give slot S its next range (plan_next(): a straggler's rest, the next
+ * piece, or half of another slot's range), starting its thread when it
+ * has none. Called by the supervisor for an idle slot, and by a slot
+ * itself when its range is done, so that it goes on at once. Lock held.
+ * Returns 1 when S got work, 0 when there was none, or a negative errno
+ * value.
+ */
+int dl_take_work(struct dl *d, struct slot *s);
 
 /* dl_slot.c: order slot S to fetch [START, END) (a probe: the whole file,
  * to learn about it), starting its thread the first time. Lock held.

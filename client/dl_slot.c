@@ -4,11 +4,14 @@
  * DESIGN. Each slot is a thread with its own libcurl handle. It waits on
  * d->slot_wake for an order (a byte range), performs the request, checks
  * the response's head (the first request learns the file; the others must
- * get exactly the range they asked for), gathers the body and writes it
- * with pwrite() at its offsets, and reports the outcome on d->wake. It
- * claims bytes under d->lock before writing them and counts them as
- * written after, so the supervisor may shorten its range at any time
- * without two slots ever writing the same byte. It ends on SLOT_EXIT.
+ * get exactly the range they asked for), writes the body with pwrite() at
+ * its offsets, tells the hasher how far
+ * the written prefix reaches, and when its range is done takes the next
+ * piece itself and asks for it on the same connection; otherwise (a cut,
+ * a failure, nothing left) it reports the outcome on d->wake. It claims
+ * bytes under d->lock before writing them and counts them as written
+ * after, so the supervisor may shorten its range at any time without two
+ * slots ever writing the same byte. It ends on SLOT_EXIT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +99,9 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
     if (d->validator[0] == '\0' && !d->req->has_sha256 && !d->has_remote_digest)
         d->is_single = true;
     d->has_info = true;
-    s->end = d->is_size_known ? d->size : UINT64_MAX;
+    /* A first request for a piece keeps its end; an open one runs to the size. */
+    if (!d->is_ranged || s->end == UINT64_MAX || s->end > d->size)
+        s->end = d->is_size_known ? d->size : UINT64_MAX;
     return OUT_NONE;
 }
 
@@ -166,6 +171,8 @@ static bool slot_on_head(void *arg, const struct fetch_info *info)
     bool go;
 
     pthread_mutex_lock(&d->lock);
+    if (info->wait > 0 && (d->wait == 0 || info->wait < d->wait))
+        d->wait = info->wait;
     o = s->is_probe ? probe_head(d, s, info) : range_head(d, s, info);
     if (o != OUT_NONE) {
         s->outcome = o;
@@ -193,6 +200,7 @@ static bool slot_on_head(void *arg, const struct fetch_info *info)
 static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
 {
     struct dl *d = s->d;
+    uint64_t prefix = 0;
     int err = fileio_pwrite_all(d->fd, p, len, off);
 
     /* With --fsync, start writing these pages to disk now, so the fsync
@@ -208,9 +216,15 @@ static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
         s->claimed = s->written; /* nothing past written is on disk */
     } else {
         s->written += len;
+        s->done += len;
         d->writes++;
+        prefix = dl_written_prefix(d);
     }
     pthread_mutex_unlock(&d->lock);
+    /* The hasher follows the prefix as it grows, not a tick later. The
+     * supervisor ends the hasher only after every slot has reported. */
+    if (err == 0)
+        hasher_advance(&d->hasher, prefix);
     return err == 0;
 }
 
@@ -270,10 +284,21 @@ static bool slot_on_tick(void *arg)
     if (!slot_flush(s))
         return false;
     pthread_mutex_lock(&d->lock);
-    /* Stop when told to, or when a takeover left this slot nothing to do. */
-    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end);
+    /* Stop when told to, or when a takeover left this slot nothing to do:
+     * its range now ends before the answer does. An answer that simply
+     * ends where the range does is left to end, or libcurl would close a
+     * connection the next piece can use. */
+    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end &&
+                              (s->asked_last == UINT64_MAX || s->end <= s->asked_last));
     pthread_mutex_unlock(&d->lock);
     return go && !dl_is_stop_requested(d);
+}
+
+/* May slot S take its next range itself, without the supervisor? Lock held. */
+static bool may_go_on(const struct dl *d, const struct slot *s)
+{
+    return d->is_file_ready && d->is_ranged && d->is_size_known && !d->is_single &&
+           !d->is_aborting && !s->is_retired && s->index < d->nconn && !dl_is_stop_requested(d);
 }
 
 static void *slot_main(void *arg)
@@ -298,7 +323,7 @@ static void *slot_main(void *arg)
         req.stall_secs = d->req->policy.stall_secs;
         req.has_range = true;
         req.first = s->claimed;
-        req.last = s->is_probe ? UINT64_MAX : s->end - 1;
+        req.last = s->end == UINT64_MAX ? UINT64_MAX : s->end - 1;
         s->asked_first = req.first;
         s->asked_last = req.last;
         snprintf(ifrange, sizeof(ifrange), "%s", d->validator);
@@ -334,6 +359,15 @@ static void *slot_main(void *arg)
         }
         if (!d->is_size_known && s->outcome == OUT_DONE)
             s->end = s->written; /* a body of unknown length ends where it ends */
+        /* Its range is done: the next piece, at once, on the same connection. */
+        if (s->outcome == OUT_DONE && may_go_on(d, s)) {
+            if (s->written > s->start) {
+                s->failures = 0;
+                s->proto_failures = 0;
+            }
+            if (dl_take_work(d, s) > 0)
+                continue;
+        }
         s->cmd = SLOT_WAIT;
         s->ui = s->outcome == OUT_DONE ? SLOT_DONE : SLOT_IDLE;
         pthread_cond_signal(&d->wake);
@@ -368,6 +402,10 @@ int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bo
         }
         s->has_thread = true;
     }
+    if (!s->is_busy) { /* from idle: its speed is measured afresh */
+        s->speed_mark = s->done;
+        s->speed_ns = dl_now_ns();
+    }
     s->start = s->claimed = s->written = start;
     s->buf_len = 0;
     s->buf_off = start;
@@ -376,8 +414,6 @@ int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bo
     s->is_busy = true;
     s->outcome = OUT_NONE;
     s->cmd = SLOT_RUN;
-    s->speed_mark = start;
-    s->speed_ns = dl_now_ns();
     pthread_cond_broadcast(&d->slot_wake);
     return 0;
 }

@@ -8,26 +8,33 @@
  * waits for an order (a byte range), performs the request, writes the
  * body with pwrite() at the range's offsets into the one partial file, and
  * reports how it ended. A hasher thread (hasher.c) hashes the contiguous
- * written prefix as it grows.
+ * written prefix as it grows; each write tells it how far that reaches.
  *
  * Everything shared sits in struct dl under d->lock: the file's identity,
- * the pending ranges, and each slot's range. A slot claims the bytes it is
- * about to write under the lock (claimed), writes them without it, then
- * records them as written. The supervisor may lower a busy slot's end to
- * give the rest to an idle slot, but never below what the slot claimed,
- * so two slots never write the same byte; the state file lists only bytes
- * not yet written, so it is never ahead of the data. Slots wait on
- * d->slot_wake, the supervisor on d->wake; no I/O happens under the lock.
+ * the pending ranges (bytes nobody has yet), and each slot's range. A slot
+ * claims the bytes it is about to write under the lock (claimed), writes
+ * them without it, then records them as written. The supervisor may lower
+ * a busy slot's end to give the rest to an idle slot, but never below what
+ * the slot claimed, so two slots never write the same byte; the state file
+ * lists only bytes not yet written, so it is never ahead of the data.
+ * Slots wait on d->slot_wake, the supervisor on d->wake; no I/O happens
+ * under the lock.
  *
- * The first request is "Range: bytes=0-" on slot 0. Its head tells the
- * size and whether the server honours ranges (206) or not (200: one
- * connection does all). Then the partial file is created and sized, slot
- * 0's range is cut to the first chunk, and the other slots start on the
- * rest. A slot that finishes takes half of the slowest remaining range
- * (plan.c). A slot that fails puts its remaining range back in the pool
- * and retries after a backoff; other slots may take that range meanwhile.
- * Every request after the first carries If-Range, so a file that changes
- * on the server shows as a 200 and the download starts over.
+ * The first request is "Range: bytes=0-" on slot 0 (only the first piece
+ * when the catalog gave the size). Its head tells the size and whether
+ * the server honours ranges (206) or not (200: one connection does all).
+ * Then the partial file is created and sized, slot 0's range is cut to the
+ * first piece, and the rest of the file is pending. Slots take pieces of
+ * it in file order (plan_next() in plan.c), so the written prefix, and the
+ * hash behind it, grow at the download's full rate: a slot whose piece is
+ * done takes the next one itself, under the lock, and asks for it on the
+ * same connection at once (dl_take_work()); the supervisor does the same
+ * for idle slots. When nothing is pending, a slot takes half of the
+ * slowest remaining range, and a straggler's whole rest (plan.c). A slot
+ * that fails puts its remaining range back in the pool and retries after a
+ * backoff; other slots may take that range meanwhile. Every request after
+ * the first carries If-Range, so a file that changes on the server shows
+ * as a 200 and the download starts over.
  */
 #include "download.h"
 
@@ -91,23 +98,7 @@ void dl_pending_add(struct dl *d, uint64_t start, uint64_t end)
     d->npending++;
 }
 
-/* Take the lowest pending range. Lock held. */
-static bool pending_take(struct dl *d, struct plan_range *out)
-{
-    size_t best = 0;
-
-    if (d->npending == 0)
-        return false;
-    for (size_t i = 1; i < d->npending; i++)
-        if (d->pending[i].start < d->pending[best].start)
-            best = i;
-    *out = d->pending[best];
-    d->pending[best] = d->pending[--d->npending];
-    return true;
-}
-
-/* The smallest byte not yet written: everything before it is on disk. Lock held. */
-static uint64_t written_prefix(const struct dl *d)
+uint64_t dl_written_prefix(const struct dl *d)
 {
     uint64_t low = d->is_size_known ? d->size : UINT64_MAX;
 
@@ -173,17 +164,18 @@ static int prepare_file(struct dl *d)
     }
     pthread_mutex_lock(&d->lock);
     d->nconn = d->is_ranged && !d->is_single ? plan_connections(d->size, d->req->connections) : 1;
-    if (d->is_ranged && d->nconn > 1) {
-        struct plan_range chunks[PLAN_MAX_CONN];
+    if (d->is_ranged) {
         struct slot *s0 = &d->slots[0];
-        uint64_t cut;
+        struct plan_piece_in in = {d->size, d->nconn, 0, d->wait};
+        /* The probe's first piece; when it asked for a piece already, that
+         * one, so that its answer ends where it asked and the connection
+         * stays open for the next piece. */
+        uint64_t cut = s0->end < d->size ? s0->end : d->nconn > 1 ? plan_piece_len(&in) : d->size;
 
-        plan_split(d->size, d->nconn, chunks);
-        cut = chunks[0].end > s0->claimed ? chunks[0].end : s0->claimed;
+        if (cut < s0->claimed)
+            cut = s0->claimed;
         if (cut < d->size) {
-            plan_split(d->size - cut, d->nconn - 1, chunks);
-            for (unsigned i = 0; i + 1 < d->nconn; i++)
-                dl_pending_add(d, cut + chunks[i].start, cut + chunks[i].end);
+            dl_pending_add(d, cut, d->size);
             s0->end = cut;
         }
     }
@@ -301,6 +293,24 @@ static enum verdict collect(struct dl *d, struct slot *s, uint64_t now)
     return VERDICT_GO;
 }
 
+/*
+ * Where the first request ends. When the catalog gave the size and the
+ * hash (so that pieces can be checked), and the file gets several
+ * connections, it asks for the first piece only: its answer then ends
+ * where the piece does and the connection goes on to the next one.
+ * Otherwise it asks for everything ("bytes=0-"), and is cut once the
+ * head has told the size (closing that connection). UINT64_MAX: open.
+ */
+static uint64_t probe_end(const struct dl *d)
+{
+    const struct dl_request *r = d->req;
+    struct plan_piece_in in = {r->size, plan_connections(r->size, r->connections), 0, 0};
+
+    if (!r->has_size || !r->has_sha256 || r->size == 0 || in.n < 2)
+        return UINT64_MAX;
+    return plan_piece_len(&in);
+}
+
 static void plan_view(const struct dl *d, struct plan_slot *v)
 {
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
@@ -314,12 +324,60 @@ static void plan_view(const struct dl *d, struct plan_slot *v)
     }
 }
 
+/* One connection's recent speed, for the length of a piece: the mean of
+ * the busy ones that have one (0: none measured yet). Lock held. */
+static double conn_speed(const struct dl *d)
+{
+    double sum = 0;
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < d->nconn; i++) {
+        if (d->slots[i].is_busy && d->slots[i].speed > 0) {
+            sum += d->slots[i].speed;
+            n++;
+        }
+    }
+    return n ? sum / n : 0;
+}
+
+int dl_take_work(struct dl *d, struct slot *s)
+{
+    struct plan_slot view[PLAN_MAX_CONN];
+    struct plan_piece_in in;
+    struct plan_next next;
+
+    plan_view(d, view);
+    in.free = plan_ranges_total(d->pending, d->npending);
+    in.n = d->nconn;
+    in.speed = conn_speed(d);
+    in.wait = d->wait;
+    next = plan_next(view, PLAN_MAX_CONN, s->speed, d->pending, &d->npending, plan_piece_len(&in));
+    if (next.action == PLAN_PIECE) {
+        int err = dl_slot_order(d, s, next.piece.start, next.piece.end, false);
+
+        return err != 0 ? err : 1;
+    }
+    if (next.action == PLAN_STEAL && &d->slots[next.pick.victim] != s) {
+        struct slot *v = &d->slots[next.pick.victim];
+        uint64_t from = next.pick.from > v->claimed ? next.pick.from : v->claimed;
+
+        if (from < v->end) {
+            uint64_t to = v->end;
+            int err;
+
+            v->end = from;
+            err = dl_slot_order(d, s, from, to, false);
+            return err != 0 ? err : 1;
+        }
+    }
+    return 0;
+}
+
 /* Give idle slots work. Lock held. Returns 0 or a negative errno value. */
 static int assign(struct dl *d, uint64_t now)
 {
     for (unsigned i = 0; i < d->nconn; i++) {
         struct slot *s = &d->slots[i];
-        struct plan_range r;
         int err = 0;
 
         if (s->is_busy || s->is_retired || (s->retry_at != 0 && now < s->retry_at))
@@ -327,30 +385,13 @@ static int assign(struct dl *d, uint64_t now)
         s->retry_at = 0;
         if (!d->has_info) {
             if (i == 0)
-                err = dl_slot_order(d, s, 0, UINT64_MAX, true);
+                err = dl_slot_order(d, s, 0, probe_end(d), true);
         } else if (!d->is_file_ready) {
             continue;
-        } else if (pending_take(d, &r)) {
-            err = dl_slot_order(d, s, r.start, r.end, false);
-        } else if (d->is_ranged) {
-            struct plan_slot view[PLAN_MAX_CONN];
-            struct plan_pick pick;
-
-            plan_view(d, view);
-            pick = plan_pick(view, PLAN_MAX_CONN, s->speed);
-            if (pick.has_work) {
-                struct slot *v = &d->slots[pick.victim];
-                uint64_t from = pick.from > v->claimed ? pick.from : v->claimed;
-
-                if (from < v->end) {
-                    uint64_t to = v->end;
-
-                    v->end = from;
-                    err = dl_slot_order(d, s, from, to, false);
-                }
-            }
+        } else if (d->is_ranged || d->npending > 0) {
+            err = dl_take_work(d, s);
         }
-        if (err != 0)
+        if (err < 0)
             return err;
     }
     return 0;
@@ -376,10 +417,10 @@ static void update_speeds(struct dl *d, uint64_t now)
             continue;
         }
         if (dt >= DL_SPEED_NS) {
-            double rate = (double)(s->written - s->speed_mark) * 1e9 / (double)dt;
+            double rate = (double)(s->done - s->speed_mark) * 1e9 / (double)dt;
 
             s->speed = s->speed > 0 ? 0.5 * s->speed + 0.5 * rate : rate;
-            s->speed_mark = s->written;
+            s->speed_mark = s->done;
             s->speed_ns = now;
         }
     }
@@ -403,6 +444,8 @@ static uint64_t bytes_missing(const struct dl *d)
 /* Copy what the UI shows. Lock held. */
 static void publish(struct dl *d, uint64_t now, bool is_verifying)
 {
+    struct plan_share_in sh[PLAN_MAX_CONN];
+    uint64_t share[PLAN_MAX_CONN];
     struct progress_file f;
     double speed = 0;
 
@@ -421,6 +464,15 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
         d->is_size_known && d->is_file_ready ? d->size - bytes_missing(d) : d->slots[0].written;
     for (unsigned i = 0; i < f.nslots && i < PLAN_MAX_CONN; i++) {
         const struct slot *s = &d->slots[i];
+
+        sh[i].is_live = !s->is_retired;
+        sh[i].done = s->done;
+        sh[i].owed =
+            s->is_busy && s->end != UINT64_MAX && s->written < s->end ? s->end - s->written : 0;
+    }
+    plan_shares(sh, f.nslots, plan_ranges_total(d->pending, d->npending), share);
+    for (unsigned i = 0; i < f.nslots && i < PLAN_MAX_CONN; i++) {
+        const struct slot *s = &d->slots[i];
         struct progress_slot *ps = &f.slots[i];
 
         if (s->retry_at != 0)
@@ -432,6 +484,9 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
         ps->start = s->start;
         ps->end = s->end == UINT64_MAX ? (d->is_size_known ? d->size : s->written) : s->end;
         ps->pos = s->written;
+        ps->done = s->done;
+        /* An open-ended first request: its share is the file's, as far as known. */
+        ps->share = s->end == UINT64_MAX ? ps->end : share[i];
         ps->speed = s->is_busy ? s->speed : 0;
         ps->attempt = s->failures;
         speed += ps->speed;
@@ -515,7 +570,7 @@ static void restart(struct dl *d, bool is_changed)
             s->failures = 0;
             s->proto_failures = 0;
         }
-        s->start = s->claimed = s->written = s->end = 0;
+        s->start = s->claimed = s->written = s->end = s->done = 0;
         s->speed = 0;
     }
     pthread_mutex_unlock(&d->lock);
@@ -624,7 +679,7 @@ static int transfer(struct dl *d)
             return -1;
         }
         update_speeds(d, now);
-        hasher_advance(&d->hasher, written_prefix(d));
+        hasher_advance(&d->hasher, dl_written_prefix(d));
         if (all_done(d))
             break;
         if (now >= next_publish) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dynbuf.h"
 #include "resphead.h"
@@ -32,6 +33,7 @@ struct fetch {
     enum retry_class fail_cls;
     char fail_text[FETCH_ERR_MAX];
     const struct fetch_sink *sink;
+    struct timespec started; /* when curl_easy_perform() began */
 };
 
 int fetch_global_init(void)
@@ -84,6 +86,21 @@ static void refuse(struct fetch *f, enum retry_class cls, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Seconds since the request went out (after connecting): now, less the
+ * time libcurl spent before it could send (CURLINFO_PRETRANSFER_TIME). */
+static double head_wait(struct fetch *f)
+{
+    struct timespec now;
+    curl_off_t pre = 0;
+    double secs;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    (void)curl_easy_getinfo(f->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    secs = (double)(now.tv_sec - f->started.tv_sec) +
+           (double)(now.tv_nsec - f->started.tv_nsec) / 1e9 - (double)pre / 1e6;
+    return secs > 0 ? secs : 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
     struct fetch *f = arg;
@@ -105,6 +122,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         }
         if (resphead_is_redirect(f->info.status)) /* libcurl follows it */
             break;
+        f->info.wait = head_wait(f);
         if (f->info.content_encoding[0] != '\0') {
             refuse(f, RETRY_PERMANENT,
                    "the server sent the file encoded (Content-Encoding: %s) although only "
@@ -361,6 +379,7 @@ enum fetch_result fetch_run(struct fetch *f, const struct fetch_req *req,
         return FETCH_FAILED;
     }
     curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, headers);
+    clock_gettime(CLOCK_MONOTONIC, &f->started);
     rc = curl_easy_perform(f->curl);
     curl_slist_free_all(headers);
     if (f->has_fail) {

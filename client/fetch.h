@@ -49,6 +49,8 @@ struct fetch_info {
     char date[FETCH_FIELD_MAX];             /* the Date value, "" when none */
     const char *bad_line;                   /* a header line that does not parse (static text
                                              * saying why), NULL when every line did */
+    double wait; /* seconds from sending the request to the end of this head (not counting
+                  * the connection's set-up): what the next request on it waits, too */
 };
 
 /* What a transfer calls back, all on the calling thread. */

@@ -59,10 +59,13 @@ enum slot_state {
 /* One connection of an active file. */
 struct progress_slot {
     enum slot_state state;
-    uint64_t start; /* its current range [start, end) */
+    uint64_t start; /* its current range (a piece of the file) [start, end) */
     uint64_t end;
-    uint64_t pos; /* bytes of the range written: start <= pos <= end */
-    double speed; /* bytes per second, recent */
+    uint64_t pos;   /* bytes of the range written: start <= pos <= end */
+    uint64_t done;  /* bytes it wrote in all, over every range it had */
+    uint64_t share; /* what it will have written by the end, as far as known: its bar
+                     * shows DONE of SHARE */
+    double speed;   /* bytes per second, recent */
     unsigned attempt;
 };
 

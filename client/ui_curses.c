@@ -316,8 +316,10 @@ static void draw_slot(const struct curses_ui *cu, int y, unsigned i, const struc
     const char *texts[SF_COUNT] = {pct, speed, state, range};
     enum role role = slot_role(s->state);
     enum role roles[SF_COUNT] = {ROLE_NORMAL, ROLE_NORMAL, role, ROLE_DIM};
-    uint64_t len = s->end > s->start ? s->end - s->start : 0;
-    uint64_t done = s->pos > s->start ? s->pos - s->start : 0;
+    /* Its share of the file, not its current piece: the bars of a file's
+     * connections fill together, each towards about 1/N of it. */
+    uint64_t len = s->share;
+    uint64_t done = s->done < s->share ? s->done : s->share;
 
     snprintf(num, sizeof(num), "%3u", i + 1);
     put(cu, y, 0, FILE_INDENT, ROLE_DIM, num, false);

@@ -50,9 +50,14 @@ static void progress_line(struct plain *pl, const struct progress_file *f)
         if (f->is_upload)
             fprintf(pl->out, "%s  %s  %s of %s sent to %s  %s  ETA %s\n", f->name, pct, done, total,
                     f->host, speed, eta);
-        else
-            fprintf(pl->out, "%s  %s  %s of %s  %s  ETA %s  %u connection%s\n", f->name, pct, done,
-                    total, speed, eta, f->nslots, f->nslots == 1 ? "" : "s");
+        else {
+            char hashed[32];
+
+            /* How far the SHA-256 has followed: what is left for it after the last byte. */
+            human_size(f->hashed, hashed, sizeof(hashed));
+            fprintf(pl->out, "%s  %s  %s of %s  %s  ETA %s  %u connection%s, %s hashed\n", f->name,
+                    pct, done, total, speed, eta, f->nslots, f->nslots == 1 ? "" : "s", hashed);
+        }
     } else if (f->is_upload) {
         fprintf(pl->out, "%s  %s sent to %s  %s\n", f->name, done, f->host, speed);
     } else {

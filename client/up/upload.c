@@ -72,6 +72,8 @@ void up_publish(struct up *u, bool force)
     f.slots[0].start = 0;
     f.slots[0].end = u->is_stream ? u->done : u->size;
     f.slots[0].pos = u->done;
+    f.slots[0].done = u->done;
+    f.slots[0].share = f.slots[0].end;
     f.slots[0].speed = u->speed;
     f.slots[0].attempt = u->attempt;
     progress_set_file(u->c->progress, 0, &f);
