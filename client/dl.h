@@ -22,7 +22,8 @@
 #include "state.h"
 #include "store.h"
 
-#define SLOT_BUF (1u << 20) /* bytes gathered before one pwrite */
+#define SLOT_BUF    (256u << 10) /* small pieces of body are gathered up to this for one pwrite */
+#define SLOT_DIRECT (64u << 10)  /* a piece this large is written as it comes */
 
 enum slot_cmd {
     SLOT_WAIT,
@@ -48,9 +49,12 @@ struct slot {
     bool has_thread;
     struct fetch *fetch;
     /*
-     * libcurl hands over 16 KiB at a time; gathering them into one pwrite
-     * per SLOT_BUF spares the filesystem's per-file lock, which concurrent
-     * writers otherwise fight over. The slot thread's own.
+     * libcurl hands over what one recv() gave, up to its 512 KiB buffer:
+     * usually 100-500 KiB from a fast server, which is written as it is
+     * (a copy less), but a few KiB from a slow one; those are gathered
+     * into one pwrite per SLOT_BUF, sparing the filesystem's per-file
+     * lock, which concurrent writers otherwise fight over. The slot
+     * thread's own.
      */
     char *buf;
     size_t buf_len;

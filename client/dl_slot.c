@@ -5,7 +5,7 @@
  * d->slot_wake for an order (a byte range), performs the request, checks
  * the response's head (the first request learns the file; the others must
  * get exactly the range they asked for), writes the body with pwrite() at
- * its offsets, tells the hasher how far
+ * its offsets (gathering only small deliveries), tells the hasher how far
  * the written prefix reaches, and when its range is done takes the next
  * piece itself and asks for it on the same connection; otherwise (a cut,
  * a failure, nothing left) it reports the outcome on d->wake. It claims
@@ -258,10 +258,11 @@ static size_t slot_on_data(void *arg, const char *p, size_t n)
         s->outcome = OUT_CUT; /* the rest of the range went to another slot */
     pthread_mutex_unlock(&d->lock);
 
-    if (s->buf_len > 0 && (s->buf_len + take > SLOT_BUF || s->buf_off + s->buf_len != off))
+    if (s->buf_len > 0 &&
+        (s->buf_len + take > SLOT_BUF || s->buf_off + s->buf_len != off || take >= SLOT_DIRECT))
         if (!slot_flush(s))
             return 0;
-    if (take > SLOT_BUF) { /* larger than the buffer: write it through */
+    if (take >= SLOT_DIRECT) { /* large enough: straight from libcurl's buffer */
         s->buf_off = off + take;
         return slot_write(s, p, (size_t)take, off) ? (size_t)take : 0;
     }
