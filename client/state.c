@@ -203,7 +203,7 @@ enum state_result state_decode(const char *buf, size_t len, struct dl_state *s, 
     return STATE_OK;
 }
 
-int state_save(const struct store *st, const struct dl_state *s)
+int state_save(struct store *st, const struct dl_state *s)
 {
     char *buf = malloc(STATE_FILE_MAX);
     size_t len;
@@ -217,7 +217,7 @@ int state_save(const struct store *st, const struct dl_state *s)
     return err;
 }
 
-int state_load(const struct store *st, struct dl_state *s, const char **why)
+int state_load(struct store *st, struct dl_state *s, const char **why)
 {
     char *buf = NULL;
     size_t len = 0;

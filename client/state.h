@@ -65,13 +65,13 @@ size_t state_encode(const struct dl_state *s, char *out, size_t cap);
 enum state_result state_decode(const char *buf, size_t len, struct dl_state *s, const char **why);
 
 /* Write S as the state file of the download in ST, atomically. 0 or -errno. */
-int state_save(const struct store *st, const struct dl_state *s);
+int state_save(struct store *st, const struct dl_state *s);
 
 /*
  * Read the state file of the download in ST into *S. 0, -ENOENT when there
  * is none, -EINVAL when it is rejected (with the reason in *WHY), or
  * another negative errno value.
  */
-int state_load(const struct store *st, struct dl_state *s, const char **why);
+int state_load(struct store *st, struct dl_state *s, const char **why);
 
 #endif

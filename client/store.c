@@ -109,6 +109,7 @@ int store_open(struct store *s, const char *dir, const char *relpath, char *why,
     memset(s, 0, sizeof(*s));
     s->dirfd = -1;
     s->part_fd = -1;
+    s->has_state = true; /* not looked yet */
     why[0] = '\0';
     err = check_relpath(relpath, why, cap);
     if (err != 0)
@@ -221,6 +222,7 @@ int store_claim(struct store *s)
                 return -EINVAL;
             }
             s->part_fd = fd;
+            s->part_size = (uint64_t)have.st_size;
             return 0;
         }
         close(fd);
@@ -243,9 +245,10 @@ int store_reset_part(struct store *s, uint64_t size)
     int err;
 
     store_drop_state(s);
-    if (ftruncate(s->part_fd, 0) != 0)
+    if (s->part_size != 0 && ftruncate(s->part_fd, 0) != 0)
         return -errno;
-    if (size == UINT64_MAX || size == 0)
+    s->part_size = 0;
+    if (size == UINT64_MAX || size < STORE_RESERVE_MIN)
         return 0;
     if ((uint64_t)(off_t)size != size || (off_t)size < 0)
         return -EFBIG;
@@ -259,6 +262,7 @@ int store_reset_part(struct store *s, uint64_t size)
         (void)rc; /* the error that matters is ERR */
         return -err;
     }
+    s->part_size = size;
     return 0;
 }
 
@@ -284,12 +288,13 @@ int store_commit(struct store *s, bool is_durable)
     return 0;
 }
 
-int store_save_state(const struct store *s, const void *buf, size_t len)
+int store_save_state(struct store *s, const void *buf, size_t len)
 {
-    int fd =
-        openat(s->dirfd, s->state_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    int err;
+    int fd, err;
 
+    s->has_state = true; /* from here on a temporary, then the state, may be there */
+    fd =
+        openat(s->dirfd, s->state_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
     err = fileio_write_all(fd, buf, len);
@@ -302,7 +307,7 @@ int store_save_state(const struct store *s, const void *buf, size_t len)
     return err;
 }
 
-int store_load_state(const struct store *s, size_t max, char **buf, size_t *len)
+int store_load_state(struct store *s, size_t max, char **buf, size_t *len)
 {
     int fd = openat(s->dirfd, s->state, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -310,6 +315,15 @@ int store_load_state(const struct store *s, size_t max, char **buf, size_t *len)
 
     *buf = NULL;
     *len = 0;
+    if (fd < 0 && errno == ENOENT) {
+        /*
+         * Nothing to remove later either. (A temporary is left only by a
+         * kill between its write and its rename; the next save of this
+         * file replaces it, and it is never read.)
+         */
+        s->has_state = false;
+        return -ENOENT;
+    }
     if (fd < 0)
         return errno == ELOOP ? -EINVAL : -errno;
     err = fstat(fd, &st) != 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
@@ -319,11 +333,12 @@ int store_load_state(const struct store *s, size_t max, char **buf, size_t *len)
     return err;
 }
 
-void store_drop_state(const struct store *s)
+void store_drop_state(struct store *s)
 {
-    if (s->dirfd >= 0) {
+    if (s->dirfd >= 0 && s->has_state) {
         (void)unlinkat(s->dirfd, s->state, 0);
         (void)unlinkat(s->dirfd, s->state_tmp, 0);
+        s->has_state = false;
     }
 }
 

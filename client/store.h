@@ -31,6 +31,9 @@ struct store {
     char part[STORE_NAME_MAX + 1];  /* the partial file's name */
     char state[STORE_NAME_MAX + 1]; /* the state file's name */
     char state_tmp[STORE_NAME_MAX + 1];
+    bool has_state;          /* a state file (or its temporary) may exist: false once a load found
+                              * none, true again once one is written */
+    uint64_t part_size;      /* the partial file's size when claimed or last reset */
     char dir_path[PATH_MAX]; /* for messages: the directory as a path */
     char final_path[PATH_MAX];
     char part_path[PATH_MAX];
@@ -89,9 +92,13 @@ int store_part_size(const struct store *s, uint64_t *size);
 /*
  * Empty the partial file and reserve SIZE bytes for it (posix_fallocate,
  * so a full disk shows now, not halfway; UINT64_MAX: unknown, nothing
- * reserved). The state file is removed. 0, -ENOSPC, -EFBIG or -errno.
+ * reserved). A file under STORE_RESERVE_MIN is not reserved: its first
+ * write finds a full disk at once anyway, and it grows to its size as it
+ * is written. The state file is removed. 0, -ENOSPC, -EFBIG or -errno.
  */
 int store_reset_part(struct store *s, uint64_t size);
+
+#define STORE_RESERVE_MIN (1u << 20)
 
 /*
  * Give the verified partial file its final name: rename it without ever
@@ -107,17 +114,19 @@ int store_commit(struct store *s, bool is_durable);
 /* Write the state file atomically (a temporary, then rename): no fsync,
  * since a process kill cannot lose what is in the page cache, and after a
  * power loss the SHA-256 check catches any hole. 0 or -errno. */
-int store_save_state(const struct store *s, const void *buf, size_t len);
+int store_save_state(struct store *s, const void *buf, size_t len);
 
 /* Read the state file (at most MAX bytes) into a new buffer (free()).
- * 0, -ENOENT, -EFBIG or another negative errno value. */
-int store_load_state(const struct store *s, size_t max, char **buf, size_t *len);
+ * 0, -ENOENT (then S knows there is none, and store_drop_state() has
+ * nothing to remove until one is saved), -EFBIG or another negative
+ * errno value. */
+int store_load_state(struct store *s, size_t max, char **buf, size_t *len);
 
 /* Remove the partial and state files (the lock is still held). */
 void store_discard(struct store *s);
 
-/* Remove the state file only. */
-void store_drop_state(const struct store *s);
+/* Remove the state file only (no system call when there is none to remove). */
+void store_drop_state(struct store *s);
 
 /* Release the partial file (and its lock) and the directory. NULL-safe fields. */
 void store_close(struct store *s);

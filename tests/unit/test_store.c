@@ -310,9 +310,17 @@ static void test_store_claim_keeps_bytes(void **state)
     assert_int_equal(store_claim(&s), 0);
     assert_int_equal(store_part_size(&s, &size), 0);
     assert_int_equal(size, 10);
+    /* A reset empties it and reserves the size... */
+    assert_int_equal(store_reset_part(&s, 2 * STORE_RESERVE_MIN), 0);
+    assert_int_equal(store_part_size(&s, &size), 0);
+    assert_int_equal(size, 2 * STORE_RESERVE_MIN);
+    /* ... but not for a file under STORE_RESERVE_MIN: it grows as it is written. */
     assert_int_equal(store_reset_part(&s, 4096), 0);
     assert_int_equal(store_part_size(&s, &size), 0);
-    assert_int_equal(size, 4096);
+    assert_int_equal(size, 0);
+    assert_int_equal(store_reset_part(&s, STORE_RESERVE_MIN), 0);
+    assert_int_equal(store_part_size(&s, &size), 0);
+    assert_int_equal(size, STORE_RESERVE_MIN);
     store_close(&s);
     tmp_remove(&t);
 }
@@ -456,6 +464,43 @@ static void test_store_discard(void **state)
     tmp_remove(&t);
 }
 
+/* Dropping the state removes what may be there, and costs nothing once a
+ * load found none. */
+static void test_store_drop_state(void **state)
+{
+    struct tmp t;
+    struct store s;
+    char why[256], path[PATH_MAX], *text = NULL;
+    size_t len = 0;
+
+    (void)state;
+    tmp_make(&t);
+    assert_int_equal(store_open(&s, t.dir, "f.bin", why, sizeof(why)), 0);
+    assert_int_equal(store_claim(&s), 0);
+    /* A state left by an earlier run, and its temporary, go. */
+    snprintf(path, sizeof(path), "%s/.f.bin.part.state", t.dir);
+    put_file(path, "old");
+    snprintf(path, sizeof(path), "%s/.f.bin.part.state.new", t.dir);
+    put_file(path, "older");
+    assert_true(s.has_state);
+    store_drop_state(&s);
+    assert_int_equal(count_entries(t.dir), 1);
+    /* A load that finds none remembers it. */
+    assert_int_equal(store_load_state(&s, 1024, &text, &len), -ENOENT);
+    assert_false(s.has_state);
+    store_drop_state(&s);
+    assert_int_equal(count_entries(t.dir), 1);
+    /* A saved one is removed again. */
+    assert_int_equal(store_save_state(&s, "x", 1), 0);
+    assert_true(s.has_state);
+    assert_int_equal(count_entries(t.dir), 2);
+    store_drop_state(&s);
+    assert_false(s.has_state);
+    assert_int_equal(count_entries(t.dir), 1);
+    store_close(&s);
+    tmp_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_store_check_final),
         cmocka_unit_test(test_store_commit),
         cmocka_unit_test(test_store_discard),
+        cmocka_unit_test(test_store_drop_state),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
