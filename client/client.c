@@ -107,7 +107,7 @@ static int ui_loop(struct run *r, struct ui *ui, const sigset_t *sigs, struct pr
         enum ui_key key;
         int sig;
 
-        if (progress_copy(&r->progress, v) == 0)
+        if (progress_copy(&r->progress, v, ui->wants_entries) == 0)
             ui->draw(ui, v);
         if (v->is_finished)
             return stopped_by;
@@ -174,10 +174,10 @@ static int supervise(struct task *t, enum display d, int *sig)
     *sig = ui_loop(&r, &ui, &t->env->sigs, &view);
     pthread_join(thread, NULL);
     /* A last draw: the result lines of the end. */
-    if (progress_copy(&r.progress, &view) == 0)
+    if (progress_copy(&r.progress, &view, ui.wants_entries) == 0)
         ui.draw(&ui, &view);
     ui.end(&ui);
-    if (is_curses && progress_copy(&r.progress, &view) == 0)
+    if (is_curses && progress_copy(&r.progress, &view, false) == 0)
         print_results(&view);
     progress_view_free(&view);
     progress_cleanup(&r.progress);

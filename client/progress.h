@@ -113,25 +113,38 @@ struct progress_view {
     struct progress_event events[PROGRESS_MAX_EVENTS];
     size_t nevents;   /* events[0..nevents) are the latest, oldest first */
     bool is_finished; /* the controller has stopped */
+    /* What the copy holds, so that the next copy skips what did not change. */
+    uint64_t entries_gen, log_gen;
 };
 
 struct progress {
     pthread_mutex_t lock; /* guards everything below */
-    pthread_cond_t cond;  /* broadcast on each result line and at the end */
+    pthread_cond_t cond;  /* broadcast when the UI should look (the log fills, the end) */
+    pthread_cond_t taken; /* broadcast when a copy has taken the log */
+    /* The live state; its events and notes live in the rings below. */
     struct progress_view v;
-    size_t entries_cap;
+    struct progress_event events[PROGRESS_MAX_EVENTS]; /* a ring: the oldest at events_first */
+    size_t events_first;
+    struct progress_note notes[PROGRESS_MAX_NOTES]; /* a ring: the oldest at notes_first */
+    size_t notes_first;
+    uint64_t entries_gen; /* bumped when an entry changes */
+    uint64_t log_gen;     /* bumped on a notice or a result line */
     uint64_t next_seq;
+    uint64_t seen_seq; /* the newest notice or result line a copy has taken */
 };
 
 void progress_init(struct progress *p, const char *server);
 void progress_cleanup(struct progress *p);
 
 /*
- * Copy the current state into *OUT (whose entries array is reallocated as
- * needed; release it with progress_view_free()). Returns 0 or -ENOMEM.
- * Takes p->lock.
+ * Bring *OUT (zeroed before the first copy) up to the current state: the
+ * files, and what changed since OUT's last copy of the notices, result
+ * lines and (with WANT_ENTRIES, else none) the queue entries, whose array
+ * is reallocated as needed (release it with progress_view_free()). So a
+ * copy costs what changed, not the length of the queue. Returns 0 or
+ * -ENOMEM. Takes p->lock.
  */
-int progress_copy(struct progress *p, struct progress_view *out);
+int progress_copy(struct progress *p, struct progress_view *out, bool want_entries);
 void progress_view_free(struct progress_view *v);
 
 /*
@@ -150,11 +163,18 @@ void progress_set_entry(struct progress *p, size_t i, enum entry_state state, bo
 /* Replace active file slot K (K < PROGRESS_MAX_FILES) with F; NULL ends it. */
 void progress_set_file(struct progress *p, size_t k, const struct progress_file *f);
 
-/* Show a notice (IS_ERROR: an error) on the message line. */
+/*
+ * Show a notice (IS_ERROR: an error) on the message line. Notices and
+ * result lines are kept for the UI in rings of PROGRESS_MAX_NOTES and
+ * PROGRESS_MAX_EVENTS; the UI is woken when half of them are new to it
+ * (else it looks at its next frame), and a writer that would push out a
+ * line the UI has not copied yet waits for it (a second at most), so
+ * that no result line is lost however fast the files go.
+ */
 void progress_message(struct progress *p, bool is_error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Add a result line. */
+/* Add a result line (as progress_message()). */
 void progress_event(struct progress *p, enum entry_state state, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -162,8 +182,8 @@ void progress_event(struct progress *p, enum entry_state state, const char *fmt,
 void progress_finish(struct progress *p);
 
 /*
- * Wait up to TIMEOUT_MS, returning early on a new result line or the end.
- * Returns true once the controller has finished. Takes p->lock.
+ * Wait up to TIMEOUT_MS, returning early when result lines pile up or at
+ * the end. Returns true once the controller has finished. Takes p->lock.
  */
 bool progress_wait(struct progress *p, int timeout_ms);
 

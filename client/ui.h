@@ -30,6 +30,7 @@ struct ui {
     enum ui_key (*wait)(struct ui *ui, int timeout_ms);
     /* Leave: restore the terminal (curses), flush (plain). Idempotent. */
     void (*end)(struct ui *ui);
+    bool wants_entries; /* draw() reads the queue entries (else they are not copied) */
     void *priv;
 };
 

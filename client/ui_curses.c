@@ -803,6 +803,7 @@ int ui_curses_start(struct ui *ui)
     ui->draw = curses_draw;
     ui->wait = curses_wait;
     ui->end = curses_end;
+    ui->wants_entries = true;
     ui->priv = cu;
     return 0;
 }
