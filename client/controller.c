@@ -6,11 +6,13 @@
  * the server's catalog, merges them into the list of items (an item keeps
  * its state across polls, so a line is downloaded once), and starts a job
  * thread for each waiting item while fewer than --jobs run. A job runs
- * download_run() and reports back under c->lock; the controller joins it
- * and turns the result into the item's state and a result line. The
- * controller is the only writer of the item list; the UI sees it only
- * through struct progress. STOP (q, Ctrl-C) makes every download stop and
- * keep its partial file, and the controller return.
+ * download_run() on connections borrowed from the controller's pool (so
+ * the files of a queue share their threads and open connections) and
+ * reports back under c->lock; the controller joins it and turns the
+ * result into the item's state and a result line. The controller is the
+ * only writer of the item list; the UI sees it only through struct
+ * progress. STOP (q, Ctrl-C) makes every download stop and keep its
+ * partial file, and the controller return.
  */
 #include "controller.h"
 
@@ -76,7 +78,8 @@ struct controller {
     const struct client_opts *opts;
     struct progress *progress;
     const atomic_bool *stop;
-    struct fetch *fetch; /* for the catalog */
+    struct fetch *fetch;  /* for the catalog */
+    struct dl_pool *pool; /* the connections every download of the queue borrows */
     struct catalog catalog;
     bool has_catalog;
     char catalog_err[PROGRESS_REASON_MAX];
@@ -433,6 +436,7 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
     j->req.is_durable = c->opts->is_durable;
     j->req.policy = c->opts->policy;
     j->req.net = &c->opts->net;
+    j->req.pool = c->pool;
     j->req.stop = c->stop;
     j->req.progress = c->progress;
     j->req.progress_slot = j->slot;
@@ -762,7 +766,8 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     c->fetch = fetch_new(&opts->net);
-    if (c->fetch == NULL) {
+    c->pool = dl_pool_new(&opts->net);
+    if (c->fetch == NULL || c->pool == NULL) {
         progress_message(progress, true, "out of memory");
         goto out;
     }
@@ -780,6 +785,7 @@ out:
     free(c->items);
     catalog_free(&c->catalog);
     fetch_free(c->fetch);
+    dl_pool_free(c->pool);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
     free(c);

@@ -1,8 +1,9 @@
 /*
- * client/dl.h - the inside of one download, shared by its three files:
+ * client/dl.h - the inside of one download, shared by its files:
  * download.c (the supervisor: plan, steal, retry, verify, rename),
- * dl_slot.c (the connection threads) and dl_resume.c (the state file).
- * Not a public interface: only those three include it.
+ * dl_slot.c (what a connection does), dl_pool.c (the worker threads that
+ * serve connections) and dl_resume.c (the state file). Not a public
+ * interface: only those include it.
  *
  * Locking: everything marked "guarded by d->lock" is read and written
  * only with d->lock held, and no I/O is ever done while holding it. See
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dl_pool.h"
 #include "download.h"
 #include "fetch.h"
 #include "hasher.h"
@@ -41,13 +43,39 @@ enum slot_outcome {
 };
 
 struct dl;
+struct slot;
+
+/*
+ * A thread and a libcurl handle that serve one slot at a time
+ * (dl_pool.c). Between downloads it waits in its pool for the next slot.
+ */
+struct dl_worker {
+    struct dl_pool *pool;
+    pthread_t thread;
+    struct fetch *fetch;         /* the worker thread's own while it serves a slot */
+    char *buf;                   /* SLOT_BUF bytes: the served slot's gather buffer */
+    pthread_cond_t cond;         /* it waits here for a slot, with the pool's lock */
+    struct slot *next;           /* guarded by the pool's lock: the slot to serve next */
+    struct dl_worker *idle_next; /* guarded by the pool's lock: the idle stack */
+    struct dl_worker *all_next;  /* guarded by the pool's lock: every worker */
+};
+
+/*
+ * Lend slot S (whose d->lock is held) a worker: the one idle the
+ * shortest time, whose connection is most likely still open, or a new
+ * one. It serves S (dl_slot_serve) until S's cmd is SLOT_EXIT. NULL when
+ * no thread or handle could be made.
+ */
+struct dl_worker *dl_pool_lend(struct dl_pool *p, struct slot *s);
+
+/* W has let go of its slot (slot->is_attached is false): it is idle again. */
+void dl_pool_return(struct dl_pool *p, struct dl_worker *w);
 
 struct slot {
     struct dl *d;
     unsigned index;
-    pthread_t thread;
-    bool has_thread;
-    struct fetch *fetch;
+    bool is_inline;      /* slot 0: served on the supervisor's thread, never by a worker */
+    struct dl_worker *w; /* guarded by d->lock: its worker, NULL when it has none */
     /*
      * libcurl hands over what one recv() gave, up to its 512 KiB buffer:
      * usually 100-500 KiB from a fast server, which is written as it is
@@ -56,11 +84,12 @@ struct slot {
      * lock, which concurrent writers otherwise fight over. The slot
      * thread's own.
      */
-    char *buf;
+    char *buf; /* the worker's buffer */
     size_t buf_len;
     uint64_t buf_off; /* file offset of buf[0] */
 
     /* Guarded by d->lock. */
+    bool is_attached; /* a worker serves it (until it saw SLOT_EXIT) */
     enum slot_cmd cmd;
     bool is_busy;  /* ordered to run; cleared when the supervisor takes the outcome */
     bool is_probe; /* the first request of the download */
@@ -85,7 +114,9 @@ struct slot {
 struct dl {
     const struct dl_request *req;
     struct dl_result *res;
-    struct store store; /* the directory and the locked partial file */
+    struct dl_pool *pool;     /* req->pool, or one of its own */
+    struct dl_pool *own_pool; /* the one it made (freed at its end), or NULL */
+    struct store store;       /* the directory and the locked partial file */
     char host[PROGRESS_TEXT_MAX];
     pthread_mutex_t lock;
     pthread_cond_t wake;      /* the supervisor waits here */
@@ -111,8 +142,12 @@ struct dl {
     size_t npending;
 
     /* The supervisor's own. */
-    int fd;         /* the partial file (store.part_fd, borrowed) */
-    unsigned nconn; /* connections this file gets */
+    struct dl_worker *inline_w; /* whose handle slot 0 uses on the supervisor's thread */
+    int deferred;               /* an enum verdict from a tick, for the main loop */
+    uint64_t next_publish;      /* when the progress is published next */
+    uint64_t next_tick;         /* when dl_supervise_tick() does its work next */
+    int fd;                     /* the partial file (store.part_fd, borrowed) */
+    unsigned nconn;             /* connections this file gets */
     struct hasher hasher;
     uint64_t started_ns;
     uint64_t resumed; /* bytes already there when this run started */
@@ -147,9 +182,39 @@ uint64_t dl_written_prefix(const struct dl *d);
 int dl_take_work(struct dl *d, struct slot *s);
 
 /* dl_slot.c: order slot S to fetch [START, END) (a probe: the whole file,
- * to learn about it), starting its thread the first time. Lock held.
+ * to learn about it), lending it a worker the first time. Lock held.
  * Returns 0 or a negative errno value. */
 int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe);
+
+/* dl_slot.c: what worker W does for slot S, on W's thread, until S's cmd
+ * is SLOT_EXIT; then S is detached (is_attached false, d->wake told), and
+ * S's download is not touched again. Takes d->lock. */
+void dl_slot_serve(struct slot *s, struct dl_worker *w);
+
+/* dl_slot.c: serve the inline slot S (ordered: cmd SLOT_RUN) on the
+ * calling thread, the supervisor's, with W's handle and buffer, until its
+ * outcome is in (cmd back to SLOT_WAIT). Lock held, released meanwhile;
+ * the supervisor's duties run from its progress callback
+ * (dl_supervise_tick). */
+void dl_slot_run_inline(struct slot *s, struct dl_worker *w);
+
+/* download.c: after the first head, size the partial file, start the
+ * hasher, cut slot 0's range and queue the rest. On the supervisor's
+ * thread (inside slot 0's transfer), lock not held. 0 or -errno (the
+ * reason is in the result). */
+int dl_prepare_file(struct dl *d);
+
+/* download.c: the supervisor's periodic work while its thread serves slot
+ * 0: collect the other slots' outcomes, give idle ones work, measure,
+ * publish, save the state. Lock not held. False when slot 0's transfer
+ * must stop: an outcome the supervisor must act on outside it, or a stop
+ * from outside. */
+bool dl_supervise_tick(struct dl *d);
+
+/* Take a worker from P for its handle and buffer only, on the caller's
+ * thread (slot 0's); give it back with dl_pool_return(). NULL: out of
+ * memory. */
+struct dl_worker *dl_pool_take(struct dl_pool *p);
 
 /* dl_resume.c: the bytes still missing, sorted and merged, into ST's
  * missing list. Lock held. */

@@ -168,6 +168,7 @@ static bool slot_on_head(void *arg, const struct fetch_info *info)
     struct slot *s = arg;
     struct dl *d = s->d;
     enum slot_outcome o;
+    int err;
     bool go;
 
     pthread_mutex_lock(&d->lock);
@@ -179,13 +180,18 @@ static bool slot_on_head(void *arg, const struct fetch_info *info)
         pthread_mutex_unlock(&d->lock);
         return false;
     }
-    if (s->is_probe) {
-        /* Wait for the supervisor to create the partial file. */
-        pthread_cond_signal(&d->wake);
-        while (!d->is_file_ready && !d->is_aborting)
-            pthread_cond_wait(&d->slot_wake, &d->lock);
-        if (d->size == 0 && d->is_size_known)
+    if (s->is_probe && !d->is_file_ready) {
+        /* The first answer is the supervisor's own (slot 0 is served on its
+         * thread): it creates the partial file now, then reads on. */
+        pthread_mutex_unlock(&d->lock);
+        err = dl_prepare_file(d);
+        pthread_mutex_lock(&d->lock);
+        if (err != 0) {
+            slot_errf(s, "cannot prepare the file: %s", strerror(-err));
+            s->outcome = OUT_FATAL;
+        } else if (d->size == 0 && d->is_size_known) {
             s->outcome = OUT_DONE; /* an empty file: nothing to read */
+        }
     }
     s->ui = SLOT_RUNNING;
     go = !d->is_aborting && s->outcome == OUT_NONE;
@@ -279,18 +285,23 @@ static bool slot_on_tick(void *arg)
 {
     struct slot *s = arg;
     struct dl *d = s->d;
+    uint64_t answer_end;
     bool go;
 
     /* A slow connection still shows progress (and resumes) to the byte. */
     if (!slot_flush(s))
+        return false;
+    /* On the supervisor's thread, this is when the supervisor works. */
+    if (s->is_inline && !dl_supervise_tick(d))
         return false;
     pthread_mutex_lock(&d->lock);
     /* Stop when told to, or when a takeover left this slot nothing to do:
      * its range now ends before the answer does. An answer that simply
      * ends where the range does is left to end, or libcurl would close a
      * connection the next piece can use. */
-    go = !d->is_aborting && !(d->is_file_ready && s->claimed >= s->end &&
-                              (s->asked_last == UINT64_MAX || s->end <= s->asked_last));
+    answer_end = s->asked_last >= d->size ? d->size : s->asked_last + 1;
+    go = !d->is_aborting &&
+         !(d->is_file_ready && s->claimed >= s->end && (!d->is_size_known || s->end < answer_end));
     pthread_mutex_unlock(&d->lock);
     return go && !dl_is_stop_requested(d);
 }
@@ -302,23 +313,23 @@ static bool may_go_on(const struct dl *d, const struct slot *s)
            !d->is_aborting && !s->is_retired && s->index < d->nconn && !dl_is_stop_requested(d);
 }
 
-static void *slot_main(void *arg)
+/*
+ * Slot S's requests on F while it is told to run: one, then the next
+ * piece on the same connection as long as it gets one, until an outcome
+ * goes to the supervisor (cmd back to SLOT_WAIT). Lock held, released
+ * during each request.
+ */
+static void slot_attempts(struct slot *s, struct fetch *f)
 {
-    struct slot *s = arg;
     struct dl *d = s->d;
     struct fetch_sink sink = {slot_on_head, slot_on_data, slot_on_tick, s};
 
-    pthread_mutex_lock(&d->lock);
-    for (;;) {
+    while (s->cmd == SLOT_RUN) {
         struct fetch_req req;
         struct fetch_err err;
         char ifrange[FETCH_VALIDATOR_MAX];
         enum fetch_result r;
 
-        while (s->cmd == SLOT_WAIT)
-            pthread_cond_wait(&d->slot_wake, &d->lock);
-        if (s->cmd == SLOT_EXIT)
-            break;
         memset(&req, 0, sizeof(req));
         req.url = d->req->url;
         req.stall_secs = d->req->policy.stall_secs;
@@ -339,7 +350,7 @@ static void *slot_main(void *arg)
         s->ui = SLOT_CONNECTING;
         pthread_mutex_unlock(&d->lock);
 
-        r = fetch_run(s->fetch, &req, &sink, &err);
+        r = fetch_run(f, &req, &sink, &err);
         (void)slot_flush(s); /* a write error is recorded as the outcome */
 
         pthread_mutex_lock(&d->lock);
@@ -373,35 +384,42 @@ static void *slot_main(void *arg)
         s->ui = s->outcome == OUT_DONE ? SLOT_DONE : SLOT_IDLE;
         pthread_cond_signal(&d->wake);
     }
+}
+
+void dl_slot_serve(struct slot *s, struct dl_worker *w)
+{
+    struct dl *d = s->d;
+
+    pthread_mutex_lock(&d->lock);
+    s->buf = w->buf;
+    for (;;) {
+        while (s->cmd == SLOT_WAIT)
+            pthread_cond_wait(&d->slot_wake, &d->lock);
+        if (s->cmd == SLOT_EXIT)
+            break;
+        slot_attempts(s, w->fetch);
+    }
+    /* Let go: from here on the download may end and free S at any time. */
+    s->buf = NULL;
+    s->is_attached = false;
+    pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
-    return NULL;
+}
+
+void dl_slot_run_inline(struct slot *s, struct dl_worker *w)
+{
+    s->buf = w->buf;
+    slot_attempts(s, w->fetch);
 }
 
 int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe)
 {
-    int err;
-
-    if (!s->has_thread) {
-        s->fetch = fetch_new(d->req->net);
-        s->buf = malloc(SLOT_BUF);
-        if (s->fetch == NULL || s->buf == NULL) {
-            fetch_free(s->fetch);
-            free(s->buf);
-            s->fetch = NULL;
-            s->buf = NULL;
-            return -ENOMEM;
-        }
-        s->d = d;
+    if (s->w == NULL && !s->is_inline) {
         s->cmd = SLOT_WAIT;
-        err = pthread_create(&s->thread, NULL, slot_main, s);
-        if (err != 0) {
-            fetch_free(s->fetch);
-            free(s->buf);
-            s->fetch = NULL;
-            s->buf = NULL;
-            return -err;
-        }
-        s->has_thread = true;
+        s->w = dl_pool_lend(d->pool, s);
+        if (s->w == NULL)
+            return -ENOMEM;
+        s->is_attached = true;
     }
     if (!s->is_busy) { /* from idle: its speed is measured afresh */
         s->speed_mark = s->done;

@@ -52,11 +52,12 @@
 #include "encode.h"
 #include "human.h"
 
-#define DL_TICK_MS      50          /* the supervisor's pace */
-#define DL_SAVE_NS      50000000ull /* the state file trails the data by at most this */
-#define DL_PUBLISH_NS   100000000ull
-#define DL_SPEED_NS     500000000ull
-#define DL_MAX_RESTARTS 3
+#define DL_TICK_MS        50          /* the supervisor's pace */
+#define DL_SAVE_NS        50000000ull /* the state file trails the data by at most this */
+#define DL_PUBLISH_NS     100000000ull
+#define DL_SPEED_NS       500000000ull
+#define DL_MAX_RESTARTS   3
+#define DL_INLINE_TICK_NS 10000000ull /* the supervisor's pace from inside slot 0's transfer */
 
 uint64_t dl_now_ns(void)
 {
@@ -128,8 +129,7 @@ static double next_rand(struct dl *d)
     return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-/* After the first head: size the partial file, cut slot 0's range, queue the rest. */
-static int prepare_file(struct dl *d)
+int dl_prepare_file(struct dl *d)
 {
     uint64_t size;
     int err;
@@ -291,6 +291,20 @@ static enum verdict collect(struct dl *d, struct slot *s, uint64_t now)
         break;
     }
     return VERDICT_GO;
+}
+
+/* Take in every outcome that is in; the first verdict that is not GO. Lock held. */
+static enum verdict collect_all(struct dl *d, uint64_t now)
+{
+    enum verdict v = VERDICT_GO;
+
+    for (unsigned i = 0; i < PLAN_MAX_CONN && v == VERDICT_GO; i++) {
+        struct slot *s = &d->slots[i];
+
+        if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE)
+            v = collect(d, s, now);
+    }
+    return v;
 }
 
 /*
@@ -480,7 +494,7 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
         else if (s->is_busy)
             ps->state = s->ui;
         else /* between ranges: one that has worked is done for now */
-            ps->state = s->has_thread ? SLOT_DONE : SLOT_IDLE;
+            ps->state = s->w != NULL || s->done > 0 ? SLOT_DONE : SLOT_IDLE;
         ps->start = s->start;
         ps->end = s->end == UINT64_MAX ? (d->is_size_known ? d->size : s->written) : s->end;
         ps->pos = s->written;
@@ -495,7 +509,8 @@ static void publish(struct dl *d, uint64_t now, bool is_verifying)
     progress_set_file(d->req->progress, d->req->progress_slot, &f);
 }
 
-/* Stop every slot, wait for their outcomes, and (with IS_EXIT) end their threads. */
+/* Stop every slot, wait for their outcomes, and (with IS_EXIT) give their
+ * workers back to the pool, once each has let go of its slot. */
 static void stop_slots(struct dl *d, bool is_exit)
 {
     pthread_mutex_lock(&d->lock);
@@ -512,30 +527,32 @@ static void stop_slots(struct dl *d, bool is_exit)
                 if (d->is_file_ready) /* else the probe's range is no range yet */
                     dl_pending_add(d, s->written, s->end);
             }
-            if (s->is_busy)
+            if (s->is_busy || (is_exit && s->is_attached && s->cmd == SLOT_EXIT))
                 is_busy = true;
+        }
+        if (is_exit && !is_busy) {
+            for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
+                if (d->slots[i].is_attached && d->slots[i].cmd != SLOT_EXIT) {
+                    d->slots[i].cmd = SLOT_EXIT;
+                    is_busy = true;
+                }
+            }
+            if (is_busy)
+                pthread_cond_broadcast(&d->slot_wake);
         }
         if (!is_busy)
             break;
         pthread_cond_wait(&d->wake, &d->lock);
     }
-    if (is_exit)
-        for (unsigned i = 0; i < PLAN_MAX_CONN; i++)
-            d->slots[i].cmd = SLOT_EXIT;
-    pthread_cond_broadcast(&d->slot_wake);
     pthread_mutex_unlock(&d->lock);
     if (!is_exit)
         return;
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
         struct slot *s = &d->slots[i];
 
-        if (s->has_thread)
-            pthread_join(s->thread, NULL);
-        s->has_thread = false;
-        fetch_free(s->fetch);
-        free(s->buf);
-        s->fetch = NULL;
-        s->buf = NULL;
+        if (s->w != NULL)
+            dl_pool_return(d->pool, s->w);
+        s->w = NULL;
     }
 }
 
@@ -626,19 +643,15 @@ static int transfer_end(struct dl *d, enum verdict v)
  */
 static int transfer(struct dl *d)
 {
-    uint64_t next_publish = 0;
+    struct slot *s0 = &d->slots[0];
 
     pthread_mutex_lock(&d->lock);
     for (;;) {
         uint64_t now = dl_now_ns();
-        enum verdict v = VERDICT_GO;
+        enum verdict v =
+            d->deferred != VERDICT_GO ? (enum verdict)d->deferred : collect_all(d, now);
 
-        for (unsigned i = 0; i < PLAN_MAX_CONN && v == VERDICT_GO; i++) {
-            struct slot *s = &d->slots[i];
-
-            if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE)
-                v = collect(d, s, now);
-        }
+        d->deferred = VERDICT_GO;
         if (v == VERDICT_REFETCH) {
             pthread_mutex_unlock(&d->lock);
             restart(d, false);
@@ -662,15 +675,6 @@ static int transfer(struct dl *d)
             pthread_mutex_unlock(&d->lock);
             return transfer_end(d, v);
         }
-        if (d->has_info && !d->is_file_ready) {
-            pthread_mutex_unlock(&d->lock);
-            if (prepare_file(d) != 0) {
-                stop_slots(d, false);
-                d->res->status = DL_FAILED;
-                return -1;
-            }
-            pthread_mutex_lock(&d->lock);
-        }
         if (assign(d, now) != 0) {
             pthread_mutex_unlock(&d->lock);
             stop_slots(d, false);
@@ -682,12 +686,15 @@ static int transfer(struct dl *d)
         hasher_advance(&d->hasher, dl_written_prefix(d));
         if (all_done(d))
             break;
-        if (now >= next_publish) {
+        if (now >= d->next_publish) {
             publish(d, now, false);
-            next_publish = now + DL_PUBLISH_NS;
+            d->next_publish = now + DL_PUBLISH_NS;
         }
         save_if_behind(d, now);
-        wait_tick(d);
+        if (s0->is_busy && s0->cmd == SLOT_RUN) /* slot 0 is this thread's to serve */
+            dl_slot_run_inline(s0, d->inline_w);
+        else
+            wait_tick(d);
     }
     if (!d->is_size_known) {
         d->size = d->slots[0].written;
@@ -696,6 +703,33 @@ static int transfer(struct dl *d)
     publish(d, dl_now_ns(), true);
     pthread_mutex_unlock(&d->lock);
     return 0;
+}
+
+bool dl_supervise_tick(struct dl *d)
+{
+    uint64_t now = dl_now_ns();
+    bool go;
+
+    pthread_mutex_lock(&d->lock);
+    if (now >= d->next_tick) {
+        d->next_tick = now + DL_INLINE_TICK_NS;
+        if (d->deferred == VERDICT_GO)
+            d->deferred = collect_all(d, now);
+        if (d->deferred == VERDICT_GO && assign(d, now) != 0) {
+            snprintf(d->last_err, sizeof(d->last_err), "cannot start a connection thread");
+            d->deferred = VERDICT_FAIL;
+        }
+        update_speeds(d, now);
+        hasher_advance(&d->hasher, dl_written_prefix(d));
+        if (now >= d->next_publish) {
+            publish(d, now, false);
+            d->next_publish = now + DL_PUBLISH_NS;
+        }
+        save_if_behind(d, now);
+    }
+    go = d->deferred == VERDICT_GO;
+    pthread_mutex_unlock(&d->lock);
+    return go && !dl_is_stop_requested(d);
 }
 
 /* Is the final name already taken? Sets *IS_DECIDED and, when it is, the result. */
@@ -866,6 +900,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     }
     d->req = req;
     d->res = res;
+    d->pool = req->pool;
     d->fd = -1;
     d->store.dirfd = d->store.part_fd = -1;
     d->nconn = 1;
@@ -879,9 +914,18 @@ void download_run(const struct dl_request *req, struct dl_result *res)
         d->slots[i].index = i;
         d->slots[i].d = d;
     }
+    d->slots[0].is_inline = true;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     pthread_cond_init(&d->slot_wake, NULL);
+    if (d->pool == NULL)
+        d->pool = d->own_pool = dl_pool_new(req->net);
+    if (d->pool != NULL)
+        d->inline_w = dl_pool_take(d->pool);
+    if (d->inline_w == NULL) {
+        failf(d, "out of memory");
+        goto out;
+    }
     err = store_open(&d->store, req->dir, req->relpath, why, sizeof(why));
     if (err != 0) {
         failf(d, "%s", why);
@@ -926,6 +970,9 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     res->fetched = res->size > d->resumed ? res->size - d->resumed : 0;
 out:
     stop_slots(d, true);
+    if (d->inline_w != NULL)
+        dl_pool_return(d->pool, d->inline_w);
+    dl_pool_free(d->own_pool);
     hasher_cancel(&d->hasher);
     store_close(&d->store);
     res->seconds = (double)(dl_now_ns() - d->started_ns) / 1e9;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dl_pool.h"
 #include "fetch.h"
 #include "progress.h"
 #include "sha256.h"
@@ -35,6 +36,7 @@ struct dl_request {
     bool is_durable;      /* --fsync: on disk before it takes its name (else: page cache) */
     struct dl_policy policy;
     const struct fetch_config *net; /* borrowed: every connection's settings */
+    struct dl_pool *pool;           /* borrowed: workers to lend, NULL: its own for this file */
     const atomic_bool *stop;        /* set from outside: stop now, keep what was fetched */
     struct progress *progress;      /* where to show it; NULL: nowhere */
     size_t progress_slot;           /* which active-file slot of PROGRESS */
@@ -61,8 +63,9 @@ struct dl_result {
 
 /*
  * Download REQ->url to REQ->final_path. Blocks until done, failed or
- * stopped; starts and joins its own connection threads. Resumes from a
- * state file left by an earlier run when the remote file is unchanged.
+ * stopped; its connections are served by REQ->pool's workers (given back
+ * at the end) or by its own. Resumes from a state file left by an
+ * earlier run when the remote file is unchanged.
  */
 void download_run(const struct dl_request *req, struct dl_result *res);
 

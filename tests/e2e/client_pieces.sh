@@ -5,7 +5,9 @@
 # download instead of hashing most of the file after the last byte (the
 # --plain progress lines say how much is hashed), and each connection
 # still fetches about a quarter of the file, on a connection kept open
-# from piece to piece. No speed is judged: the checks compare bytes.
+# from piece to piece; and the files of a queue share their connections
+# (the server's access log names each request's client port). No speed is
+# judged: the checks compare bytes and count connections.
 . "$(dirname "$0")/lib.sh"
 : "${CLIENT:?CLIENT must name the bin/client to test}"
 
@@ -76,6 +78,22 @@ check "... over few connections kept open from piece to piece ($nports)" \
     test "${nports:-99}" -ge 4 -a "${nports:-99}" -le 8
 check "... the four busiest each fetched about a quarter ($((${least:-0} / MIB))-$((${most:-0} / MIB)) MiB)" \
     test "${least:-0}" -ge "$size8" -a "${most:-0}" -le "$size2"
+check "the client's stderr has no sanitizer report" sanitizer_clean "$T_DIR/client.err"
+
+# --- a queue of small files: one connection for all of them ------------------------
+stop_server
+for i in $(seq -w 1 20); do mkfile "$root/s$i.bin" 65536 "$((100 + 10#$i))"; done
+START_PORT=$PORT start_server "$root" || done_testing
+seq -w 1 20 | sed 's/^/s/; s/$/.bin/' > "$T_DIR/small.txt"
+rm -rf "$data" && mkdir -p "$data"
+"$CLIENT" --server "$BASE" --dir "$data" --plain --jobs 1 --input "$T_DIR/small.txt" --once \
+    > "$T_DIR/client.out" 2> "$T_DIR/client.err"
+check_status "20 small files download with --jobs 1" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
+check "... each with the served SHA-256" \
+    bash -c "cd '$root' && sha256sum s*.bin | (cd '$data' && sha256sum -c --quiet)"
+ports=$(sed -n 's|^\S* 127\.0\.0\.1:\([0-9]*\) GET /s[0-9]*\.bin .*|\1|p' "$T_DIR/server.out" | sort -u | wc -l)
+files=$(grep -c ' GET /s[0-9]*\.bin 20[06] ' "$T_DIR/server.out")
+check_eq "... all $files requests on one connection, kept from file to file" 1 "$ports"
 check "the client's stderr has no sanitizer report" sanitizer_clean "$T_DIR/client.err"
 
 stop_server
