@@ -230,7 +230,7 @@ static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
     /* The hasher follows the prefix as it grows, not a tick later. The
      * supervisor ends the hasher only after every slot has reported. */
     if (err == 0)
-        hasher_advance(&d->hasher, prefix);
+        hasher_wrote(&d->hasher, off, p, len, prefix);
     return err == 0;
 }
 

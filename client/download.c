@@ -52,12 +52,14 @@
 #include "encode.h"
 #include "human.h"
 
-#define DL_TICK_MS        50          /* the supervisor's pace */
-#define DL_SAVE_NS        50000000ull /* the state file trails the data by at most this */
-#define DL_PUBLISH_NS     100000000ull
-#define DL_SPEED_NS       500000000ull
-#define DL_MAX_RESTARTS   3
-#define DL_INLINE_TICK_NS 10000000ull /* the supervisor's pace from inside slot 0's transfer */
+#define DL_TICK_MS         50          /* the supervisor's pace */
+#define DL_SAVE_NS         50000000ull /* the state file trails the data by at most this */
+#define DL_PUBLISH_NS      100000000ull
+#define DL_SPEED_NS        500000000ull
+#define DL_MAX_RESTARTS    3
+#define DL_INLINE_TICK_NS  10000000ull /* the supervisor's pace from inside slot 0's transfer */
+/* Smaller files (one connection, by plan_connections()) hash without a thread. */
+#define DL_HASH_THREAD_MIN (2ull * PLAN_MIN_CHUNK)
 
 uint64_t dl_now_ns(void)
 {
@@ -129,6 +131,16 @@ static double next_rand(struct dl *d)
     return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
+/*
+ * Does a file of SIZE bytes (UINT64_MAX: unknown) get a hashing thread?
+ * Not one that a single connection fetches in a moment: its bytes are
+ * hashed as they are written, and a thread would cost more than that.
+ */
+static bool is_hash_threaded(uint64_t size)
+{
+    return size >= DL_HASH_THREAD_MIN;
+}
+
 int dl_prepare_file(struct dl *d)
 {
     uint64_t size;
@@ -157,7 +169,7 @@ int dl_prepare_file(struct dl *d)
             failf(d, "cannot prepare %s: %s", d->store.part_path, strerror(-err));
         return err;
     }
-    err = hasher_start(&d->hasher, d->fd);
+    err = hasher_start(&d->hasher, d->fd, is_hash_threaded(size));
     if (err != 0) {
         failf(d, "cannot start hashing: %s", strerror(-err));
         return err;
@@ -946,7 +958,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
         pthread_mutex_lock(&d->lock);
         d->nconn = plan_connections(d->size, req->connections);
         pthread_mutex_unlock(&d->lock);
-        err = hasher_start(&d->hasher, d->fd);
+        err = hasher_start(&d->hasher, d->fd, is_hash_threaded(d->size));
         if (err != 0) {
             failf(d, "cannot start hashing: %s", strerror(-err));
             goto out;

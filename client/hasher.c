@@ -1,11 +1,19 @@
 /*
- * client/hasher.c - the in-order hashing thread.
+ * client/hasher.c - in-order hashing of a file being written.
  *
- * DESIGN. One thread per download, started when the partial file exists.
- * The downloader calls hasher_advance() with the contiguous written prefix
- * (under no lock of its own); the thread wakes, reads and hashes up to it
- * through a fixed buffer, and sleeps again. hasher_finish() sets the end
- * and waits for the thread; hasher_cancel() stops it without a result.
+ * DESIGN. Threaded: one thread per download, started when the partial
+ * file exists. The downloader calls hasher_advance() with the contiguous
+ * written prefix (under no lock of its own); the thread wakes, reads and
+ * hashes up to it through a fixed buffer, and sleeps again. Without a
+ * thread: the one writer calls hasher_wrote() after each write and its
+ * bytes are hashed then, on its thread, when they continue the hash.
+ * Either way hasher_finish() hashes what is left, the thread's way (it
+ * sets the end and waits for the thread) or reading it back itself;
+ * hasher_cancel() stops without a result. Reading back with pread()
+ * measured cheaper than mmap(), and than hashing a connection's bytes
+ * from memory when several connections write (the connection at the
+ * front of the prefix then hashes and receives in turn, and holds the
+ * prefix back).
  */
 #include "hasher.h"
 
@@ -16,6 +24,19 @@
 
 #define HASHER_BUF (1u << 20)
 
+/* Hash [FROM, TO) of the file, at most HASHER_BUF of it: the bytes hashed, or -errno. */
+static ssize_t hash_back(struct hasher *h, uint64_t from, uint64_t to)
+{
+    size_t want = to - from > HASHER_BUF ? HASHER_BUF : (size_t)(to - from);
+    ssize_t n = pread(h->fd, h->buf, want, (off_t)from);
+
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (n == 0) /* the file is shorter than what was written to it */
+        return -EIO;
+    return sha256_update(h->ctx, h->buf, (size_t)n) == 0 ? n : -EIO;
+}
+
 static void *hasher_main(void *arg)
 {
     struct hasher *h = arg;
@@ -23,7 +44,6 @@ static void *hasher_main(void *arg)
     pthread_mutex_lock(&h->lock);
     for (;;) {
         uint64_t from = h->hashed, to = h->ready;
-        size_t want;
         ssize_t n;
 
         if (h->is_stopping || h->err != 0)
@@ -35,17 +55,10 @@ static void *hasher_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&h->lock);
-        want = to - from > HASHER_BUF ? HASHER_BUF : (size_t)(to - from);
-        n = pread(h->fd, h->buf, want, (off_t)from);
+        n = hash_back(h, from, to);
         pthread_mutex_lock(&h->lock);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            h->err = n < 0 ? -errno : -EIO;
-            break;
-        }
-        if (sha256_update(h->ctx, h->buf, (size_t)n) != 0) {
-            h->err = -EIO;
+        if (n < 0) {
+            h->err = (int)n;
             break;
         }
         h->hashed += (uint64_t)n;
@@ -54,7 +67,7 @@ static void *hasher_main(void *arg)
     return NULL;
 }
 
-int hasher_start(struct hasher *h, int fd)
+int hasher_start(struct hasher *h, int fd, bool is_threaded)
 {
     int err;
 
@@ -62,20 +75,21 @@ int hasher_start(struct hasher *h, int fd)
     h->fd = fd;
     h->end = UINT64_MAX;
     h->ctx = sha256_new();
-    h->buf = malloc(HASHER_BUF);
-    if (h->ctx == NULL || h->buf == NULL) {
-        sha256_free(h->ctx);
-        free(h->buf);
+    if (h->ctx == NULL)
         return -ENOMEM;
-    }
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->cond, NULL);
+    h->is_started = true;
+    if (!is_threaded)
+        return 0; /* the read-back buffer comes when (if) it is needed */
+    h->buf = malloc(HASHER_BUF);
+    if (h->buf == NULL) {
+        hasher_cancel(h);
+        return -ENOMEM;
+    }
     err = pthread_create(&h->thread, NULL, hasher_main, h);
     if (err != 0) {
-        pthread_mutex_destroy(&h->lock);
-        pthread_cond_destroy(&h->cond);
-        sha256_free(h->ctx);
-        free(h->buf);
+        hasher_cancel(h);
         return -err;
     }
     h->has_thread = true;
@@ -84,13 +98,43 @@ int hasher_start(struct hasher *h, int fd)
 
 void hasher_advance(struct hasher *h, uint64_t ready)
 {
-    if (!h->has_thread)
+    if (!h->is_started)
         return;
     pthread_mutex_lock(&h->lock);
     if (ready > h->ready) {
         h->ready = ready;
-        pthread_cond_signal(&h->cond);
+        if (h->has_thread)
+            pthread_cond_signal(&h->cond);
     }
+    pthread_mutex_unlock(&h->lock);
+}
+
+void hasher_wrote(struct hasher *h, uint64_t off, const void *p, size_t n, uint64_t ready)
+{
+    bool is_next;
+
+    if (!h->is_started)
+        return;
+    if (h->has_thread) {
+        hasher_advance(h, ready);
+        return;
+    }
+    /* Only this writer changes hashed: no one else hashes without a thread. */
+    pthread_mutex_lock(&h->lock);
+    is_next = h->hashed == off && h->err == 0;
+    if (ready > h->ready)
+        h->ready = ready;
+    pthread_mutex_unlock(&h->lock);
+    if (!is_next)
+        return;
+    if (sha256_update(h->ctx, p, n) != 0) {
+        pthread_mutex_lock(&h->lock);
+        h->err = -EIO;
+        pthread_mutex_unlock(&h->lock);
+        return;
+    }
+    pthread_mutex_lock(&h->lock);
+    h->hashed += n;
     pthread_mutex_unlock(&h->lock);
 }
 
@@ -98,7 +142,7 @@ uint64_t hasher_progress(struct hasher *h)
 {
     uint64_t n;
 
-    if (!h->has_thread)
+    if (!h->is_started)
         return 0;
     pthread_mutex_lock(&h->lock);
     n = h->hashed;
@@ -109,6 +153,7 @@ uint64_t hasher_progress(struct hasher *h)
 /* Free what hasher_start() took; the thread has been joined. */
 static void cleanup(struct hasher *h)
 {
+    h->is_started = false;
     h->has_thread = false;
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->cond);
@@ -118,20 +163,43 @@ static void cleanup(struct hasher *h)
     h->buf = NULL;
 }
 
+/* Without a thread: read back and hash [hashed, SIZE). 0 or -errno. */
+static int hash_rest(struct hasher *h, uint64_t size)
+{
+    if (h->err != 0 || h->hashed >= size) /* no writer is left: no lock needed to look */
+        return h->err;
+    if (h->buf == NULL && (h->buf = malloc(HASHER_BUF)) == NULL)
+        return -ENOMEM;
+    while (h->hashed < size) {
+        ssize_t n = hash_back(h, h->hashed, size);
+
+        if (n < 0)
+            return (int)n;
+        pthread_mutex_lock(&h->lock); /* hasher_progress() may look */
+        h->hashed += (uint64_t)n;
+        pthread_mutex_unlock(&h->lock);
+    }
+    return 0;
+}
+
 int hasher_finish(struct hasher *h, uint64_t size, uint8_t out[SHA256_LEN])
 {
     int err;
 
-    if (!h->has_thread)
+    if (!h->is_started)
         return -EINVAL;
-    pthread_mutex_lock(&h->lock);
-    h->end = size;
-    if (h->ready < size)
-        h->ready = size;
-    pthread_cond_signal(&h->cond);
-    pthread_mutex_unlock(&h->lock);
-    pthread_join(h->thread, NULL);
-    err = h->err;
+    if (h->has_thread) {
+        pthread_mutex_lock(&h->lock);
+        h->end = size;
+        if (h->ready < size)
+            h->ready = size;
+        pthread_cond_signal(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->thread, NULL);
+        err = h->err;
+    } else {
+        err = hash_rest(h, size); /* no writer is left: the caller has it to itself */
+    }
     if (err == 0 && h->hashed != size)
         err = -EIO;
     if (err == 0)
@@ -142,12 +210,14 @@ int hasher_finish(struct hasher *h, uint64_t size, uint8_t out[SHA256_LEN])
 
 void hasher_cancel(struct hasher *h)
 {
-    if (!h->has_thread)
+    if (!h->is_started)
         return;
-    pthread_mutex_lock(&h->lock);
-    h->is_stopping = true;
-    pthread_cond_signal(&h->cond);
-    pthread_mutex_unlock(&h->lock);
-    pthread_join(h->thread, NULL);
+    if (h->has_thread) {
+        pthread_mutex_lock(&h->lock);
+        h->is_stopping = true;
+        pthread_cond_signal(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->thread, NULL);
+    }
     cleanup(h);
 }
