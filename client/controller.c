@@ -4,15 +4,17 @@
  * DESIGN. controller_run() runs on its own thread (client.c starts it; the
  * main thread draws). Every --interval seconds it reads the input file and
  * the server's catalog, merges them into the list of items (an item keeps
- * its state across polls, so a line is downloaded once), and starts a job
- * thread for each waiting item while fewer than --jobs run. A job runs
+ * its state across polls, so a line is downloaded once), and gives each
+ * waiting item to a job while fewer than --jobs run. A job is a thread,
+ * started the first time its slot is used, that then waits for the next
+ * file until the controller ends: no thread start per file. It runs
  * download_run() on connections borrowed from the controller's pool (so
  * the files of a queue share their threads and open connections) and
- * reports back under c->lock; the controller joins it and turns the
- * result into the item's state and a result line. The controller is the
- * only writer of the item list; the UI sees it only through struct
- * progress. STOP (q, Ctrl-C) makes every download stop and keep its
- * partial file, and the controller return.
+ * reports back under c->lock; the controller turns the result into the
+ * item's state and a result line. The controller is the only writer of
+ * the item list; the UI sees it only through struct progress. STOP (q,
+ * Ctrl-C) makes every download stop and keep its partial file, and the
+ * controller return.
  */
 #include "controller.h"
 
@@ -64,9 +66,12 @@ struct job {
     struct controller *c;
     size_t slot; /* its progress slot */
     pthread_t thread;
-    bool is_busy;     /* guarded by c->lock */
-    bool is_finished; /* guarded by c->lock: the thread is done, join it */
-    char *label;      /* which item: matched by label, the list may change */
+    bool has_thread;     /* the controller's: the job thread runs (joined at the end) */
+    pthread_cond_t cond; /* the job thread waits here, with c->lock, for a download */
+    bool is_busy;        /* guarded by c->lock: a download is given to it and not collected */
+    bool has_work;       /* guarded by c->lock: ... and not started yet */
+    bool is_finished;    /* guarded by c->lock: ... and done: its result is in res */
+    char *label;         /* which item: matched by label, the list may change */
     char url[URL_MAX];
     char dir[PATH_MAX];     /* the download directory, or the directory of -o PATH */
     char relpath[PATH_MAX]; /* the file's path under DIR */
@@ -87,6 +92,7 @@ struct controller {
     size_t nitems;
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a job finished */
+    bool is_closing;     /* guarded by lock: the job threads end */
     struct job jobs[PROGRESS_MAX_FILES];
     char base[URL_MAX];   /* the server URL without a trailing slash */
     bool has_read_stdin;  /* "--input -": the queue was read, once */
@@ -197,7 +203,7 @@ static void prune_items(struct controller *c)
     c->nitems = o;
 }
 
-/* Read the input file into the item list. */
+/* Read the input file into the item list. Lock held, released while reading. */
 static void read_input(struct controller *c, size_t *cap)
 {
     char *buf = NULL;
@@ -207,9 +213,11 @@ static void read_input(struct controller *c, size_t *cap)
     int err;
 
     if (is_stdin && c->has_read_stdin)
-        return; /* standard input is read once */
+        return;                     /* standard input is read once */
+    pthread_mutex_unlock(&c->lock); /* no lock across I/O; jobs report meanwhile */
     err = is_stdin ? fileio_read_fd(STDIN_FILENO, INPUT_MAX, &buf, &len)
                    : fileio_read(c->opts->input, INPUT_MAX, &buf, &len);
+    pthread_mutex_lock(&c->lock);
     c->has_read_stdin = is_stdin;
     if (err != 0) {
         c->has_input_error = true;
@@ -271,6 +279,7 @@ static void catalog_note(void *arg, const char *text)
     progress_message(c->progress, false, "%s", text);
 }
 
+/* Lock held, released while fetching. */
 static void read_catalog(struct controller *c)
 {
     char err[PROGRESS_REASON_MAX];
@@ -279,11 +288,13 @@ static void read_catalog(struct controller *c)
     int rc;
 
     /* A single pass retries what may pass; a watch just reads it again at the next poll. */
+    pthread_mutex_unlock(&c->lock); /* no lock across I/O; jobs report meanwhile */
     if (c->opts->cmd == CLIENT_GET || c->opts->is_once)
         rc = list_fetch_catalog_retrying(c->fetch, c->base, &c->opts->policy, c->stop, catalog_note,
                                          c, &fresh, err, sizeof(err));
     else
         rc = list_fetch_catalog(c->fetch, c->base, &fresh, err, sizeof(err), &cls);
+    pthread_mutex_lock(&c->lock);
     if (rc != 0) {
         catalog_errf(c, "%s", err);
         return;
@@ -323,6 +334,7 @@ static void resolve_names(struct controller *c)
     }
 }
 
+/* Read the queue and the catalog into the items. Lock held, released for the I/O. */
 static void poll_queue(struct controller *c, size_t *cap)
 {
     bool has_names = false;
@@ -338,15 +350,37 @@ static void poll_queue(struct controller *c, size_t *cap)
     resolve_names(c);
 }
 
+static void collect_jobs(struct controller *c);
+static void schedule(struct controller *c);
+
+/* A job thread: one download after another until the controller closes,
+ * alive between files (no thread start per file). c->lock is held but
+ * while it downloads. */
 static void *job_main(void *arg)
 {
     struct job *j = arg;
+    struct controller *c = j->c;
 
-    download_run(&j->req, &j->res);
-    pthread_mutex_lock(&j->c->lock);
-    j->is_finished = true;
-    pthread_cond_signal(&j->c->cond);
-    pthread_mutex_unlock(&j->c->lock);
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!j->has_work && !c->is_closing)
+            pthread_cond_wait(&j->cond, &c->lock);
+        if (!j->has_work)
+            break;
+        j->has_work = false;
+        pthread_mutex_unlock(&c->lock);
+        download_run(&j->req, &j->res);
+        pthread_mutex_lock(&c->lock);
+        /* Report, and take the next file at once: the controller need not
+         * wake for each file of a long queue. It is told when this job
+         * found nothing to do (it may be time to end). */
+        j->is_finished = true;
+        collect_jobs(c);
+        schedule(c);
+        if (!j->has_work)
+            pthread_cond_signal(&c->cond);
+    }
+    pthread_mutex_unlock(&c->lock);
     return NULL;
 }
 
@@ -446,14 +480,19 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
         set_state(c, it, ENTRY_FAILED, "out of memory");
         return;
     }
+    if (!j->has_thread) {
+        err = pthread_create(&j->thread, NULL, job_main, j);
+        if (err != 0) {
+            set_state(c, it, ENTRY_FAILED, "cannot start a thread");
+            return;
+        }
+        j->has_thread = true;
+    }
     j->is_busy = true;
+    j->has_work = true;
     j->is_finished = false;
     set_state(c, it, ENTRY_ACTIVE, NULL);
-    err = pthread_create(&j->thread, NULL, job_main, j);
-    if (err != 0) {
-        j->is_busy = false;
-        set_state(c, it, ENTRY_FAILED, "cannot start a thread");
-    }
+    pthread_cond_signal(&j->cond);
 }
 
 /* The result line of a finished download. */
@@ -527,12 +566,9 @@ static void collect_jobs(struct controller *c)
 
         if (!j->is_busy || !j->is_finished)
             continue;
-        pthread_mutex_unlock(&c->lock);
-        pthread_join(j->thread, NULL);
         it = find_item(c, j->label);
         if (it != NULL)
             report(c, it, &j->res);
-        pthread_mutex_lock(&c->lock);
         j->is_busy = false;
     }
 }
@@ -707,9 +743,7 @@ static void controller_loop(struct controller *c, size_t *cap)
         if (is_stopping(c))
             break;
         if (now >= next_poll && (next_poll == 0 || !is_single)) {
-            pthread_mutex_unlock(&c->lock);
             poll_queue(c, cap);
-            pthread_mutex_lock(&c->lock);
             next_poll = now + (uint64_t)c->opts->interval * 1000u;
         }
         schedule(c);
@@ -762,6 +796,7 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
     for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
         c->jobs[k].c = c;
         c->jobs[k].slot = k;
+        pthread_cond_init(&c->jobs[k].cond, NULL);
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
@@ -778,8 +813,17 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
     controller_loop(c, &cap);
     status = exit_status(c);
 out:
+    pthread_mutex_lock(&c->lock);
+    c->is_closing = true;
     for (size_t k = 0; k < PROGRESS_MAX_FILES; k++)
+        pthread_cond_signal(&c->jobs[k].cond);
+    pthread_mutex_unlock(&c->lock);
+    for (size_t k = 0; k < PROGRESS_MAX_FILES; k++) {
+        if (c->jobs[k].has_thread)
+            pthread_join(c->jobs[k].thread, NULL);
+        pthread_cond_destroy(&c->jobs[k].cond);
         free(c->jobs[k].label);
+    }
     for (size_t i = 0; i < c->nitems; i++)
         free(c->items[i].label);
     free(c->items);
