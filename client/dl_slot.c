@@ -207,13 +207,8 @@ static bool slot_write(struct slot *s, const char *p, size_t len, uint64_t off)
 {
     struct dl *d = s->d;
     uint64_t prefix = 0;
-    int err = fileio_pwrite_all(d->fd, p, len, off);
-
-    /* With --fsync, start writing these pages to disk now, so the fsync
-     * before the final rename has little left to wait for (a hint: errors
-     * show at fsync). Without it nothing waits on the disk at all. */
-    if (err == 0 && d->req->is_durable)
-        (void)sync_file_range(d->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+    int err =
+        fileio_pwrite_all(d->fd, p, len, off); /* with --fsync, the hasher starts write-back */
 
     pthread_mutex_lock(&d->lock);
     if (err != 0) {

@@ -169,7 +169,7 @@ int dl_prepare_file(struct dl *d)
             failf(d, "cannot prepare %s: %s", d->store.part_path, strerror(-err));
         return err;
     }
-    err = hasher_start(&d->hasher, d->fd, is_hash_threaded(size));
+    err = hasher_start(&d->hasher, d->fd, is_hash_threaded(size), d->req->is_durable);
     if (err != 0) {
         failf(d, "cannot start hashing: %s", strerror(-err));
         return err;
@@ -958,7 +958,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
         pthread_mutex_lock(&d->lock);
         d->nconn = plan_connections(d->size, req->connections);
         pthread_mutex_unlock(&d->lock);
-        err = hasher_start(&d->hasher, d->fd, is_hash_threaded(d->size));
+        err = hasher_start(&d->hasher, d->fd, is_hash_threaded(d->size), d->req->is_durable);
         if (err != 0) {
             failf(d, "cannot start hashing: %s", strerror(-err));
             goto out;

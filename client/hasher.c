@@ -18,11 +18,14 @@
 #include "hasher.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define HASHER_BUF (1u << 20)
+#define HASHER_BUF            (1u << 20)
+/* With write-back, the disk is asked to take the hashed prefix in steps this long. */
+#define HASHER_WRITEBACK_STEP (8u << 20)
 
 /* Hash [FROM, TO) of the file, at most HASHER_BUF of it: the bytes hashed, or -errno. */
 static ssize_t hash_back(struct hasher *h, uint64_t from, uint64_t to)
@@ -62,17 +65,28 @@ static void *hasher_main(void *arg)
             break;
         }
         h->hashed += (uint64_t)n;
+        if (h->is_writeback && h->hashed - h->flushed >= HASHER_WRITEBACK_STEP) {
+            uint64_t start = h->flushed, len = h->hashed - h->flushed;
+
+            h->flushed = h->hashed;
+            pthread_mutex_unlock(&h->lock);
+            /* A hint (errors show at fsync), off the writers' threads: they never wait on the disk.
+             */
+            (void)sync_file_range(h->fd, (off_t)start, (off_t)len, SYNC_FILE_RANGE_WRITE);
+            pthread_mutex_lock(&h->lock);
+        }
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
 }
 
-int hasher_start(struct hasher *h, int fd, bool is_threaded)
+int hasher_start(struct hasher *h, int fd, bool is_threaded, bool is_writeback)
 {
     int err;
 
     memset(h, 0, sizeof(*h));
     h->fd = fd;
+    h->is_writeback = is_writeback;
     h->end = UINT64_MAX;
     h->ctx = sha256_new();
     if (h->ctx == NULL)

@@ -30,16 +30,24 @@ struct hasher {
     void *buf;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    uint64_t ready;   /* guarded by lock: bytes [0, ready) are written */
-    uint64_t hashed;  /* guarded by lock: bytes hashed so far */
-    uint64_t end;     /* guarded by lock: total size once known, else UINT64_MAX */
-    bool is_stopping; /* guarded by lock */
-    int err;          /* guarded by lock: a read error, -errno */
+    uint64_t ready;    /* guarded by lock: bytes [0, ready) are written */
+    uint64_t hashed;   /* guarded by lock: bytes hashed so far */
+    uint64_t end;      /* guarded by lock: total size once known, else UINT64_MAX */
+    bool is_stopping;  /* guarded by lock */
+    int err;           /* guarded by lock: a read error, -errno */
+    bool is_writeback; /* start writing the hashed prefix to disk as it grows */
+    uint64_t flushed;  /* guarded by lock: write-back was started for [0, flushed) */
 };
 
-/* Start hashing FD from byte 0, with a thread of its own or (IS_THREADED
- * false) on the writers' and hasher_finish()'s threads. 0 or -errno. */
-int hasher_start(struct hasher *h, int fd, bool is_threaded);
+/*
+ * Start hashing FD from byte 0, with a thread of its own or (IS_THREADED
+ * false) on the writers' and hasher_finish()'s threads. With
+ * IS_WRITEBACK (for --fsync) the thread also starts the disk's write-back
+ * of the hashed prefix every few MiB (sync_file_range), so the fsync
+ * before the rename has little left to wait for, and the connections
+ * never wait on the disk. 0 or -errno.
+ */
+int hasher_start(struct hasher *h, int fd, bool is_threaded, bool is_writeback);
 
 /* Bytes [0, READY) are written now. */
 void hasher_advance(struct hasher *h, uint64_t ready);

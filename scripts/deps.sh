@@ -38,6 +38,7 @@ if [ "$job" = test ] || [ "$job" = bench ]; then
     want_cmd aria2c aria2
     want_cmd python3 python3
     want_cmd tmux tmux
+    want_cmd strace strace
     want_cmd sha256sum coreutils
     want_opt chromium chromium # tests/e2e/index_browser_test.py skips without it
 fi

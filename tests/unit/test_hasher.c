@@ -83,7 +83,7 @@ static void test_inline_in_order(void **state)
     struct fixture *f = *state;
     struct hasher h;
 
-    assert_int_equal(hasher_start(&h, f->fd, false), 0);
+    assert_int_equal(hasher_start(&h, f->fd, false, false), 0);
     for (size_t off = 0; off < SIZE; off += 100000) {
         size_t n = SIZE - off < 100000 ? SIZE - off : 100000;
 
@@ -101,7 +101,7 @@ static void test_inline_reads_back(void **state)
     struct hasher h;
 
     put(f, 0, SIZE / 2); /* already there from an earlier run */
-    assert_int_equal(hasher_start(&h, f->fd, false), 0);
+    assert_int_equal(hasher_start(&h, f->fd, false, false), 0);
     put(f, SIZE / 2, SIZE - SIZE / 2);
     hasher_wrote(&h, SIZE / 2, f->data + SIZE / 2, SIZE - SIZE / 2, SIZE);
     assert_int_equal(hasher_progress(&h), 0); /* not where the hash stands */
@@ -114,7 +114,7 @@ static void test_inline_out_of_order(void **state)
     struct fixture *f = *state;
     struct hasher h;
 
-    assert_int_equal(hasher_start(&h, f->fd, false), 0);
+    assert_int_equal(hasher_start(&h, f->fd, false, false), 0);
     put(f, 1000, 5000);
     hasher_wrote(&h, 1000, f->data + 1000, 5000, 0);
     assert_int_equal(hasher_progress(&h), 0);
@@ -131,7 +131,7 @@ static void test_threaded(void **state)
     struct fixture *f = *state;
     struct hasher h;
 
-    assert_int_equal(hasher_start(&h, f->fd, true), 0);
+    assert_int_equal(hasher_start(&h, f->fd, true, false), 0);
     put(f, SIZE / 3, SIZE - SIZE / 3);
     hasher_advance(&h, 0); /* the prefix has not grown */
     put(f, 0, SIZE / 3);
@@ -148,7 +148,7 @@ static void test_short_file(void **state)
 
     put(f, 0, 1000);
     for (int threaded = 0; threaded < 2; threaded++) {
-        assert_int_equal(hasher_start(&h, f->fd, threaded), 0);
+        assert_int_equal(hasher_start(&h, f->fd, threaded, false), 0);
         assert_int_equal(hasher_finish(&h, SIZE, got), -EIO);
     }
 }
@@ -160,7 +160,7 @@ static void test_cancel(void **state)
     struct hasher h;
 
     for (int threaded = 0; threaded < 2; threaded++) {
-        assert_int_equal(hasher_start(&h, f->fd, threaded), 0);
+        assert_int_equal(hasher_start(&h, f->fd, threaded, false), 0);
         put(f, 0, 1000);
         hasher_wrote(&h, 0, f->data, 1000, 1000);
         hasher_cancel(&h);
