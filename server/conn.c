@@ -13,13 +13,8 @@
  * received, or the answer is 408. A body we will not wait for (larger,
  * or behind Expect: 100-continue) is not read: the response closes the
  * connection instead.
- * SENDING: segments go out with send() (memory) and, through filesend.c,
- * sendfile() (files), within the rate limit and a per-round budget; EAGAIN
- * waits for EPOLLOUT. filesend checks the file's identity after every
- * sendfile and holds back the response's last file bytes until the socket
- * has drained (polled on a short timer) and a last check passed: a file
- * rewritten while it is sent ends the connection short, so a response
- * never completes with bytes of two versions.
+ * SENDING: conn_send.c sends the response (memory with send(), files
+ * through filesend.c, which checks the file's identity while it sends).
  * Then either back to READING (keep-alive) or LINGERING: shut our side,
  * drain what the client still sends for a moment, close. Lingering keeps
  * a client's unread pipelined bytes from turning our close into a reset
@@ -30,6 +25,7 @@
  * unlinks the connection from its worker.
  */
 #include "conn.h"
+#include "conn_send.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -46,22 +42,12 @@
 #include "upload_conn.h"
 #include "worker.h"
 
-#define CONN_TURN_BYTES     (8u << 20) /* sent per connection per round */
-#define CONN_MAX_BURST      8          /* pipelined requests per round */
-#define CONN_DISCARD_MAX    (1u << 20) /* request bodies we read and drop to keep the connection */
-#define CONN_LINGER_NS      (2ull * 1000000000u)
-#define CONN_LINGER_BYTES   (256u << 10)
-#define CONN_DRAIN_FIRST_NS (1000000u)  /* the first look at a draining socket: 1 ms */
-#define CONN_DRAIN_MAX_NS   (16000000u) /* the wait doubles up to 16 ms */
-
-enum step {
-    STEP_AGAIN, /* progress made; the state machine may continue */
-    STEP_WAIT,  /* wait for an event or a timer */
-    STEP_GONE,  /* the connection was freed */
-};
+#define CONN_MAX_BURST    8          /* pipelined requests per round */
+#define CONN_DISCARD_MAX  (1u << 20) /* request bodies we read and drop to keep the connection */
+#define CONN_LINGER_NS    (2ull * 1000000000u)
+#define CONN_LINGER_BYTES (256u << 10)
 
 static void drive(struct conn *c, uint64_t now);
-static enum step wait_writable(struct conn *c, uint64_t now);
 
 static void conn_log(struct conn *c, uint64_t now)
 {
@@ -158,13 +144,13 @@ void conn_close(struct conn *c, uint64_t now)
 }
 
 /* Wait for the next request: idle timer between requests, header timer within one. */
-static enum step wait_for_request(struct conn *c, uint64_t now)
+static enum conn_step wait_for_request(struct conn *c, uint64_t now)
 {
     const struct server_ctx *ctx = c->w->ctx;
 
     if (worker_watch(c->w, c, EPOLLIN) != 0) {
         conn_free(c, now);
-        return STEP_GONE;
+        return CONN_STEP_GONE;
     }
     if (!c->has_partial && c->nrequests > 0) {
         input_release(c);
@@ -176,39 +162,7 @@ static enum step wait_for_request(struct conn *c, uint64_t now)
         c->timer_kind = CONN_TIMER_HEADER;
         worker_set_timer(c->w, c, now + ctx->header_timeout_ns);
     }
-    return STEP_WAIT;
-}
-
-/* Begin sending c->resp; the request's input is already consumed. */
-static void start_response(struct conn *c, uint64_t now)
-{
-    struct conn_exchange *x = c->x;
-    bool has_file = false;
-
-    for (size_t i = 0; i < x->resp.nsegs; i++) {
-        if (x->resp.segs[i].kind == RESP_SEG_FILE) {
-            has_file = true;
-            x->last_file_seg = i;
-        }
-    }
-    if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
-        close(x->file_fd);
-        x->file_fd = -1;
-    }
-    if (has_file)
-        filesend_init(&x->fs, x->file_fd, &x->file_id);
-    x->drain_wait_ns = 0;
-    c->state = CONN_SENDING;
-    x->seg = 0;
-    x->seg_done = 0;
-    x->log.status = x->resp.status;
-    x->log.bytes = 0;
-    ratelimit_start(&x->rl, c->w->ctx->opts->limit_rate, now);
-    timerheap_remove(&c->w->timers, &c->timer);
-    /* No interest until a send would block: a level-triggered EPOLLIN from
-     * pipelined bytes must not spin the loop while we are busy sending.
-     * Should the change fail, the next send attempt reports the problem. */
-    (void)worker_watch(c->w, c, 0);
+    return CONN_STEP_WAIT;
 }
 
 struct resp_ctx conn_response_ctx(const struct conn *c, unsigned version_minor, bool is_keep_alive,
@@ -231,7 +185,7 @@ static void answer_parse_error(struct conn *c, enum http_parse_result pr,
 
     respond_error(http_parse_status(pr), req->error, NULL, &rc, &c->x->resp);
     c->in_len = 0; /* the rest of the input cannot be trusted */
-    start_response(c, now);
+    conn_start_response(c, now);
 }
 
 /*
@@ -310,7 +264,7 @@ void conn_body_error(struct conn *c, int status, const char *detail, const char 
     exchange_release(c->x);
     respond_error(status, detail, extra, &rc, &c->x->resp);
     c->in_len = 0; /* where the body ends is unknown: nothing after it can be trusted */
-    start_response(c, now);
+    conn_start_response(c, now);
 }
 
 /*
@@ -327,7 +281,7 @@ static void answer_body_error(struct conn *c, int status, const char *detail, ui
 
 void conn_send_response(struct conn *c, uint64_t now)
 {
-    start_response(c, now);
+    conn_start_response(c, now);
 }
 
 void conn_wait_job(struct conn *c)
@@ -341,18 +295,18 @@ void conn_wait_job(struct conn *c)
 
 void conn_job_done(struct conn *c, uint64_t now)
 {
-    start_response(c, now);
+    conn_start_response(c, now);
     drive(c, now);
 }
 
 /* Wait for more of the body, within its deadline (never pushed back by a trickle). */
-static enum step wait_for_body(struct conn *c, uint64_t now)
+static enum conn_step wait_for_body(struct conn *c, uint64_t now)
 {
     const struct server_ctx *ctx = c->w->ctx;
 
     if (worker_watch(c->w, c, EPOLLIN) != 0) {
         conn_free(c, now);
-        return STEP_GONE;
+        return CONN_STEP_GONE;
     }
     c->timer_kind = CONN_TIMER_BODY;
     if (c->x->up != NULL) /* an upload: a pace to keep, however long it takes */
@@ -364,11 +318,11 @@ static enum step wait_for_body(struct conn *c, uint64_t now)
         worker_set_timer(c->w, c,
                          ratelimit_min_deadline(c->x->start_ns, ctx->body_timeout_ns,
                                                 c->x->body_bytes, ctx->opts->body_min_rate));
-    return STEP_WAIT;
+    return CONN_STEP_WAIT;
 }
 
 /* Take the body's bytes from the input and drop them; start the response once it ends. */
-static enum step read_body(struct conn *c, uint64_t now)
+static enum conn_step read_body(struct conn *c, uint64_t now)
 {
     struct conn_exchange *x = c->x;
     enum chunked_result r = CHUNKED_NEED_MORE;
@@ -403,25 +357,25 @@ static enum step read_body(struct conn *c, uint64_t now)
     input_consume(c, used);
     if (status != 0) {
         answer_body_error(c, status, why, now);
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     if (r == CHUNKED_BAD || r == CHUNKED_TOO_LARGE) {
         answer_body_error(c, r == CHUNKED_BAD ? 400 : upx_too_large_status(x->up), x->dec.error,
                           now);
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     if (!is_done)
         return wait_for_body(c, now);
     if (x->up != NULL) {
         upx_body_done(c, now);
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
-    start_response(c, now);
-    return STEP_AGAIN;
+    conn_start_response(c, now);
+    return CONN_STEP_AGAIN;
 }
 
 /* Send the interim responses, then go on to the body. */
-static enum step send_interim(struct conn *c, uint64_t now)
+static enum conn_step send_interim(struct conn *c, uint64_t now)
 {
     struct conn_exchange *x = c->x;
 
@@ -432,10 +386,10 @@ static enum step send_interim(struct conn *c, uint64_t now)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
-            return wait_writable(c, now);
+            return conn_wait_writable(c, now);
         if (n < 0) {
             conn_free(c, now);
-            return STEP_GONE;
+            return CONN_STEP_GONE;
         }
         x->interim_sent += (size_t)n;
     }
@@ -445,15 +399,15 @@ static enum step send_interim(struct conn *c, uint64_t now)
         c->state = CONN_BODY;
         x->pace_ns = now; /* the body's pace counts from here */
         x->pace_bytes = 0;
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     c->state = CONN_READING; /* not waiting for a head: upx_body_done() moves on */
     upx_body_done(c, now);
-    return STEP_AGAIN;
+    return CONN_STEP_AGAIN;
 }
 
 /* Try to take one request from the buffer and start its response. */
-static enum step next_request(struct conn *c, uint64_t now)
+static enum conn_step next_request(struct conn *c, uint64_t now)
 {
     struct http_request req;
     enum http_parse_result pr;
@@ -466,11 +420,11 @@ static enum step next_request(struct conn *c, uint64_t now)
         return wait_for_request(c, now);
     if (!exchange_begin(c, now)) {
         conn_free(c, now);
-        return STEP_GONE;
+        return CONN_STEP_GONE;
     }
     if (pr != HTTP_PARSE_OK) {
         answer_parse_error(c, pr, &req, now);
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     answer_request(c, &req);
     /* The head is answered: drop it, keep the body and pipelined bytes. */
@@ -482,21 +436,21 @@ static enum step next_request(struct conn *c, uint64_t now)
     if (c->x->interim_len > 0) {
         c->x->interim_sent = 0;
         c->state = CONN_INTERIM;
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     if (c->x->has_body) {
         c->state = CONN_BODY;
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
     if (c->x->up != NULL) {
         upx_body_done(c, now);
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     }
-    start_response(c, now);
-    return STEP_AGAIN;
+    conn_start_response(c, now);
+    return CONN_STEP_AGAIN;
 }
 
-static enum step read_input(struct conn *c, uint64_t now)
+static enum conn_step read_input(struct conn *c, uint64_t now)
 {
     bool is_upload = c->state == CONN_BODY && c->x != NULL && c->x->up != NULL;
     size_t most = is_upload ? CONN_UPLOAD_IN_CAP : CONN_IN_CAP;
@@ -510,26 +464,26 @@ static enum step read_input(struct conn *c, uint64_t now)
 
         if (in == NULL) {
             conn_free(c, now);
-            return STEP_GONE;
+            return CONN_STEP_GONE;
         }
         c->in = in;
         c->in_cap = cap;
     }
     if (c->in_len == c->in_cap) /* full, and the parser wants more: cannot happen */
-        return STEP_AGAIN;
+        return CONN_STEP_AGAIN;
     n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return STEP_WAIT;
+        return CONN_STEP_WAIT;
     if (n <= 0) { /* the client closed, or the connection broke */
         conn_free(c, now);
-        return STEP_GONE;
+        return CONN_STEP_GONE;
     }
     c->in_len += (size_t)n;
-    return STEP_AGAIN;
+    return CONN_STEP_AGAIN;
 }
 
 /* Enter LINGERING: no more output; read and drop input until EOF or the deadline. */
-static enum step linger(struct conn *c, uint64_t now)
+static enum conn_step linger(struct conn *c, uint64_t now)
 {
     exchange_end(c);
     c->state = CONN_LINGERING;
@@ -537,15 +491,15 @@ static enum step linger(struct conn *c, uint64_t now)
     input_release(c);
     if (shutdown(c->fd, SHUT_WR) != 0 || worker_watch(c->w, c, EPOLLIN) != 0) {
         conn_free(c, now);
-        return STEP_GONE;
+        return CONN_STEP_GONE;
     }
     c->linger_left = CONN_LINGER_BYTES;
     c->timer_kind = CONN_TIMER_LINGER;
     worker_set_timer(c->w, c, now + CONN_LINGER_NS);
-    return STEP_WAIT;
+    return CONN_STEP_WAIT;
 }
 
-static enum step drain_linger(struct conn *c, uint64_t now)
+static enum conn_step drain_linger(struct conn *c, uint64_t now)
 {
     char buf[4096];
 
@@ -555,16 +509,16 @@ static enum step drain_linger(struct conn *c, uint64_t now)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
-            return STEP_WAIT;
+            return CONN_STEP_WAIT;
         if (n <= 0 || (uint64_t)n >= c->linger_left) {
             conn_free(c, now);
-            return STEP_GONE;
+            return CONN_STEP_GONE;
         }
         c->linger_left -= (uint64_t)n;
     }
 }
 
-static enum step finish_response(struct conn *c, uint64_t now)
+static enum conn_step finish_response(struct conn *c, uint64_t now)
 {
     bool is_close = c->x->resp.is_close;
 
@@ -577,155 +531,14 @@ static enum step finish_response(struct conn *c, uint64_t now)
     if (c->in_len > 0)
         c->has_partial = true;
     timerheap_remove(&c->w->timers, &c->timer);
-    return STEP_AGAIN;
-}
-
-/* The client stopped reading, or there is budget left only later. */
-static enum step wait_writable(struct conn *c, uint64_t now)
-{
-    if (worker_watch(c->w, c, EPOLLOUT) != 0) {
-        conn_free(c, now);
-        return STEP_GONE;
-    }
-    if (c->timer_kind != CONN_TIMER_SEND || !timer_node_is_armed(&c->timer)) {
-        c->timer_kind = CONN_TIMER_SEND;
-        worker_set_timer(c->w, c, now + c->w->ctx->send_timeout_ns);
-    }
-    return STEP_WAIT;
-}
-
-/*
- * The tail of a file waits for the socket to send what sendfile queued:
- * look again shortly, more slowly each time; a client that reads nothing
- * for --send-timeout is dropped as when a send blocks.
- */
-static enum step wait_drain(struct conn *c, uint64_t now)
-{
-    struct conn_exchange *x = c->x;
-
-    if (worker_watch(c->w, c, 0) != 0) {
-        conn_free(c, now);
-        return STEP_GONE;
-    }
-    if (x->drain_wait_ns == 0 || x->fs.outq < x->drain_outq)
-        x->drain_progress_ns = now;
-    else if (now - x->drain_progress_ns > c->w->ctx->send_timeout_ns) {
-        conn_free(c, now);
-        return STEP_GONE;
-    }
-    x->drain_outq = x->fs.outq;
-    x->drain_wait_ns = x->drain_wait_ns == 0 ? CONN_DRAIN_FIRST_NS : x->drain_wait_ns * 2;
-    if (x->drain_wait_ns > CONN_DRAIN_MAX_NS)
-        x->drain_wait_ns = CONN_DRAIN_MAX_NS;
-    c->timer_kind = CONN_TIMER_DRAIN;
-    worker_set_timer(c->w, c, now + x->drain_wait_ns);
-    return STEP_WAIT;
-}
-
-/* Send file bytes of segment S: see filesend.h. Sets *N to the bytes sent. */
-static enum step send_file(struct conn *c, const struct resp_seg *s, uint64_t want, uint64_t now,
-                           uint64_t *n)
-{
-    struct conn_exchange *x = c->x;
-    bool is_last = x->seg == x->last_file_seg, more = x->seg + 1 < x->resp.nsegs;
-    size_t sent = 0;
-    int err = 0;
-    enum filesend_result r =
-        filesend_step(&x->fs, c->fd, s->off, s->len, x->seg_done, is_last, more, want, &sent, &err);
-
-    *n = sent;
-    switch (r) {
-    case FILESEND_SENT:
-        return STEP_AGAIN;
-    case FILESEND_AGAIN:
-        return wait_writable(c, now);
-    case FILESEND_DRAIN:
-        return wait_drain(c, now);
-    case FILESEND_CHANGED:
-        x->log.bytes += sent;
-        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
-                  "connection closed so that no mixed copy is completed",
-                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
-                  (unsigned long long)x->resp.body_len);
-        break;
-    case FILESEND_ERROR: /* EPIPE, ECONNRESET: the client left, which is normal */
-        if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN)
-            log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target,
-                      strerror(-err));
-        break;
-    }
-    conn_free(c, now);
-    return STEP_GONE;
-}
-
-static enum step send_output(struct conn *c, uint64_t now)
-{
-    struct conn_exchange *x = c->x;
-    uint64_t budget = CONN_TURN_BYTES;
-
-    while (x->seg < x->resp.nsegs) {
-        const struct resp_seg *s = &x->resp.segs[x->seg];
-        uint64_t left = s->len - x->seg_done;
-        uint64_t allow = ratelimit_allowance(&x->rl, now);
-        uint64_t want = left;
-        uint64_t n;
-
-        if (left == 0) {
-            x->seg++;
-            x->seg_done = 0;
-            continue;
-        }
-        if (allow == 0) {
-            if (worker_watch(c->w, c, 0) != 0) {
-                conn_free(c, now);
-                return STEP_GONE;
-            }
-            c->timer_kind = CONN_TIMER_THROTTLE;
-            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&x->rl, now));
-            return STEP_WAIT;
-        }
-        if (want > allow)
-            want = allow;
-        if (want > budget)
-            want = budget;
-        if (s->kind == RESP_SEG_MEM) {
-            int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
-            ssize_t r = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
-
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0 && errno == EAGAIN)
-                return wait_writable(c, now);
-            if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
-                conn_free(c, now);
-                return STEP_GONE;
-            }
-            n = (uint64_t)r;
-        } else {
-            enum step st = send_file(c, s, want, now, &n);
-
-            if (st != STEP_AGAIN)
-                return st;
-        }
-        x->seg_done += n;
-        if (x->seg > 0)
-            x->log.bytes += n;
-        ratelimit_consume(&x->rl, n);
-        budget -= n;
-        timerheap_remove(&c->w->timers, &c->timer);
-        if (budget == 0) { /* let the other connections have a turn */
-            worker_mark_ready(c->w, c);
-            return STEP_WAIT;
-        }
-    }
-    return finish_response(c, now);
+    return CONN_STEP_AGAIN;
 }
 
 /* Run the state machine until it has to wait. */
 static void drive(struct conn *c, uint64_t now)
 {
     for (int i = 0; i < CONN_MAX_BURST * 2; i++) {
-        enum step s;
+        enum conn_step s;
 
         switch (c->state) {
         case CONN_READING:
@@ -740,13 +553,15 @@ static void drive(struct conn *c, uint64_t now)
         case CONN_JOB:
             return; /* conn_job_done() goes on */
         case CONN_SENDING:
-            s = send_output(c, now);
+            s = conn_send_output(c, now);
+            if (s == CONN_STEP_SENT)
+                s = finish_response(c, now);
             break;
         case CONN_LINGERING:
         default:
             return;
         }
-        if (s != STEP_AGAIN)
+        if (s != CONN_STEP_AGAIN)
             return;
     }
     worker_mark_ready(c->w, c); /* a long pipeline: continue next round */
@@ -795,7 +610,7 @@ void conn_on_event(struct conn *c, uint32_t events, uint64_t now)
     switch (c->state) {
     case CONN_READING:
     case CONN_BODY:
-        if (read_input(c, now) == STEP_AGAIN)
+        if (read_input(c, now) == CONN_STEP_AGAIN)
             drive(c, now);
         break;
     case CONN_INTERIM:
@@ -834,7 +649,7 @@ void conn_on_timer(struct conn *c, uint64_t now)
         rc = conn_response_ctx(c, 1, false, false);
         respond_error(408, "the request head did not arrive in time", NULL, &rc, &c->x->resp);
         c->in_len = 0;
-        start_response(c, now);
+        conn_start_response(c, now);
         drive(c, now);
         return;
     case CONN_TIMER_BODY:

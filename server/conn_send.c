@@ -1,0 +1,198 @@
+/*
+ * server/conn_send.c - a connection's response on the wire.
+ *
+ * Segments go out with send() (memory) and, through filesend.c,
+ * sendfile() (files), within the rate limit and a per-round budget;
+ * EAGAIN waits for EPOLLOUT. filesend checks the file's identity after
+ * every sendfile and holds back the response's last file bytes until the
+ * socket has drained (polled on a short timer) and a last check passed:
+ * a file rewritten while it is sent ends the connection short, so a
+ * response never completes with bytes of two versions. What follows a
+ * sent response (the next request, or lingering) is conn.c's business.
+ */
+#include "conn_send.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ratelimit.h"
+#include "worker.h"
+
+#define CONN_TURN_BYTES     (8u << 20)  /* sent per connection per round */
+#define CONN_DRAIN_FIRST_NS (1000000u)  /* the first look at a draining socket: 1 ms */
+#define CONN_DRAIN_MAX_NS   (16000000u) /* the wait doubles up to 16 ms */
+
+void conn_start_response(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+    bool has_file = false;
+
+    for (size_t i = 0; i < x->resp.nsegs; i++) {
+        if (x->resp.segs[i].kind == RESP_SEG_FILE) {
+            has_file = true;
+            x->last_file_seg = i;
+        }
+    }
+    if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
+        close(x->file_fd);
+        x->file_fd = -1;
+    }
+    if (has_file)
+        filesend_init(&x->fs, x->file_fd, &x->file_id);
+    x->drain_wait_ns = 0;
+    c->state = CONN_SENDING;
+    x->seg = 0;
+    x->seg_done = 0;
+    x->log.status = x->resp.status;
+    x->log.bytes = 0;
+    ratelimit_start(&x->rl, c->w->ctx->opts->limit_rate, now);
+    timerheap_remove(&c->w->timers, &c->timer);
+    /* No interest until a send would block: a level-triggered EPOLLIN from
+     * pipelined bytes must not spin the loop while we are busy sending.
+     * Should the change fail, the next send attempt reports the problem. */
+    (void)worker_watch(c->w, c, 0);
+}
+
+enum conn_step conn_wait_writable(struct conn *c, uint64_t now)
+{
+    if (worker_watch(c->w, c, EPOLLOUT) != 0) {
+        conn_close(c, now);
+        return CONN_STEP_GONE;
+    }
+    if (c->timer_kind != CONN_TIMER_SEND || !timer_node_is_armed(&c->timer)) {
+        c->timer_kind = CONN_TIMER_SEND;
+        worker_set_timer(c->w, c, now + c->w->ctx->send_timeout_ns);
+    }
+    return CONN_STEP_WAIT;
+}
+
+/*
+ * The tail of a file waits for the socket to send what sendfile queued:
+ * look again shortly, more slowly each time; a client that reads nothing
+ * for --send-timeout is dropped as when a send blocks.
+ */
+static enum conn_step wait_drain(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+
+    if (worker_watch(c->w, c, 0) != 0) {
+        conn_close(c, now);
+        return CONN_STEP_GONE;
+    }
+    if (x->drain_wait_ns == 0 || x->fs.outq < x->drain_outq)
+        x->drain_progress_ns = now;
+    else if (now - x->drain_progress_ns > c->w->ctx->send_timeout_ns) {
+        conn_close(c, now);
+        return CONN_STEP_GONE;
+    }
+    x->drain_outq = x->fs.outq;
+    x->drain_wait_ns = x->drain_wait_ns == 0 ? CONN_DRAIN_FIRST_NS : x->drain_wait_ns * 2;
+    if (x->drain_wait_ns > CONN_DRAIN_MAX_NS)
+        x->drain_wait_ns = CONN_DRAIN_MAX_NS;
+    c->timer_kind = CONN_TIMER_DRAIN;
+    worker_set_timer(c->w, c, now + x->drain_wait_ns);
+    return CONN_STEP_WAIT;
+}
+
+/* Send file bytes of segment S: see filesend.h. Sets *N to the bytes sent. */
+static enum conn_step send_file(struct conn *c, const struct resp_seg *s, uint64_t want,
+                                uint64_t now, uint64_t *n)
+{
+    struct conn_exchange *x = c->x;
+    bool is_last = x->seg == x->last_file_seg, more = x->seg + 1 < x->resp.nsegs;
+    size_t sent = 0;
+    int err = 0;
+    enum filesend_result r =
+        filesend_step(&x->fs, c->fd, s->off, s->len, x->seg_done, is_last, more, want, &sent, &err);
+
+    *n = sent;
+    switch (r) {
+    case FILESEND_SENT:
+        return CONN_STEP_AGAIN;
+    case FILESEND_AGAIN:
+        return conn_wait_writable(c, now);
+    case FILESEND_DRAIN:
+        return wait_drain(c, now);
+    case FILESEND_CHANGED:
+        x->log.bytes += sent;
+        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
+                  "connection closed so that no mixed copy is completed",
+                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
+                  (unsigned long long)x->resp.body_len);
+        break;
+    case FILESEND_ERROR: /* EPIPE, ECONNRESET: the client left, which is normal */
+        if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN)
+            log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target,
+                      strerror(-err));
+        break;
+    }
+    conn_close(c, now);
+    return CONN_STEP_GONE;
+}
+
+enum conn_step conn_send_output(struct conn *c, uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+    uint64_t budget = CONN_TURN_BYTES;
+
+    while (x->seg < x->resp.nsegs) {
+        const struct resp_seg *s = &x->resp.segs[x->seg];
+        uint64_t left = s->len - x->seg_done;
+        uint64_t allow = ratelimit_allowance(&x->rl, now);
+        uint64_t want = left;
+        uint64_t n;
+
+        if (left == 0) {
+            x->seg++;
+            x->seg_done = 0;
+            continue;
+        }
+        if (allow == 0) {
+            if (worker_watch(c->w, c, 0) != 0) {
+                conn_close(c, now);
+                return CONN_STEP_GONE;
+            }
+            c->timer_kind = CONN_TIMER_THROTTLE;
+            worker_set_timer(c->w, c, now + ratelimit_wait_ns(&x->rl, now));
+            return CONN_STEP_WAIT;
+        }
+        if (want > allow)
+            want = allow;
+        if (want > budget)
+            want = budget;
+        if (s->kind == RESP_SEG_MEM) {
+            int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
+            ssize_t r = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
+
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && errno == EAGAIN)
+                return conn_wait_writable(c, now);
+            if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
+                conn_close(c, now);
+                return CONN_STEP_GONE;
+            }
+            n = (uint64_t)r;
+        } else {
+            enum conn_step st = send_file(c, s, want, now, &n);
+
+            if (st != CONN_STEP_AGAIN)
+                return st;
+        }
+        x->seg_done += n;
+        if (x->seg > 0)
+            x->log.bytes += n;
+        ratelimit_consume(&x->rl, n);
+        budget -= n;
+        timerheap_remove(&c->w->timers, &c->timer);
+        if (budget == 0) { /* let the other connections have a turn */
+            worker_mark_ready(c->w, c);
+            return CONN_STEP_WAIT;
+        }
+    }
+    return CONN_STEP_SENT;
+}
