@@ -617,6 +617,10 @@ void conn_on_event(struct conn *c, uint32_t events, uint64_t now)
     case CONN_SENDING:
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
             drive(c, now);
+        else if (worker_watch(c->w, c, 0) != 0)
+            /* The next request's bytes, early: read them once this response
+             * is out, and do not let a level-triggered EPOLLIN spin the loop. */
+            conn_free(c, now);
         break;
     case CONN_JOB:
         /* Reported whatever the interest: the client is gone, and the

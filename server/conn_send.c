@@ -51,10 +51,10 @@ void conn_start_response(struct conn *c, uint64_t now)
     x->log.bytes = 0;
     ratelimit_start(&x->rl, c->w->ctx->opts->limit_rate, now);
     timerheap_remove(&c->w->timers, &c->timer);
-    /* No interest until a send would block: a level-triggered EPOLLIN from
-     * pipelined bytes must not spin the loop while we are busy sending.
-     * Should the change fail, the next send attempt reports the problem. */
-    (void)worker_watch(c->w, c, 0);
+    /* The interest stays what it is (EPOLLIN, usually): most responses go
+     * out at once, and the connection is back to reading without two
+     * epoll_ctl() calls. Should the client's next bytes arrive while this
+     * one is still being sent, conn_on_event() drops the interest then. */
 }
 
 enum conn_step conn_wait_writable(struct conn *c, uint64_t now)
