@@ -62,7 +62,7 @@ struct conn_exchange {
     int file_fd;                /* -1 unless a file segment is to be sent */
     struct file_id file_id;     /* the file's identity when the response was built */
     struct filesend fs;         /* sends the file's bytes, checking that identity */
-    size_t last_file_seg;       /* the segment whose tail filesend holds back */
+    size_t last_file_seg;       /* the segment whose tail filesend holds back; SIZE_MAX: none */
     uint64_t drain_wait_ns;     /* the next wait for the socket to drain; 0: not waiting */
     uint64_t drain_progress_ns; /* when the socket's queue last shrank */
     uint64_t drain_outq;        /* bytes it held then */

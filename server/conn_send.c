@@ -13,9 +13,11 @@
 #include "conn_send.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -25,12 +27,14 @@
 #define CONN_TURN_BYTES     (8u << 20)  /* sent per connection per round */
 #define CONN_DRAIN_FIRST_NS (1000000u)  /* the first look at a draining socket: 1 ms */
 #define CONN_DRAIN_MAX_NS   (16000000u) /* the wait doubles up to 16 ms */
+#define CONN_IOV_MAX        8           /* segments gathered into one sendmsg() */
 
 void conn_start_response(struct conn *c, uint64_t now)
 {
     struct conn_exchange *x = c->x;
     bool has_file = false;
 
+    x->last_file_seg = SIZE_MAX; /* none */
     for (size_t i = 0; i < x->resp.nsegs; i++) {
         if (x->resp.segs[i].kind == RESP_SEG_FILE) {
             has_file = true;
@@ -98,7 +102,31 @@ static enum conn_step wait_drain(struct conn *c, uint64_t now)
     return CONN_STEP_WAIT;
 }
 
-/* Send file bytes of segment S: see filesend.h. Sets *N to the bytes sent. */
+/*
+ * Sending file bytes failed as R says (FILESEND_CHANGED or
+ * FILESEND_ERROR, with ERR), after SENT more bytes: say so when it is
+ * worth a line, and close.
+ */
+static enum conn_step file_failed(struct conn *c, enum filesend_result r, size_t sent, int err,
+                                  uint64_t now)
+{
+    struct conn_exchange *x = c->x;
+
+    if (r == FILESEND_CHANGED) {
+        x->log.bytes += sent;
+        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
+                  "connection closed so that no mixed copy is completed",
+                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
+                  (unsigned long long)x->resp.body_len);
+    } else if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN) {
+        /* EPIPE, ECONNRESET: the client left, which is normal */
+        log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target, strerror(-err));
+    }
+    conn_close(c, now);
+    return CONN_STEP_GONE;
+}
+
+/* Send file bytes of segment S by sendfile: see filesend.h. Sets *N to the bytes sent. */
 static enum conn_step send_file(struct conn *c, const struct resp_seg *s, uint64_t want,
                                 uint64_t now, uint64_t *n)
 {
@@ -118,20 +146,116 @@ static enum conn_step send_file(struct conn *c, const struct resp_seg *s, uint64
     case FILESEND_DRAIN:
         return wait_drain(c, now);
     case FILESEND_CHANGED:
-        x->log.bytes += sent;
-        log_warnx("%s: %s changed while being sent (its %s), after %llu of %llu body bytes; "
-                  "connection closed so that no mixed copy is completed",
-                  c->peer, x->log.target, x->fs.what, (unsigned long long)x->log.bytes,
-                  (unsigned long long)x->resp.body_len);
-        break;
-    case FILESEND_ERROR: /* EPIPE, ECONNRESET: the client left, which is normal */
-        if (err != -EPIPE && err != -ECONNRESET && err != -ENOTCONN)
-            log_warnx("%s: sending %s: %s; connection closed", c->peer, x->log.target,
-                      strerror(-err));
+    case FILESEND_ERROR:
         break;
     }
-    conn_close(c, now);
-    return CONN_STEP_GONE;
+    return file_failed(c, r, sent, err, now);
+}
+
+/* The bytes of segment I from DONE on are in memory: a memory segment, or a file's held-back tail.
+ */
+static const char *in_memory(const struct conn_exchange *x, size_t i, uint64_t done, size_t *n)
+{
+    const struct resp_seg *s = &x->resp.segs[i];
+
+    if (s->kind == RESP_SEG_MEM) {
+        *n = (size_t)(s->len - done);
+        return s->mem + s->off + done;
+    }
+    if (i == x->last_file_seg)
+        return filesend_held(&x->fs, s->len, done, n);
+    *n = 0;
+    return NULL;
+}
+
+/*
+ * Gather what one sendmsg() can send from segment x->seg on: consecutive
+ * segments whose bytes are in memory, at most MOST bytes. Returns the
+ * entries filled in IOV; *MORE says whether segments follow the one the
+ * last byte gathered belongs to (MSG_MORE, as for one segment at a time).
+ */
+static size_t gather(const struct conn_exchange *x, uint64_t most, struct iovec *iov, bool *more)
+{
+    size_t niov = 0, i = x->seg;
+    uint64_t done = x->seg_done, total = 0;
+
+    *more = false;
+    while (i < x->resp.nsegs && niov < CONN_IOV_MAX && total < most) {
+        size_t n;
+        const char *p = in_memory(x, i, done, &n);
+
+        if (p == NULL)
+            break;
+        if (n > most - total)
+            n = (size_t)(most - total);
+        if (n > 0) {
+            iov[niov].iov_base = (void *)p;
+            iov[niov].iov_len = n;
+            niov++;
+            total += n;
+        }
+        *more = i + 1 < x->resp.nsegs;
+        i++;
+        done = 0;
+    }
+    return niov;
+}
+
+/*
+ * Send memory bytes from segment x->seg on (at most MOST), in one system
+ * call with what follows them in memory. A small file's bytes, all held
+ * back, are read and checked first, so that the head and the body go out
+ * together. Sets *N to the bytes sent.
+ */
+static enum conn_step send_memory(struct conn *c, uint64_t most, uint64_t now, uint64_t *n)
+{
+    struct conn_exchange *x = c->x;
+    struct iovec iov[CONN_IOV_MAX];
+    struct msghdr msg;
+    bool more;
+    ssize_t r;
+
+    *n = 0;
+    if (x->seg + 1 == x->last_file_seg && x->resp.segs[x->seg].kind == RESP_SEG_MEM) {
+        const struct resp_seg *f = &x->resp.segs[x->last_file_seg];
+        int err = 0;
+        enum filesend_result fr = filesend_preload(&x->fs, f->off, f->len, &err);
+
+        if (fr == FILESEND_CHANGED || fr == FILESEND_ERROR)
+            return file_failed(c, fr, 0, err, now);
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = gather(x, most, iov, &more);
+    do
+        r = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && errno == EAGAIN)
+        return conn_wait_writable(c, now);
+    if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
+        conn_close(c, now);
+        return CONN_STEP_GONE;
+    }
+    *n = (uint64_t)r;
+    return CONN_STEP_AGAIN;
+}
+
+/* N bytes went out from segment x->seg, offset x->seg_done, on: move past them. */
+static void advance(struct conn_exchange *x, uint64_t n)
+{
+    while (n > 0 && x->seg < x->resp.nsegs) {
+        const struct resp_seg *s = &x->resp.segs[x->seg];
+        uint64_t take = s->len - x->seg_done < n ? s->len - x->seg_done : n;
+
+        x->seg_done += take;
+        if (x->seg > 0)
+            x->log.bytes += take;
+        n -= take;
+        if (x->seg_done == s->len) {
+            x->seg++;
+            x->seg_done = 0;
+        }
+    }
 }
 
 enum conn_step conn_send_output(struct conn *c, uint64_t now)
@@ -143,8 +267,10 @@ enum conn_step conn_send_output(struct conn *c, uint64_t now)
         const struct resp_seg *s = &x->resp.segs[x->seg];
         uint64_t left = s->len - x->seg_done;
         uint64_t allow = ratelimit_allowance(&x->rl, now);
-        uint64_t want = left;
+        uint64_t want = allow < budget ? allow : budget;
+        size_t held;
         uint64_t n;
+        enum conn_step st;
 
         if (left == 0) {
             x->seg++;
@@ -160,32 +286,13 @@ enum conn_step conn_send_output(struct conn *c, uint64_t now)
             worker_set_timer(c->w, c, now + ratelimit_wait_ns(&x->rl, now));
             return CONN_STEP_WAIT;
         }
-        if (want > allow)
-            want = allow;
-        if (want > budget)
-            want = budget;
-        if (s->kind == RESP_SEG_MEM) {
-            int flags = MSG_NOSIGNAL | (x->seg + 1 < x->resp.nsegs ? MSG_MORE : 0);
-            ssize_t r = send(c->fd, s->mem + s->off + x->seg_done, (size_t)want, flags);
-
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0 && errno == EAGAIN)
-                return conn_wait_writable(c, now);
-            if (r < 0) { /* EPIPE, ECONNRESET: the client left, which is normal */
-                conn_close(c, now);
-                return CONN_STEP_GONE;
-            }
-            n = (uint64_t)r;
-        } else {
-            enum conn_step st = send_file(c, s, want, now, &n);
-
-            if (st != CONN_STEP_AGAIN)
-                return st;
-        }
-        x->seg_done += n;
-        if (x->seg > 0)
-            x->log.bytes += n;
+        if (in_memory(x, x->seg, x->seg_done, &held) != NULL)
+            st = send_memory(c, want, now, &n);
+        else
+            st = send_file(c, s, left < want ? left : want, now, &n);
+        if (st != CONN_STEP_AGAIN)
+            return st;
+        advance(x, n);
         ratelimit_consume(&x->rl, n);
         budget -= n;
         timerheap_remove(&c->w->timers, &c->timer);

@@ -54,30 +54,12 @@ static enum filesend_result check(struct filesend *fs, int *err)
     return fs->what != NULL ? FILESEND_CHANGED : FILESEND_SENT;
 }
 
-/* Read and check the tail: N bytes at AT. */
-static enum filesend_result load_tail(struct filesend *fs, int sock, uint64_t at, size_t n,
-                                      int *err)
+/* Read N bytes at AT into a new fs->tail, then check that the file is still fs->id. */
+static enum filesend_result read_tail(struct filesend *fs, uint64_t at, size_t n, int *err)
 {
     size_t got = 0;
-    int outq = 0;
 
-    if (fs->has_sendfiled) {
-        /* TCP: bytes not yet sent. Another socket (AF_UNIX in the tests):
-         * bytes its peer has not read. */
-        if (ioctl(sock, SIOCOUTQNSD, &outq) != 0 &&
-            (errno == EINVAL || errno == ENOTTY || errno == EOPNOTSUPP))
-            if (ioctl(sock, SIOCOUTQ, &outq) != 0)
-                outq = -1;
-        if (outq < 0) {
-            *err = -errno;
-            return FILESEND_ERROR;
-        }
-        if (outq > 0) {
-            fs->outq = (uint64_t)outq;
-            return FILESEND_DRAIN;
-        }
-    }
-    fs->tail = malloc(n);
+    fs->tail = malloc(n > 0 ? n : 1);
     if (fs->tail == NULL) {
         *err = -ENOMEM;
         return FILESEND_ERROR;
@@ -108,11 +90,62 @@ static enum filesend_result load_tail(struct filesend *fs, int sock, uint64_t at
     return FILESEND_SENT;
 }
 
+/* Wait for the socket to send what sendfile queued, then read and check the tail: N bytes at AT. */
+static enum filesend_result load_tail(struct filesend *fs, int sock, uint64_t at, size_t n,
+                                      int *err)
+{
+    int outq = 0;
+
+    if (fs->has_sendfiled) {
+        /* TCP: bytes not yet sent. Another socket (AF_UNIX in the tests):
+         * bytes its peer has not read. */
+        if (ioctl(sock, SIOCOUTQNSD, &outq) != 0 &&
+            (errno == EINVAL || errno == ENOTTY || errno == EOPNOTSUPP))
+            if (ioctl(sock, SIOCOUTQ, &outq) != 0)
+                outq = -1;
+        if (outq < 0) {
+            *err = -errno;
+            return FILESEND_ERROR;
+        }
+        if (outq > 0) {
+            fs->outq = (uint64_t)outq;
+            return FILESEND_DRAIN;
+        }
+    }
+    return read_tail(fs, at, n, err);
+}
+
+uint64_t filesend_tail_len(uint64_t len)
+{
+    return len < FILESEND_TAIL_MAX ? len : FILESEND_TAIL_MAX;
+}
+
+enum filesend_result filesend_preload(struct filesend *fs, uint64_t off, uint64_t len, int *err)
+{
+    *err = 0;
+    if (fs->tail != NULL)
+        return FILESEND_SENT;
+    if (fs->has_sendfiled || len > FILESEND_TAIL_MAX)
+        return FILESEND_AGAIN;
+    return read_tail(fs, off, (size_t)len, err);
+}
+
+const char *filesend_held(const struct filesend *fs, uint64_t len, uint64_t done, size_t *n)
+{
+    uint64_t bulk = len - filesend_tail_len(len);
+
+    *n = 0;
+    if (fs->tail == NULL || done < bulk || done > len)
+        return NULL;
+    *n = (size_t)(len - done);
+    return fs->tail + (done - bulk);
+}
+
 enum filesend_result filesend_step(struct filesend *fs, int sock, uint64_t off, uint64_t len,
                                    uint64_t done, bool is_last, bool more, uint64_t want,
                                    size_t *sent, int *err)
 {
-    uint64_t tail = is_last ? (len < FILESEND_TAIL_MAX ? len : FILESEND_TAIL_MAX) : 0;
+    uint64_t tail = is_last ? filesend_tail_len(len) : 0;
     uint64_t bulk = len - tail;
     ssize_t n;
 

@@ -59,4 +59,29 @@ enum filesend_result filesend_step(struct filesend *fs, int sock, uint64_t off, 
                                    uint64_t done, bool is_last, bool more, uint64_t want,
                                    size_t *sent, int *err);
 
+/* How many bytes at the end of the last file segment, of LEN bytes, are held back. Pure. */
+uint64_t filesend_tail_len(uint64_t len);
+
+/*
+ * Read and check the held-back bytes of the response's last file segment
+ * [OFF, OFF + LEN) now, before any byte of it has gone out, so that they
+ * can be sent in one system call with what precedes them. Possible only
+ * while nothing went out by sendfile (no send queue to wait for) and
+ * when the whole segment is held back (LEN <= FILESEND_TAIL_MAX); the
+ * same check as in filesend_step() then follows the read. Returns
+ * FILESEND_SENT when the bytes are in memory (filesend_held()),
+ * FILESEND_AGAIN when they cannot be read early (filesend_step() reads
+ * them in its time), FILESEND_CHANGED (fs->what) or FILESEND_ERROR
+ * (*ERR).
+ */
+enum filesend_result filesend_preload(struct filesend *fs, uint64_t off, uint64_t len, int *err);
+
+/*
+ * The bytes of the last file segment (LEN bytes) from DONE on, when they
+ * are held back, read and checked: a pointer into fs->tail, with their
+ * count in *N. NULL (and *N == 0) when they are not in memory yet, or
+ * DONE has not reached the held-back part.
+ */
+const char *filesend_held(const struct filesend *fs, uint64_t len, uint64_t done, size_t *n);
+
 #endif

@@ -353,6 +353,133 @@ static void test_touched(void **state)
     rig_close(&r);
 }
 
+/* How much of a last segment is held back: all of a small one, FILESEND_TAIL_MAX of a big one. */
+static void test_tail_len(void **state)
+{
+    static const struct {
+        const char *what;
+        uint64_t len, want;
+    } cases[] = {
+        {"an empty segment holds nothing back", 0, 0},
+        {"a one-byte segment is held back whole", 1, 1},
+        {"a segment one byte short of the tail is held back whole", FILESEND_TAIL_MAX - 1,
+         FILESEND_TAIL_MAX - 1},
+        {"a segment exactly the tail's size is held back whole", FILESEND_TAIL_MAX,
+         FILESEND_TAIL_MAX},
+        {"one byte more, and one byte goes by sendfile", FILESEND_TAIL_MAX + 1, FILESEND_TAIL_MAX},
+        {"a huge segment holds back only the tail", 1ull << 40, FILESEND_TAIL_MAX},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (filesend_tail_len(cases[i].len) != cases[i].want)
+            fail_msg("%s: %llu gave %llu", cases[i].what, (unsigned long long)cases[i].len,
+                     (unsigned long long)filesend_tail_len(cases[i].len));
+}
+
+/*
+ * A small file's bytes can be read and checked before anything is sent
+ * (so they go out with the head): afterwards they are held in memory,
+ * the same bytes, from any offset.
+ */
+static void test_preload_small(void **state)
+{
+    struct rig r;
+    size_t n;
+    int err;
+    const char *p;
+
+    (void)state;
+    rig_open(&r, 5000);
+    assert_null(filesend_held(&r.fs, 5000, 0, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(filesend_preload(&r.fs, 0, 5000, &err), FILESEND_SENT);
+    p = filesend_held(&r.fs, 5000, 0, &n);
+    assert_non_null(p);
+    assert_int_equal(n, 5000);
+    for (size_t i = 0; i < 5000; i++)
+        assert_int_equal((unsigned char)p[i], byte_of(i, 1));
+    p = filesend_held(&r.fs, 5000, 4000, &n);
+    assert_non_null(p);
+    assert_int_equal(n, 1000);
+    assert_int_equal((unsigned char)p[0], byte_of(4000, 1));
+    /* Once loaded, a second preload is a no-op. */
+    assert_int_equal(filesend_preload(&r.fs, 0, 5000, &err), FILESEND_SENT);
+    rig_close(&r);
+}
+
+/* A range of a small file: the bytes at its offset are the ones held. */
+static void test_preload_range(void **state)
+{
+    struct rig r;
+    size_t n;
+    int err;
+    const char *p;
+
+    (void)state;
+    rig_open(&r, 5000);
+    assert_int_equal(filesend_preload(&r.fs, 1000, 100, &err), FILESEND_SENT);
+    p = filesend_held(&r.fs, 100, 0, &n);
+    assert_non_null(p);
+    assert_int_equal(n, 100);
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal((unsigned char)p[i], byte_of(1000 + i, 1));
+    rig_close(&r);
+}
+
+/* A segment larger than the tail, or after bytes went by sendfile, is not read early. */
+static void test_preload_refused(void **state)
+{
+    struct rig r;
+    size_t n, sent;
+    int err;
+
+    (void)state;
+    rig_open(&r, LEN);
+    assert_int_equal(filesend_preload(&r.fs, 0, LEN, &err), FILESEND_AGAIN);
+    assert_null(r.fs.tail);
+    assert_null(filesend_held(&r.fs, LEN, LEN - 10, &n));
+    /* A first segment by sendfile, then a small last one: it waits for the drain. */
+    assert_int_equal(filesend_step(&r.fs, r.sock[0], 0, 1000, 0, false, true, 1000, &sent, &err),
+                     FILESEND_SENT);
+    assert_true(r.fs.has_sendfiled);
+    assert_int_equal(filesend_preload(&r.fs, 2000, 100, &err), FILESEND_AGAIN);
+    assert_null(r.fs.tail);
+    rig_close(&r);
+}
+
+/* Changed since the response's identity was taken: the early read says so, and holds nothing. */
+static void test_preload_changed(void **state)
+{
+    struct rig r;
+    size_t n;
+    int err;
+
+    (void)state;
+    rig_open(&r, 5000);
+    rewrite(&r);
+    assert_int_equal(filesend_preload(&r.fs, 0, 5000, &err), FILESEND_CHANGED);
+    assert_non_null(r.fs.what);
+    assert_null(filesend_held(&r.fs, 5000, 0, &n));
+    rig_close(&r);
+}
+
+/* Shorter than the response says: "size", nothing held. */
+static void test_preload_short(void **state)
+{
+    struct rig r;
+    size_t n;
+    int err;
+
+    (void)state;
+    rig_open(&r, 5000);
+    shorten(&r);
+    assert_int_equal(filesend_preload(&r.fs, 0, 5000, &err), FILESEND_CHANGED);
+    assert_string_equal(r.fs.what, "size");
+    assert_null(filesend_held(&r.fs, 5000, 0, &n));
+    rig_close(&r);
+}
+
 /* file_id_diff() names the first difference. */
 static void test_file_id_diff(void **state)
 {
@@ -389,6 +516,12 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_replaced_by_rename),
         cmocka_unit_test(test_touched),
+        cmocka_unit_test(test_tail_len),
+        cmocka_unit_test(test_preload_small),
+        cmocka_unit_test(test_preload_range),
+        cmocka_unit_test(test_preload_refused),
+        cmocka_unit_test(test_preload_changed),
+        cmocka_unit_test(test_preload_short),
         cmocka_unit_test(test_file_id_diff),
     };
 
