@@ -245,7 +245,7 @@ static void answer_request(struct conn *c, const struct http_request *req)
                       "Allow: GET, HEAD\r\n", &rc, &c->x->resp);
         return;
     }
-    c->x->snap = catalog_store_get(ctx->store);
+    c->x->snap = worker_snapshot(c->w);
     status = resource_open(ctx, c->x->snap, req->target, &res, &detail);
     if (status != 0) {
         respond_error(status, detail, NULL, &rc, &c->x->resp);

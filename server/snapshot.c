@@ -273,7 +273,7 @@ void catalog_store_init(struct catalog_store *st, struct snapshot *first)
 {
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->edit_lock, NULL);
-    st->gen = 1;
+    atomic_init(&st->gen, 1);
     first->gen = 1;
     st->cur = first;
 }
@@ -296,13 +296,18 @@ struct snapshot *catalog_store_get(struct catalog_store *st)
     return s;
 }
 
+uint64_t catalog_store_gen(struct catalog_store *st)
+{
+    return atomic_load(&st->gen);
+}
+
 uint64_t catalog_store_publish(struct catalog_store *st, struct snapshot *s)
 {
     struct snapshot *old;
     uint64_t gen;
 
     pthread_mutex_lock(&st->lock);
-    gen = ++st->gen;
+    gen = atomic_fetch_add(&st->gen, 1) + 1;
     s->gen = gen; /* before anyone else can see S */
     old = st->cur;
     st->cur = s;

@@ -97,7 +97,7 @@ struct snap_entry *snapshot_merge(const struct snapshot *base, const struct snap
 struct catalog_store {
     pthread_mutex_t lock;
     struct snapshot *cur; /* guarded by lock */
-    uint64_t gen;         /* guarded by lock: the newest snapshot's gen */
+    _Atomic uint64_t gen; /* the newest snapshot's gen: written under lock, read without */
     pthread_mutex_t edit_lock;
 };
 
@@ -109,6 +109,13 @@ void catalog_store_cleanup(struct catalog_store *st);
 
 /* A new reference to the current snapshot (release with snapshot_unref). */
 struct snapshot *catalog_store_get(struct catalog_store *st);
+
+/*
+ * The generation of the current snapshot, without the lock: when it is
+ * that of a snapshot the caller holds, that one is still current (or
+ * was a moment ago). Any thread.
+ */
+uint64_t catalog_store_gen(struct catalog_store *st);
 
 /*
  * Make S (taken) current; the old one goes when its last reader is done.

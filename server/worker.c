@@ -196,6 +196,15 @@ void worker_forget(struct worker *w, struct conn *c)
     release_slots(w, &c->ipkey);
 }
 
+struct snapshot *worker_snapshot(struct worker *w)
+{
+    if (w->snap == NULL || w->snap->gen != catalog_store_gen(w->ctx->store)) {
+        snapshot_unref(w->snap);
+        w->snap = catalog_store_get(w->ctx->store);
+    }
+    return snapshot_ref(w->snap);
+}
+
 void worker_set_timer(struct worker *w, struct conn *c, uint64_t when)
 {
     /* Growing the heap can fail only when memory is gone; then the
@@ -353,6 +362,8 @@ void worker_cleanup(struct worker *w)
         close(w->pipe_wr);
     w->epfd = w->pipe_rd = w->pipe_wr = -1;
     timerheap_cleanup(&w->timers);
+    snapshot_unref(w->snap);
+    w->snap = NULL;
     if (w->done_fd >= 0) {
         run_done(w); /* jobs of connections that are gone: release what they hold */
         close(w->done_fd);

@@ -59,6 +59,7 @@ struct worker {
     bool has_done_lock;
 
     /* Owned by the worker thread. */
+    struct snapshot *snap; /* the catalog snapshot it last saw (a reference), or NULL */
     struct timerheap timers;
     struct conn *conns;      /* all connections, doubly linked through prev/next */
     struct conn *ready_head; /* connections with buffered work, FIFO */
@@ -111,5 +112,12 @@ void worker_forget(struct worker *w, struct conn *c);
 
 /* Arm C's timer. */
 void worker_set_timer(struct worker *w, struct conn *c, uint64_t when);
+
+/*
+ * The current catalog snapshot: a new reference (snapshot_unref() it).
+ * The store's lock is taken only when a newer snapshot was published
+ * since W last looked.
+ */
+struct snapshot *worker_snapshot(struct worker *w);
 
 #endif
