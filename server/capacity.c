@@ -18,12 +18,20 @@ void capacity_plan(uint64_t nofile, unsigned want_max, unsigned want_per_ip, str
         fit = 1;
     if (fit > CAPACITY_MAX)
         fit = CAPACITY_MAX;
+    out->file_slots = usable / 8 > UINT32_MAX ? UINT32_MAX : (unsigned)(usable / 8);
     out->is_lowered = want_max > fit;
     out->max_connections = want_max == 0 || want_max > fit ? (unsigned)fit : want_max;
     if (want_per_ip == 0)
         out->max_per_ip = out->max_connections - out->max_connections / 4;
     else
         out->max_per_ip = want_per_ip < out->max_connections ? want_per_ip : out->max_connections;
+}
+
+unsigned capacity_file_cache(unsigned file_slots, unsigned nworkers)
+{
+    unsigned n = file_slots / 4 / (nworkers > 0 ? nworkers : 1);
+
+    return n < CAPACITY_FILE_CACHE_MAX ? n : CAPACITY_FILE_CACHE_MAX;
 }
 
 int capacity_raise_nofile(uint64_t *before, uint64_t *after)

@@ -13,10 +13,14 @@
 /* The most connections there can be, automatic or asked for. */
 #define CAPACITY_MAX     1000000u
 
+/* The most open files one worker keeps cached (fcache.h). */
+#define CAPACITY_FILE_CACHE_MAX 256
+
 struct capacity {
     unsigned max_connections;
     unsigned max_per_ip;
-    bool is_lowered; /* the number asked for did not fit the descriptor limit */
+    unsigned file_slots; /* the descriptors left for files being sent (and cached) */
+    bool is_lowered;     /* the number asked for did not fit the descriptor limit */
 };
 
 /*
@@ -29,6 +33,13 @@ struct capacity {
  * connections if larger. Both results are at least 1. Pure.
  */
 void capacity_plan(uint64_t nofile, unsigned want_max, unsigned want_per_ip, struct capacity *out);
+
+/*
+ * How many open files each of NWORKERS workers may keep in its cache: a
+ * quarter of FILE_SLOTS shared among them, at most
+ * CAPACITY_FILE_CACHE_MAX each (0 when that leaves none). Pure.
+ */
+unsigned capacity_file_cache(unsigned file_slots, unsigned nworkers);
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard limit (or as close to it as the

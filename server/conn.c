@@ -70,6 +70,7 @@ static bool exchange_begin(struct conn *c, uint64_t now)
         c->x = malloc(sizeof(*c->x));
         if (c->x == NULL)
             return false;
+        c->x->file = NULL;
         c->x->file_fd = -1;
         c->x->snap = NULL;
         c->x->fs.tail = NULL;
@@ -89,8 +90,8 @@ static void exchange_release(struct conn_exchange *x)
     upx_release(x->up); /* an unfinished upload leaves nothing behind */
     x->up = NULL;
     filesend_cleanup(&x->fs);
-    if (x->file_fd >= 0)
-        close(x->file_fd);
+    fcache_release(x->file);
+    x->file = NULL;
     x->file_fd = -1;
     snapshot_unref(x->snap);
     x->snap = NULL;
@@ -246,11 +247,13 @@ static void answer_request(struct conn *c, const struct http_request *req)
         return;
     }
     c->x->snap = worker_snapshot(c->w);
-    status = resource_open(ctx, c->x->snap, req->target, &res, &detail);
+    status = resource_open(ctx, &c->w->files, c->x->snap, req->target, c->x->start_ns,
+                           c->x->log.start, &res, &detail);
     if (status != 0) {
         respond_error(status, detail, NULL, &rc, &c->x->resp);
         return;
     }
+    c->x->file = res.entry;
     c->x->file_fd = res.fd;
     c->x->file_id = res.id;
     respond_repr(req, &res.rep, &rc, &c->x->resp);

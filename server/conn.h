@@ -16,6 +16,7 @@
 
 #include "accesslog.h"
 #include "chunked.h"
+#include "fcache.h"
 #include "fileid.h"
 #include "filesend.h"
 #include "listen.h"
@@ -57,13 +58,14 @@ enum conn_timer {
  */
 struct conn_exchange {
     struct response resp;
-    size_t seg;                 /* the segment being sent */
-    uint64_t seg_done;          /* bytes of it already sent */
-    int file_fd;                /* -1 unless a file segment is to be sent */
-    struct file_id file_id;     /* the file's identity when the response was built */
-    struct filesend fs;         /* sends the file's bytes, checking that identity */
-    size_t last_file_seg;       /* the segment whose tail filesend holds back; SIZE_MAX: none */
-    uint64_t drain_wait_ns;     /* the next wait for the socket to drain; 0: not waiting */
+    size_t seg;                /* the segment being sent */
+    uint64_t seg_done;         /* bytes of it already sent */
+    struct fcache_entry *file; /* the published file answered (a reference), or NULL */
+    int file_fd;            /* its open file, borrowed from FILE; -1 when the body is in memory */
+    struct file_id file_id; /* the file's identity when the response was built */
+    struct filesend fs;     /* sends the file's bytes, checking that identity */
+    size_t last_file_seg;   /* the segment whose tail filesend holds back; SIZE_MAX: none */
+    uint64_t drain_wait_ns; /* the next wait for the socket to drain; 0: not waiting */
     uint64_t drain_progress_ns; /* when the socket's queue last shrank */
     uint64_t drain_outq;        /* bytes it held then */
     struct snapshot *snap;      /* keeps memory bodies alive; NULL when none */

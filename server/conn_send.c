@@ -41,10 +41,6 @@ void conn_start_response(struct conn *c, uint64_t now)
             x->last_file_seg = i;
         }
     }
-    if (!has_file && x->file_fd >= 0) { /* HEAD, 304, 416...: no file bytes to send */
-        close(x->file_fd);
-        x->file_fd = -1;
-    }
     if (has_file)
         filesend_init(&x->fs, x->file_fd, &x->file_id);
     x->drain_wait_ns = 0;

@@ -32,6 +32,7 @@ struct server_ctx {
     uint64_t send_timeout_ns;
     uint64_t body_timeout_ns;
     uint64_t grace_ns;       /* how long a stop waits for transfers */
+    size_t file_cache_max;   /* open files each worker may keep (fcache.h); 0: none */
     atomic_uint nconns;      /* open connections: the acceptor adds, workers subtract */
     struct iplimit *iplimit; /* connections per address: the acceptor takes, workers give back */
 };

@@ -1,11 +1,12 @@
 /*
  * server/resource.c - map a request target to a representation.
  *
- * The only place the server opens published files: pathopen() beneath
- * the root descriptor, a path whose every component is validated, no
- * symbolic link followed at any depth, O_NONBLOCK so a FIFO cannot stall
- * a worker, then fstat() on the descriptor itself to insist on a regular
- * file. There is no window between the check and the use.
+ * Published files are opened through the worker's cache (fcache.c):
+ * pathopen() beneath the root descriptor, a path whose every component
+ * is validated, no symbolic link followed at any depth, O_NONBLOCK so a
+ * FIFO cannot stall a worker, then fstat() on the descriptor itself to
+ * insist on a regular file; a cached file is used again only when a
+ * fresh look at its name finds the same file in the same version.
  */
 #include "resource.h"
 
@@ -18,7 +19,6 @@
 #include <unistd.h>
 
 #include "mime.h"
-#include "pathopen.h"
 
 #define DIR_DETAIL "a directory has no page of its own; / lists the whole tree"
 
@@ -108,15 +108,44 @@ static int open_status(int err, const char **detail)
     }
 }
 
-int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
+/*
+ * Fill E's representation for SNAP: what depends on the file's version
+ * once, the digest again whenever the snapshot is another one.
+ */
+static void entry_repr(struct fcache_entry *e, const struct snapshot *snap)
+{
+    const struct snap_entry *se;
+
+    if (e->rep_gen == snap->gen && e->rep_gen != 0)
+        return;
+    if (e->rep_gen == 0) {
+        memset(&e->rep, 0, sizeof(e->rep));
+        e->rep.is_file = true;
+        e->rep.size = e->key.id.size;
+        e->rep.mtime = (time_t)e->key.id.mtime_sec;
+        e->rep.content_type = mime_type(e->name);
+        resource_file_etag(&e->key.id, e->rep.etag);
+    }
+    /* The catalog's hash counts only if it was computed for this very
+     * version: same inode, size, mtime and ctime as the open file. */
+    se = snapshot_find(snap, e->name);
+    e->rep.has_digest = se != NULL && file_id_equal(&se->id, &e->key.id);
+    if (e->rep.has_digest)
+        memcpy(e->rep.sha256, se->sha256, SHA256_LEN);
+    e->rep_gen = snap->gen != 0 ? snap->gen : 1;
+}
+
+int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
+                  struct strview target, uint64_t now, struct timespec now_real,
                   struct resource *out, const char **detail)
 {
-    const struct snap_entry *e;
     struct strview path;
     enum name_result nr;
+    struct fcache_entry *e;
     bool is_dir;
-    struct stat st;
+    int err;
 
+    out->entry = NULL;
     out->fd = -1;
     out->name[0] = '\0';
     *detail = NULL;
@@ -153,34 +182,23 @@ int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, str
         memcpy(out->rep.sha256, snap->text_sha256, SHA256_LEN);
         return 0;
     }
-    out->fd = pathopen(ctx->rootfd, out->name, O_RDONLY | O_NONBLOCK | O_NOCTTY, PATHOPEN_AUTO);
-    if (out->fd < 0) {
-        int err = -out->fd;
-
-        out->fd = -1;
-        return open_status(err, detail);
-    }
-    if (fstat(out->fd, &st) != 0)
-        st.st_mode = 0;
-    if (!S_ISREG(st.st_mode)) {
-        close(out->fd);
-        out->fd = -1;
-        *detail = S_ISDIR(st.st_mode) ? DIR_DETAIL : "no such file";
+    err = fcache_open(fc, ctx->rootfd, out->name, now, now_real, &e);
+    if (err == -EISDIR) {
+        *detail = DIR_DETAIL;
         return 404;
     }
-    file_id_from_stat(&st, &out->id);
-    memset(&out->rep, 0, sizeof(out->rep));
-    out->rep.is_file = true;
-    out->rep.size = out->id.size;
-    out->rep.mtime = st.st_mtim.tv_sec;
-    out->rep.content_type = mime_type(out->name);
-    resource_file_etag(&out->id, out->rep.etag);
-    /* The catalog's hash counts only if it was computed for this very
-     * version: same inode, size, mtime and ctime as the open file. */
-    e = snapshot_find(snap, out->name);
-    if (e != NULL && file_id_equal(&e->id, &out->id)) {
-        out->rep.has_digest = true;
-        memcpy(out->rep.sha256, e->sha256, SHA256_LEN);
+    if (err != 0)
+        return open_status(-err, detail);
+    entry_repr(e, snap);
+    out->entry = e;
+    out->id = e->key.id;
+    out->rep = e->rep;
+    if (e->bytes != NULL) {
+        /* Read and checked when the file was settled (fcache.h): served from memory. */
+        out->rep.is_file = false;
+        out->rep.mem = e->bytes;
+    } else {
+        out->fd = e->fd;
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "ctx.h"
+#include "fcache.h"
 #include "fileid.h"
 #include "name.h"
 #include "respond.h"
@@ -22,7 +23,8 @@
 #define RESOURCE_CATALOG_NAME "text.txt"
 
 struct resource {
-    int fd;            /* the open file (owned by the caller), or -1 for memory */
+    struct fcache_entry *entry; /* a published file: a reference owned by the caller; else NULL */
+    int fd;            /* the entry's open file (borrowed from it), or -1 when REP is in memory */
     struct file_id id; /* the open file's identity, which REP describes */
     struct repr rep;
     char name[NAME_PATH_MAX + 1]; /* the decoded path, for files */
@@ -41,13 +43,20 @@ bool resource_target_path(struct strview target, struct strview *path);
  * with *OUT filled, or an HTTP status (400, 403, 404, 500, 503) with a
  * short reason in *DETAIL. The path is percent-decoded once and must then
  * pass name_path_check(): 400 when it breaks the rules, 404 when it is
- * only hidden (a component starting with '.'). It is opened beneath the
- * root with pathopen(), so no symbolic link is followed at any depth and
- * nothing outside the root is ever opened, and it must be a regular file:
- * a missing file or directory, a directory itself ("/iso" or "/iso/"), a
- * symbolic link or a device is 404.
+ * only hidden (a component starting with '.'). It is found through FC
+ * (the worker's cache: fcache.h; a cached file is used only when a fresh
+ * look at its name finds it unchanged) or opened beneath the root with
+ * pathopen(), so no symbolic link is followed at any depth and nothing
+ * outside the root is ever opened, and it must be a regular file: a
+ * missing file or directory, a directory itself ("/iso" or "/iso/"), a
+ * symbolic link or a device is 404. A published file comes with
+ * out->entry (release it with fcache_release() once the response is
+ * done); its representation is built once per version and catalog
+ * snapshot, and a small settled file's bytes come from memory (rep.mem).
+ * NOW is the monotonic clock in ns, NOW_REAL the wall clock.
  */
-int resource_open(const struct server_ctx *ctx, const struct snapshot *snap, struct strview target,
+int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
+                  struct strview target, uint64_t now, struct timespec now_real,
                   struct resource *out, const char **detail);
 
 /*

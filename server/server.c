@@ -58,13 +58,15 @@
 /*
  * Raise the descriptor limit as far as it goes and size the connection
  * limits from it into O. Writes the line that says so into SAY
- * (CAP bytes) for announce() to print after the first line.
+ * (CAP bytes) for announce() to print after the first line. Returns how
+ * many open files each of NWORKERS workers may keep cached.
  */
-static void plan_capacity(struct server_opts *o, char *say, size_t cap)
+static unsigned plan_capacity(struct server_opts *o, unsigned nworkers, char *say, size_t cap)
 {
     uint64_t before = 0, after = 0;
     struct capacity c;
     int err = capacity_raise_nofile(&before, &after), n;
+    unsigned ncached;
 
     if (err != 0)
         log_warnx("cannot read the descriptor limit: %s", strerror(-err));
@@ -80,7 +82,11 @@ static void plan_capacity(struct server_opts *o, char *say, size_t cap)
                  "(--max-connections-per-ip); descriptor limit %llu",
                  c.max_connections, c.max_per_ip, (unsigned long long)after);
     if (after != before && n > 0 && (size_t)n < cap)
-        snprintf(say + n, cap - (size_t)n, ", raised from %llu", (unsigned long long)before);
+        n += snprintf(say + n, cap - (size_t)n, ", raised from %llu", (unsigned long long)before);
+    ncached = capacity_file_cache(c.file_slots, nworkers);
+    if (n > 0 && (size_t)n < cap)
+        snprintf(say + n, cap - (size_t)n, "; %u open files cached per worker", ncached);
+    return ncached;
 }
 
 /* Read the token: its first line, without trailing spaces. NULL on error. */
@@ -268,7 +274,7 @@ int server_run(const struct server_opts *opts)
 {
     struct server_state *s = calloc(1, sizeof(*s));
     struct snapshot *first = NULL;
-    char addr[LISTEN_ADDR_MAX], err[256], capacity_line[256];
+    char addr[LISTEN_ADDR_MAX], err[256], capacity_line[320];
     sigset_t set;
     int status = 1, rc;
 
@@ -308,7 +314,9 @@ int server_run(const struct server_opts *opts)
         status = 2;
         goto out;
     }
-    plan_capacity(&s->opts, capacity_line, sizeof(capacity_line));
+    s->nworkers = thread_count(opts);
+    s->ctx.file_cache_max =
+        plan_capacity(&s->opts, s->nworkers, capacity_line, sizeof(capacity_line));
     rc = iplimit_init(&s->iplimit, s->opts.max_connections, s->opts.max_per_ip);
     if (rc != 0) {
         log_warnx("cannot set up --max-connections-per-ip: %s", strerror(-rc));
@@ -370,7 +378,6 @@ int server_run(const struct server_opts *opts)
     s->ctx.body_timeout_ns = (uint64_t)opts->body_timeout * 1000000000u;
     s->ctx.grace_ns = (uint64_t)SERVER_GRACE_SECS * 1000000000u;
     atomic_init(&s->ctx.nconns, 0);
-    s->nworkers = thread_count(opts);
 
     if (start_threads(s) == 0) {
         serve_signals(&s->scanner, &set);

@@ -54,6 +54,8 @@ int worker_init(struct worker *w, unsigned id, struct server_ctx *ctx)
     w->has_done_lock = true;
     atomic_init(&w->nconns, 0);
     timerheap_init(&w->timers);
+    if (fcache_init(&w->files, ctx->file_cache_max, FCACHE_BYTES_BUDGET) != 0)
+        return -ENOMEM;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         return -errno;
@@ -269,6 +271,8 @@ static int wait_ms(const struct worker *w, uint64_t now)
         return 0;
     if (t != NULL)
         until = t->when;
+    if (fcache_next_expiry(&w->files) < until)
+        until = fcache_next_expiry(&w->files);
     if (w->is_stopping && w->stop_deadline < until)
         until = w->stop_deadline;
     if (until == UINT64_MAX)
@@ -321,6 +325,7 @@ static void *worker_main(void *arg)
         }
         while ((t = timerheap_pop_due(&w->timers, now)) != NULL)
             conn_on_timer(conn_of_timer(t), now);
+        fcache_expire(&w->files, now);
         run_ready(w, now);
         if (w->is_stopping) {
             if (w->conns == NULL)
@@ -362,6 +367,7 @@ void worker_cleanup(struct worker *w)
         close(w->pipe_wr);
     w->epfd = w->pipe_rd = w->pipe_wr = -1;
     timerheap_cleanup(&w->timers);
+    fcache_cleanup(&w->files);
     snapshot_unref(w->snap);
     w->snap = NULL;
     if (w->done_fd >= 0) {

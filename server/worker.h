@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "ctx.h"
+#include "fcache.h"
 #include "iplimit.h"
 #include "jobq.h"
 #include "timerheap.h"
@@ -59,6 +60,7 @@ struct worker {
     bool has_done_lock;
 
     /* Owned by the worker thread. */
+    struct fcache files;   /* published files this worker keeps open */
     struct snapshot *snap; /* the catalog snapshot it last saw (a reference), or NULL */
     struct timerheap timers;
     struct conn *conns;      /* all connections, doubly linked through prev/next */

@@ -256,12 +256,52 @@ static void test_capacity_plan(void **state)
     tally_end(&t, NROWS(plan_cases));
 }
 
+struct files_case {
+    const char *what;
+    uint64_t nofile;
+    unsigned nworkers;
+    unsigned file_slots, per_worker;
+};
+
+static const struct files_case files_cases[] = {
+    {"20000 descriptors: an eighth of what is left is for files; the cache stops at its maximum",
+     20000, 2, 2492, CAPACITY_FILE_CACHE_MAX},
+    {"1024 descriptors, 2 workers: a quarter of the files' eighth, shared", 1024, 2, 120, 15},
+    {"256 descriptors, 1 worker", 256, 1, 24, 6},
+    {"256 descriptors, 2 workers", 256, 2, 24, 3},
+    {"1024 descriptors, 256 workers: too few to share, no cache", 1024, 256, 120, 0},
+    {"0 workers counts as one", 1024, 0, 120, 30},
+    {"a limit within the reserve leaves no file slot and no cache", 10, 1, 0, 0},
+    {"a huge limit: the slots stop at UINT32_MAX, the cache at its maximum", 1ull << 40, 256,
+     UINT32_MAX, CAPACITY_FILE_CACHE_MAX},
+};
+
+static void test_capacity_files(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(files_cases); i++) {
+        const struct files_case *c = &files_cases[i];
+        struct capacity got;
+        unsigned n;
+
+        memset(&got, 0x5a, sizeof(got));
+        capacity_plan(c->nofile, 0, 0, &got);
+        n = capacity_file_cache(got.file_slots, c->nworkers);
+        if (got.file_slots != c->file_slots || n != c->per_worker)
+            row_fail(&t, c->what, "gave %u file slots, %u cached per worker", got.file_slots, n);
+    }
+    tally_end(&t, NROWS(files_cases));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_take_release),  cmocka_unit_test(test_limit_one),
-        cmocka_unit_test(test_against_model), cmocka_unit_test(test_key_from_addr),
-        cmocka_unit_test(test_threads),       cmocka_unit_test(test_capacity_plan),
+        cmocka_unit_test(test_take_release),   cmocka_unit_test(test_limit_one),
+        cmocka_unit_test(test_against_model),  cmocka_unit_test(test_key_from_addr),
+        cmocka_unit_test(test_threads),        cmocka_unit_test(test_capacity_plan),
+        cmocka_unit_test(test_capacity_files),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
