@@ -6,7 +6,8 @@ Every file is asked for more than once, so the second request finds it
 cached, and every body is compared by SHA-256 with the file's bytes on
 disk at that moment (and with Repr-Digest whenever the server sends one).
 Cases, each for a file young enough to be read afresh and for one old
-enough that the cache keeps its bytes in memory: a rewrite in place with
+enough that the cache keeps its bytes in memory: ranges (one part, a
+suffix, an open end, two parts) of a cached file, a rewrite in place with
 the same size and the old mtime put back (only the ctime moved), a file
 replaced by rename, a chmod (a new ETag), a delete (404), a directory on
 the path swapped for a symbolic link to the same directory (404). Then,
@@ -99,6 +100,17 @@ for kind in ("young", "old"):
         served_right(port, name, f"{what} {name}, again (from the cache)")
 
     name = f"{kind}-rewrite.bin"
+    want = disk(name)
+    for rng, part in [("bytes=0-99", want[:100]), ("bytes=-100", want[-100:]),
+                      ("bytes=4000-", want[4000:])]:
+        r = get(port, "/" + name, [f"Range: {rng}"])
+        tap.ok(f"{what} {name}: Range {rng} is 206 with those bytes",
+               r is not None and r.status == 206 and r.body == part,
+               r and r.status, r and len(r.body))
+    r = get(port, "/" + name, ["Range: bytes=100-199,300-399"])
+    tap.ok(f"{what} {name}: a two-part Range carries both parts",
+           r is not None and r.status == 206 and want[100:200] in r.body
+           and want[300:400] in r.body, r and r.status)
     before = get(port, "/" + name)
     tap.ok(f"{what}: rewritten in place with its size and old mtime",
            rewrite_same_size_old_mtime(name, content(name, 2)))
