@@ -8,19 +8,23 @@
  * for a rescan (scanner_request(), from the signal thread), or the server
  * stops (scanner_stop()). A scan walks the tree under the root (at most
  * NAME_PATH_MAX_DEPTH components deep), reuses every hash whose path and
- * file identity (inode, size, mtime, ctime) are unchanged, hashes the rest
- * through one fixed buffer, and only when something changed writes
- * text.txt and the cache (each atomically) and publishes a new snapshot.
+ * file identity (inode, size, mtime, ctime) are unchanged, collects the
+ * rest, and hashes them afterwards on every core (scanhash.c: a pool of
+ * threads started for that scan and joined before it goes on). Only when
+ * something changed does it write text.txt and the cache (each
+ * atomically) and publish a new snapshot.
  *
  * The walk holds one descriptor per directory level and opens every entry
  * relative to its parent's descriptor with O_NOFOLLOW (directories also
  * with O_DIRECTORY), so a symbolic link is never followed, and a directory
  * swapped for a link between the listing and the open is refused, not
- * entered. A directory that cannot be read for lack of resources (EMFILE,
- * ENOMEM) fails the scan, so a partial tree never replaces the catalog.
- * Workers never wait for the scanner: they keep serving the old snapshot.
- * A hash in progress polls is_stopping between reads, so stopping is
- * prompt even in the middle of a large file.
+ * entered; the hashing pool opens each file again beneath the root with
+ * pathopen(), under the same rule. A directory that cannot be read, or a
+ * file that cannot be opened, for lack of resources (EMFILE, ENOMEM)
+ * fails the scan, so a partial tree never replaces the catalog. Workers
+ * never wait for the scanner: they keep serving the old snapshot. A hash
+ * in progress polls is_stopping between reads, so stopping is prompt even
+ * in the middle of a large file.
  */
 #include "scan.h"
 
@@ -43,10 +47,9 @@
 #include "log.h"
 #include "name.h"
 #include "resource.h"
+#include "scanhash.h"
 #include "upload_file.h"
 
-#define SCAN_BUF_SIZE  (1u << 20)
-#define SCAN_BIG_FILE  (64ull << 20) /* announce hashing of files this large */
 #define SCAN_CACHE_MAX (256u << 20)
 
 /* A growable list of names (the files a scan did not publish). */
@@ -134,13 +137,9 @@ int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsig
     sc->rescan_secs = rescan_secs;
     atomic_init(&sc->is_stopping, false);
     sc->cache_path = cache_path_for(catalog_path);
-    sc->bufsize = SCAN_BUF_SIZE;
-    sc->buf = malloc(sc->bufsize);
-    if (sc->cache_path == NULL || sc->buf == NULL) {
-        free(sc->cache_path);
-        free(sc->buf);
+    sc->hash_threads = scanhash_threads_for(sysconf(_SC_NPROCESSORS_ONLN));
+    if (sc->cache_path == NULL)
         return -ENOMEM;
-    }
     pthread_mutex_init(&sc->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -212,62 +211,45 @@ static bool fresh_hash(const struct scanner *sc, const char *name, const struct 
     return is_found;
 }
 
-/*
- * Hash BASE in the directory DIRFD, published as NAME, into E (identity
- * included). Returns 0, -EAGAIN when the file changed while being read
- * (try again next scan), or a negative errno.
- */
-static int hash_file(struct scanner *sc, int dirfd, const char *base, const char *name,
-                     struct snap_entry *e)
-{
-    struct stat before, after;
-    struct file_id id_before;
-    uint64_t nread = 0;
-    int fd, err;
-
-    fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &before) != 0) {
-        err = -errno;
-        goto out;
-    }
-    if (!S_ISREG(before.st_mode)) {
-        err = -EINVAL;
-        goto out;
-    }
-    if ((uint64_t)before.st_size >= SCAN_BIG_FILE && !sc->is_startup) {
-        char hs[32];
-
-        human_size((uint64_t)before.st_size, hs, sizeof(hs));
-        log_out("catalog: hashing %s (%s)", name, hs);
-    }
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* only a hint */
-    err = sha256_fd(fd, sc->buf, sc->bufsize, &sc->is_stopping, e->sha256, &nread);
-    if (err != 0)
-        goto out;
-    if (fstat(fd, &after) != 0) {
-        err = -errno;
-        goto out;
-    }
-    /* Any change while reading, an mtime-preserving one too (ctime), voids the hash. */
-    file_id_from_stat(&before, &id_before);
-    file_id_from_stat(&after, &e->id);
-    if (!file_id_equal(&id_before, &e->id) || nread != e->id.size) {
-        err = -EAGAIN;
-        goto out;
-    }
-out:
-    close(fd);
-    return err;
-}
-
 struct scan_list {
     struct snap_entry *v;
     size_t n, cap;
     size_t nhashed;
     uint64_t total;
+    struct scanhash_job *jobs; /* files to hash once the walk is done */
+    size_t njobs, jobcap;
 };
+
+static void jobs_free(struct scanhash_job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(jobs[i].name);
+    free(jobs);
+}
+
+/* Add NAME (SIZE bytes) to the files to hash. */
+static int job_push(struct scan_list *l, const char *name, uint64_t size)
+{
+    struct scanhash_job *j;
+
+    if (l->njobs == l->jobcap) {
+        size_t ncap = l->jobcap ? l->jobcap * 2 : 64;
+        struct scanhash_job *nv = realloc(l->jobs, ncap * sizeof(*nv));
+
+        if (nv == NULL)
+            return -ENOMEM;
+        l->jobs = nv;
+        l->jobcap = ncap;
+    }
+    j = &l->jobs[l->njobs];
+    memset(j, 0, sizeof(*j));
+    j->name = strdup(name);
+    if (j->name == NULL)
+        return -ENOMEM;
+    j->size = size;
+    l->njobs++;
+    return 0;
+}
 
 static int list_push(struct scan_list *l, struct snap_entry *e)
 {
@@ -386,26 +368,10 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
     }
     memset(&e, 0, sizeof(e));
     known = known_hash(sc, w->prev, name, &st);
-    if (known != NULL) {
+    if (known != NULL)
         e = *known;
-    } else if (fresh_hash(sc, name, &st, &e)) {
-        /* e holds it */
-    } else {
-        err = hash_file(sc, dirfd, base, name, &e);
-        if (err == -ECANCELED)
-            return err;
-        if (err == -EAGAIN) {
-            log_out("catalog: %s changed while it was hashed; it will be hashed again", name);
-            return 0;
-        }
-        if (err != 0) {
-            /* ELOOP: swapped for a link since it was listed, and not followed. */
-            report_skip(sc, w->skipped, name,
-                        err == -ELOOP ? "symbolic links are not followed" : strerror(-err));
-            return 0;
-        }
-        w->list->nhashed++;
-    }
+    else if (!fresh_hash(sc, name, &st, &e))
+        return job_push(w->list, name, (uint64_t)st.st_size);
     e.name = strdup(name);
     if (e.name == NULL)
         return -ENOMEM;
@@ -466,6 +432,55 @@ static int scan_tree(struct scanner *sc, const struct snapshot *prev, struct sca
     return err;
 }
 
+/*
+ * Hash the files the walk collected in L and move each one hashed into
+ * L's entries; what cannot be hashed is reported and left out. Returns 0,
+ * or a negative errno value that fails the whole scan: stopped, or out
+ * of memory or descriptors (a partial tree must not replace the catalog).
+ */
+static int hash_collected(struct scanner *sc, struct scan_list *l, struct namelist *skipped)
+{
+    int err = scanhash_run(sc->rootfd, l->jobs, l->njobs, sc->hash_threads, &sc->is_stopping,
+                           !sc->is_startup);
+
+    for (size_t i = 0; i < l->njobs && err == 0; i++) {
+        struct scanhash_job *j = &l->jobs[i];
+        struct snap_entry e;
+
+        switch (j->err) {
+        case 0:
+            memset(&e, 0, sizeof(e));
+            e.name = j->name;
+            e.id = j->id;
+            memcpy(e.sha256, j->sha256, SHA256_LEN);
+            err = list_push(l, &e);
+            if (err == 0) {
+                j->name = NULL; /* the entry has it */
+                l->nhashed++;
+            }
+            break;
+        case -EAGAIN:
+            log_out("catalog: %s changed while it was hashed; it will be hashed again", j->name);
+            break;
+        case -ECANCELED:
+        case -EMFILE:
+        case -ENFILE:
+        case -ENOMEM:
+            err = j->err;
+            break;
+        default:
+            /* ELOOP: swapped for a link since it was listed, and not followed. */
+            report_skip(sc, skipped, j->name,
+                        j->err == -ELOOP ? "symbolic links are not followed" : strerror(-j->err));
+            break;
+        }
+    }
+    jobs_free(l->jobs, l->njobs);
+    l->jobs = NULL;
+    l->njobs = l->jobcap = 0;
+    return err;
+}
+
 /* The line that says what the last scan found and whether S went to disk (ERR). */
 static void make_summary(struct scanner *sc, const struct snapshot *s, int err)
 {
@@ -484,7 +499,7 @@ void scanner_write(struct scanner *sc, const struct snapshot *s)
 
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out)
 {
-    struct scan_list l = {NULL, 0, 0, 0, 0};
+    struct scan_list l = {NULL, 0, 0, 0, 0, NULL, 0, 0};
     struct namelist skipped = {NULL, 0, 0};
     uint64_t started = now_ns();
     struct snapshot *s;
@@ -493,6 +508,9 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
 
     *out = NULL;
     err = scan_tree(sc, prev, &l, &skipped);
+    if (err == 0)
+        err = hash_collected(sc, &l, &skipped);
+    jobs_free(l.jobs, l.njobs);
     namelist_free(sc->warned, sc->nwarned);
     sc->warned = skipped.v;
     sc->nwarned = skipped.n;
@@ -654,7 +672,6 @@ void scanner_cleanup(struct scanner *sc)
     snap_entries_free(sc->cache, sc->ncache);
     namelist_free(sc->warned, sc->nwarned);
     free(sc->cache_path);
-    free(sc->buf);
     pthread_mutex_destroy(&sc->lock);
     pthread_cond_destroy(&sc->cond);
 }

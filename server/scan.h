@@ -29,11 +29,10 @@ struct scanner {
     size_t ncache;
     char **warned; /* names already reported as not published */
     size_t nwarned;
-    void *buf; /* hashing buffer */
-    size_t bufsize;
-    bool is_startup;     /* the first scan: no progress lines before "listening on" */
-    size_t nstale;       /* upload temporaries it removed */
-    size_t last_nhashed; /* what the last scan that changed something found */
+    unsigned hash_threads; /* how many threads hash what a scan finds new */
+    bool is_startup;       /* the first scan: no progress lines before "listening on" */
+    size_t nstale;         /* upload temporaries it removed */
+    size_t last_nhashed;   /* what the last scan that changed something found */
     uint64_t last_total;
     double last_secs;
     char summary[512]; /* ... in one line, once written */
@@ -59,7 +58,8 @@ int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsig
  * startup (sc->is_startup) it also removes the temporary files of
  * uploads an earlier run left unfinished (UPLOAD_TMP_PREFIX). Returns 0 and a snapshot with one
  * reference in *OUT when anything changed (or the catalog file is missing), 0 and *OUT == NULL when
- * nothing did, or a negative errno value when the root could not be listed. A new snapshot is then
+ * nothing did, or a negative errno value when the root could not be listed, a file could not be
+ * opened for lack of descriptors or memory, or SC was stopped. A new snapshot is then
  * written with scanner_write().
  */
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out);
