@@ -1,17 +1,26 @@
 /*
  * server/hashcache.h - the hash cache beside the catalog (".text.txt.cache"):
- * for each published file, the identity its SHA-256 was computed for
- * (inode, size, modification and change time: server/fileid.h), so a
- * restart reads no file whose identity is unchanged.
+ * for each published file, the identity its SHA-256 and piece hashes were
+ * computed for (inode, size, modification and change time:
+ * server/fileid.h), so a restart reads no file whose identity is
+ * unchanged.
  *
- *     # pdm hash cache v2
- *     INODE<TAB>SIZE<TAB>MTIME_SEC<TAB>MTIME_NSEC<TAB>CTIME_SEC<TAB>CTIME_NSEC<TAB>SHA256<TAB>NAME
+ *     # pdm hash cache v3
+ *     INODE<TAB>SIZE<TAB>MTIME_SEC<TAB>MTIME_NSEC<TAB>CTIME_SEC<TAB>CTIME_NSEC<TAB>SHA256<TAB>
+ *         PIECE_SIZE<TAB>PIECES<TAB>NAME            (one line)
  *
- * NAME is a path (common/name.h): "iso/debian.iso". A cache is only ever
- * a hint: a line that does not parse is skipped, and a
- * file whose identity differs is hashed again. Version 1 had no change
- * time, so it could vouch for bytes an mtime-preserving edit had replaced:
- * a v1 cache (any other header) is ignored and every file hashed again.
+ * PIECE_SIZE is pieces_size_for(SIZE) (server/pieces.h) and PIECES the
+ * piece hashes in order, as one field of 64 lowercase hex digits per
+ * piece without separators (empty for an empty file): at most 4096
+ * pieces, so at most 256 KiB of hex on a line. NAME is a path
+ * (common/name.h): "iso/debian.iso". A cache is only ever a hint: a line
+ * that does not parse, or whose piece size or count does not follow from
+ * its size, is skipped, and a file whose identity differs is hashed
+ * again. An entry without piece hashes (an upload's, until a scan reads
+ * the file) is not written. Version 1 had no change time, so it could
+ * vouch for bytes an mtime-preserving edit had replaced; version 2 had no
+ * piece hashes. A cache of another version (any other header) is ignored
+ * and every file hashed again, once.
  */
 #ifndef SERVER_HASHCACHE_H
 #define SERVER_HASHCACHE_H
@@ -21,18 +30,25 @@
 
 #include "snapshot.h"
 
-#define HASHCACHE_HEADER "# pdm hash cache v2\n"
+#define HASHCACHE_HEADER "# pdm hash cache v3\n"
+
+/* The largest cache file read (a huge tree with 4096 pieces per file). */
+#define HASHCACHE_MAX (1ull << 30)
 
 /*
  * Write the cache line for E (LF included) into OUT (CAP bytes, NUL added).
- * Returns its length, or 0 when it does not fit or the name is invalid.
+ * Returns its length, or 0 when it does not fit, the name is invalid or
+ * E has no piece hashes. hashcache_line_max(E) bytes are always enough.
  */
 size_t hashcache_format_line(char *out, size_t cap, const struct snap_entry *e);
 
+/* The room hashcache_format_line() may need for E, its NUL included. Pure. */
+size_t hashcache_line_max(const struct snap_entry *e);
+
 /*
- * Parse one line (without its LF) into *E, whose name is a new string
- * (owned by the caller). Returns false, with *E zeroed, for a comment or a
- * malformed line, and when out of memory.
+ * Parse one line (without its LF) into *E, whose name and piece hashes
+ * are new (owned by the caller: free() and pieces_unref()). Returns false, with *E zeroed, for a
+ * comment or a malformed line, and when out of memory.
  */
 bool hashcache_parse_line(const char *line, size_t len, struct snap_entry *e);
 

@@ -50,8 +50,6 @@
 #include "scanhash.h"
 #include "upload_file.h"
 
-#define SCAN_CACHE_MAX (256u << 20)
-
 /* A growable list of names (the files a scan did not publish). */
 struct namelist {
     char **v;
@@ -145,7 +143,7 @@ int scanner_init(struct scanner *sc, int rootfd, const char *catalog_path, unsig
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&sc->cond, &attr);
     pthread_condattr_destroy(&attr);
-    err = fileio_read(sc->cache_path, SCAN_CACHE_MAX, &buf, &len);
+    err = fileio_read(sc->cache_path, HASHCACHE_MAX, &buf, &len);
     if (err == 0)
         sc->cache = hashcache_parse(buf, len, &sc->ncache);
     else if (err != -ENOENT)
@@ -179,7 +177,8 @@ static const struct snap_entry *known_hash(const struct scanner *sc, const struc
     for (int i = 0; i < 2; i++) {
         const struct snap_entry *e = cands[i];
 
-        if (e != NULL && file_id_equal(&e->id, &id))
+        /* Without piece hashes (an upload's entry) it is hashed again, once. */
+        if (e != NULL && e->pieces != NULL && file_id_equal(&e->id, &id))
             return e;
     }
     return NULL;
@@ -203,8 +202,9 @@ static bool fresh_hash(const struct scanner *sc, const char *name, const struct 
     file_id_from_stat(st, &id);
     cur = catalog_store_get(sc->store);
     e = snapshot_find(cur, name);
-    if (e != NULL && file_id_equal(&e->id, &id)) {
+    if (e != NULL && e->pieces != NULL && file_id_equal(&e->id, &id)) {
         *out = *e;
+        out->pieces = pieces_ref(e->pieces);
         is_found = true;
     }
     snapshot_unref(cur);
@@ -222,8 +222,10 @@ struct scan_list {
 
 static void jobs_free(struct scanhash_job *jobs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(jobs[i].name);
+        pieces_unref(jobs[i].pieces);
+    }
     free(jobs);
 }
 
@@ -368,16 +370,18 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
     }
     memset(&e, 0, sizeof(e));
     known = known_hash(sc, w->prev, name, &st);
-    if (known != NULL)
+    if (known != NULL) {
         e = *known;
-    else if (!fresh_hash(sc, name, &st, &e))
+        e.pieces = pieces_ref(known->pieces);
+    } else if (!fresh_hash(sc, name, &st, &e)) {
         return job_push(w->list, name, (uint64_t)st.st_size);
+    }
     e.name = strdup(name);
-    if (e.name == NULL)
-        return -ENOMEM;
-    err = list_push(w->list, &e);
-    if (err != 0)
+    err = e.name == NULL ? -ENOMEM : list_push(w->list, &e);
+    if (err != 0) {
         free(e.name);
+        pieces_unref(e.pieces);
+    }
     return err;
 }
 
@@ -453,9 +457,11 @@ static int hash_collected(struct scanner *sc, struct scan_list *l, struct nameli
             e.name = j->name;
             e.id = j->id;
             memcpy(e.sha256, j->sha256, SHA256_LEN);
+            e.pieces = j->pieces;
             err = list_push(l, &e);
             if (err == 0) {
-                j->name = NULL; /* the entry has it */
+                j->name = NULL; /* the entry has them */
+                j->pieces = NULL;
                 l->nhashed++;
             }
             break;

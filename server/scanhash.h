@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "fileid.h"
+#include "pieces.h"
 #include "sha256.h"
 
 /* The most hashing threads one scan starts, whatever the core count. */
@@ -30,12 +31,14 @@ struct scanhash_job {
     int err;           /* 0; -EAGAIN: it changed while read; -ECANCELED; or open's/read's errno */
     struct file_id id; /* when err == 0: the identity the hash is true for */
     uint8_t sha256[SHA256_LEN];
+    struct pieces *pieces; /* when err == 0: its piece hashes, one reference owned by the job */
 };
 
 /*
  * Hash JOBS[0..N) (reordered: largest first) beneath ROOTFD with up to
  * NTHREADS threads (the caller's thread among them; 0 or 1: the caller
- * alone), each reading through its own buffer. A file is opened with
+ * alone), each reading through its own buffers, computing each file's
+ * SHA-256 and its piece hashes (pieces.h) from the same read. A file is opened with
  * pathopen() (no symbolic link at any depth, nothing outside ROOTFD) and
  * its identity taken by fstat() before and after the read: a file whose
  * identity changed, or that did not hold as many bytes as its size,

@@ -18,8 +18,10 @@
 
 void snap_entries_free(struct snap_entry *entries, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(entries[i].name);
+        pieces_unref(entries[i].pieces);
+    }
     free(entries);
 }
 
@@ -129,7 +131,7 @@ bool snapshot_same_entries(const struct snapshot *a, const struct snap_entry *en
         const struct snap_entry *x = &a->entries[i], *y = &entries[i];
 
         if (strcmp(x->name, y->name) != 0 || !file_id_equal(&x->id, &y->id) ||
-            memcmp(x->sha256, y->sha256, SHA256_LEN) != 0)
+            memcmp(x->sha256, y->sha256, SHA256_LEN) != 0 || !pieces_equal(x->pieces, y->pieces))
             return false;
     }
     return true;
@@ -156,7 +158,10 @@ static bool entry_copy(struct snap_entry *out, const struct snap_entry *e, const
 {
     *out = *e;
     out->name = strdup(name);
-    return out->name != NULL;
+    if (out->name == NULL)
+        return false;
+    out->pieces = pieces_ref(e->pieces);
+    return true;
 }
 
 struct snap_entry *snapshot_edit(const struct snapshot *s, const char *name,

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "fileid.h"
+#include "pieces.h"
 #include "respond.h"
 #include "sha256.h"
 
@@ -25,6 +26,8 @@ struct snap_entry {
     char *name;
     struct file_id id; /* id.size is the size the catalog lists */
     uint8_t sha256[SHA256_LEN];
+    struct pieces *pieces; /* one reference, shared by copies; NULL: not known yet (an upload's
+                              entry until the next scan hashes it) */
 };
 
 struct snapshot {

@@ -134,7 +134,11 @@ static int entry_cmp_full(const void *a, const void *b)
     c = memcmp(&x->id, &y->id, sizeof(x->id)); /* struct file_id has no padding */
     if (c != 0)
         return c;
-    return memcmp(x->sha256, y->sha256, SHA256_LEN);
+    c = memcmp(x->sha256, y->sha256, SHA256_LEN);
+    if (c != 0)
+        return c;
+    /* Every parsed entry has its pieces, sized by the rule for its size. */
+    return memcmp(x->pieces->hash, y->pieces->hash, x->pieces->n * SHA256_LEN);
 }
 
 static void fuzz_hashcache(const char *buf, size_t len)
@@ -151,6 +155,9 @@ static void fuzz_hashcache(const char *buf, size_t len)
                    v[i].id.mtime_nsec < 1000000000);
         FUZZ_CHECK(v[i].id.ctime_sec >= 0 && v[i].id.ctime_nsec >= 0 &&
                    v[i].id.ctime_nsec < 1000000000);
+        FUZZ_CHECK(v[i].pieces != NULL &&
+                   v[i].pieces->piece_size == pieces_size_for(v[i].id.size) &&
+                   v[i].pieces->n == pieces_count(v[i].id.size, v[i].pieces->piece_size));
         if (i > 0)
             FUZZ_CHECK(strcmp(v[i - 1].name, v[i].name) <= 0);
     }

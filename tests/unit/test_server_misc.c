@@ -70,30 +70,38 @@ struct format_case {
 /* clang-format off */
 #define ID1 {1, 2, 3, 4, 5, 6}
 /* clang-format on */
-#define ID1_F "1\t2\t3\t4\t5\t6\t"
+#define ID1_F  "1\t2\t3\t4\t5\t6\t"
+/* The piece fields of a file of one piece (any size from 1 to 256 KiB) hashed as HEX0. */
+#define PIECE1 "\t262144\t" HEX0
 
 static const struct format_case format_cases[] = {
-    {"a line is eight tab-separated fields and an LF",
+    {"a line is ten tab-separated fields and an LF",
      "a.bin",
      {42, 10, 1700000000, 123, 1700000001, 456},
      0,
      0,
-     "42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 "\ta.bin\n"},
-    {"zeros are written as 0", "z", {0, 0, 0, 0, 0, 0}, 0, 0, "0\t0\t0\t0\t0\t0\t" HEX0 "\tz\n"},
-    {"the largest values are written in full",
+     "42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 PIECE1 "\ta.bin\n"},
+    {"zeros are written as 0",
+     "z",
+     {0, 0, 0, 0, 0, 0},
+     0,
+     0,
+     "0\t0\t0\t0\t0\t0\t" HEX0 "\t262144\t\tz\n"},
+    {"the largest values are written in full (the largest size: test_hashcache_huge_file)",
      "big",
-     {UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999, INT64_MAX, 999999999},
+     {UINT64_MAX, 100, INT64_MAX, 999999999, INT64_MAX, 999999999},
      0xa0,
      0,
-     "18446744073709551615\t18446744073709551615\t9223372036854775807\t999999999\t"
-     "9223372036854775807\t999999999\t" HEXA0 "\tbig\n"},
+     "18446744073709551615\t100\t9223372036854775807\t999999999\t"
+     "9223372036854775807\t999999999\t" HEXA0 PIECE1 "\tbig\n"},
     {"a name with spaces and UTF-8 is written as is", "my file caf\xc3\xa9.txt", ID1, 0, 0,
-     ID1_F HEX0 "\tmy file caf\xc3\xa9.txt\n"},
-    {"a buffer of exactly the line and its NUL is enough", "a", ID1, 0, sizeof(ID1_F HEX0 "\ta\n"),
-     ID1_F HEX0 "\ta\n"},
-    {"one byte less is refused", "a", ID1, 0, sizeof(ID1_F HEX0 "\ta\n") - 1, ""},
+     ID1_F HEX0 PIECE1 "\tmy file caf\xc3\xa9.txt\n"},
+    {"a buffer of exactly the line and its NUL is enough", "a", ID1, 0,
+     sizeof(ID1_F HEX0 PIECE1 "\ta\n"), ID1_F HEX0 PIECE1 "\ta\n"},
+    {"one byte less is refused", "a", ID1, 0, sizeof(ID1_F HEX0 PIECE1 "\ta\n") - 1, ""},
     {"a hidden name is refused", ".hidden", ID1, 0, 0, ""},
-    {"a path is written as is", "iso/a b.iso", ID1, 0, 0, ID1_F HEX0 "\tiso/a b.iso\n"},
+    {"an entry without piece hashes is refused", "nopieces", ID1, 0, 0, ""},
+    {"a path is written as is", "iso/a b.iso", ID1, 0, 0, ID1_F HEX0 PIECE1 "\tiso/a b.iso\n"},
     {"a path climbing out is refused", "a/../b", ID1, 0, 0, ""},
     {"an absolute path is refused", "/etc/passwd", ID1, 0, 0, ""},
     {"a path with an empty component is refused", "a//b", ID1, 0, 0, ""},
@@ -131,7 +139,14 @@ static void test_hashcache_format_line(void **state)
         e.name = (char *)c->name;
         e.id = c->id;
         fill_sha(e.sha256, c->seed);
+        if (strcmp(c->name, "nopieces") != 0) {
+            e.pieces = pieces_new(e.id.size);
+            assert_non_null(e.pieces);
+            for (size_t k = 0; k < e.pieces->n; k++)
+                fill_sha(e.pieces->hash[k], 0);
+        }
         n = hashcache_format_line(out, cap, &e);
+        pieces_unref(e.pieces);
         if (n != strlen(c->want) || strcmp(out, c->want) != 0)
             row_fail(&t, c->what, "gave %zu \"%s\"", n, out);
         free(out);
@@ -155,66 +170,111 @@ struct parse_line_case {
 
 static const struct parse_line_case parse_line_cases[] = {
     {"a well-formed line is read",
-     S("42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 "\ta.bin"),
+     S("42\t10\t1700000000\t123\t1700000001\t456\t" HEX0 PIECE1 "\ta.bin"),
      true,
      "a.bin",
      {42, 10, 1700000000, 123, 1700000001, 456},
      0},
     {"upper-case hex is read",
-     S(ID1_F "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
-             "\tb"),
-     true, "b", ID1, 0xa0},
+     S(ID1_F "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF" PIECE1 "\tb"), true,
+     "b", ID1, 0xa0},
     {"the largest values are read",
-     S("18446744073709551615\t18446744073709551615\t"
-       "9223372036854775807\t999999999\t9223372036854775807\t999999999\t" HEXA0 "\tbig"),
+     S("18446744073709551615\t100\t"
+       "9223372036854775807\t999999999\t9223372036854775807\t999999999\t" HEXA0 PIECE1 "\tbig"),
      true,
      "big",
-     {UINT64_MAX, UINT64_MAX, INT64_MAX, 999999999, INT64_MAX, 999999999},
+     {UINT64_MAX, 100, INT64_MAX, 999999999, INT64_MAX, 999999999},
      0xa0},
-    {"a name with spaces is read whole", S(ID1_F HEX0 "\tmy file.txt"), true, "my file.txt", ID1,
-     0},
-    {"only LEN bytes are read", ID1_F HEX0 "\tabcdef", sizeof(ID1_F HEX0 "\tabc") - 1, true, "abc",
+    {"a name with spaces is read whole", S(ID1_F HEX0 PIECE1 "\tmy file.txt"), true, "my file.txt",
      ID1, 0},
-    {"a comment is no entry", S("# pdm hash cache v2"), false, NULL, NO_ID, 0},
+    {"only LEN bytes are read", ID1_F HEX0 PIECE1 "\tabcdef", sizeof(ID1_F HEX0 PIECE1 "\tabc") - 1,
+     true, "abc", ID1, 0},
+    {"a comment is no entry", S("# pdm hash cache v3"), false, NULL, NO_ID, 0},
     {"an empty line is no entry", S(""), false, NULL, NO_ID, 0},
     {"seven fields are too few", S(ID1_F HEX0), false, NULL, NO_ID, 0},
-    {"a version 1 line (no ctime) is refused", S("1\t2\t3\t4\t" HEX0 "\ta.bin"), false, NULL, NO_ID,
+    {"a version 2 line (no piece hashes) is refused", S(ID1_F HEX0 "\ta.bin"), false, NULL, NO_ID,
      0},
-    {"a TAB in the name field is refused", S(ID1_F HEX0 "\ta\tb"), false, NULL, NO_ID, 0},
-    {"a CR left by a CRLF file is refused", S(ID1_F HEX0 "\ta.bin\r"), false, NULL, NO_ID, 0},
-    {"an empty field is refused", S("1\t\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
-    {"an empty ctime is refused", S("1\t2\t3\t4\t\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
-    {"a letter in the inode is refused", S("1x\t2\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID,
+    {"an empty file has a piece size and no piece hash",
+     S("1\t0\t3\t4\t5\t6\t" HEX0 "\t262144\t\te"),
+     true,
+     "e",
+     {1, 0, 3, 4, 5, 6},
      0},
-    {"a negative mtime is refused", S("1\t2\t-3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
-    {"a negative ctime is refused", S("1\t2\t3\t4\t-5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
-    {"a plus sign is refused", S("+1\t2\t3\t4\t5\t6\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
-    {"an overflowing size is refused", S("1\t18446744073709551616\t3\t4\t5\t6\t" HEX0 "\ta"), false,
+    {"a piece size the rule does not give is refused", S(ID1_F HEX0 "\t524288\t" HEX0 "\ta"), false,
      NULL, NO_ID, 0},
-    {"an mtime past INT64_MAX is refused", S("1\t2\t9223372036854775808\t4\t5\t6\t" HEX0 "\ta"),
+    {"a piece size that is not a number is refused", S(ID1_F HEX0 "\t256k\t" HEX0 "\ta"), false,
+     NULL, NO_ID, 0},
+    {"a missing piece hash is refused", S(ID1_F HEX0 "\t262144\t\ta"), false, NULL, NO_ID, 0},
+    {"one piece hash too many is refused", S(ID1_F HEX0 PIECE1 HEX0 "\ta"), false, NULL, NO_ID, 0},
+    {"a piece hash one digit short is refused",
+     S(ID1_F HEX0 "\t262144\t000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\ta"),
      false, NULL, NO_ID, 0},
-    {"a ctime past INT64_MAX is refused", S("1\t2\t3\t4\t9223372036854775808\t6\t" HEX0 "\ta"),
+    {"a non-hex digit in a piece hash is refused",
+     S(ID1_F HEX0 "\t262144\t000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\ta"),
      false, NULL, NO_ID, 0},
-    {"a nanosecond count of a whole second is refused", S("1\t2\t3\t1000000000\t5\t6\t" HEX0 "\ta"),
+    {"two pieces for a file of 256 KiB + 1 are read",
+     S("1\t262145\t3\t4\t5\t6\t" HEX0 PIECE1 HEX0 "\tp"),
+     true,
+     "p",
+     {1, 262145, 3, 4, 5, 6},
+     0},
+    {"one piece for a file of two is refused", S("1\t262145\t3\t4\t5\t6\t" HEX0 PIECE1 "\tp"),
      false, NULL, NO_ID, 0},
+    {"a version 1 line (no ctime) is refused", S("1\t2\t3\t4\t" HEX0 PIECE1 "\ta.bin"), false, NULL,
+     NO_ID, 0},
+    {"a TAB in the name field is refused", S(ID1_F HEX0 PIECE1 "\ta\tb"), false, NULL, NO_ID, 0},
+    {"a CR left by a CRLF file is refused", S(ID1_F HEX0 PIECE1 "\ta.bin\r"), false, NULL, NO_ID,
+     0},
+    {"an empty field is refused", S("1\t\t3\t4\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
+    {"an empty ctime is refused", S("1\t2\t3\t4\t\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
+    {"a letter in the inode is refused", S("1x\t2\t3\t4\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL,
+     NO_ID, 0},
+    {"a negative mtime is refused", S("1\t2\t-3\t4\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID,
+     0},
+    {"a negative ctime is refused", S("1\t2\t3\t4\t-5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID,
+     0},
+    {"a plus sign is refused", S("+1\t2\t3\t4\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
+    {"an overflowing size is refused", S("1\t18446744073709551616\t3\t4\t5\t6\t" HEX0 PIECE1 "\ta"),
+     false, NULL, NO_ID, 0},
+    {"an mtime past INT64_MAX is refused",
+     S("1\t2\t9223372036854775808\t4\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
+    {"a ctime past INT64_MAX is refused",
+     S("1\t2\t3\t4\t9223372036854775808\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
+    {"a nanosecond count of a whole second is refused",
+     S("1\t2\t3\t1000000000\t5\t6\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
     {"a ctime nanosecond count of a whole second is refused",
-     S("1\t2\t3\t4\t5\t1000000000\t" HEX0 "\ta"), false, NULL, NO_ID, 0},
+     S("1\t2\t3\t4\t5\t1000000000\t" HEX0 PIECE1 "\ta"), false, NULL, NO_ID, 0},
     {"a hash one digit short is refused",
-     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\ta"), false, NULL,
-     NO_ID, 0},
-    {"a hash one digit long is refused", S(ID1_F HEX0 "0\ta"), false, NULL, NO_ID, 0},
+     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1" PIECE1 "\ta"), false,
+     NULL, NO_ID, 0},
+    {"a hash one digit long is refused", S(ID1_F HEX0 "0" PIECE1 "\ta"), false, NULL, NO_ID, 0},
     {"a non-hex digit in the hash is refused",
-     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\ta"), false, NULL,
-     NO_ID, 0},
-    {"a hidden name is refused", S(ID1_F HEX0 "\t.x"), false, NULL, NO_ID, 0},
-    {"a path is read", S(ID1_F HEX0 "\tiso/old/a b.iso"), true, "iso/old/a b.iso", ID1, 0},
-    {"a path climbing out is refused", S(ID1_F HEX0 "\t../x"), false, NULL, NO_ID, 0},
-    {"an absolute path is refused", S(ID1_F HEX0 "\t/etc/passwd"), false, NULL, NO_ID, 0},
-    {"a '.' component is refused", S(ID1_F HEX0 "\ta/./b"), false, NULL, NO_ID, 0},
-    {"a trailing '/' is refused", S(ID1_F HEX0 "\ta/"), false, NULL, NO_ID, 0},
-    {"an empty name is refused", S(ID1_F HEX0 "\t"), false, NULL, NO_ID, 0},
-    {"a NUL in the name is refused", S(ID1_F HEX0 "\ta\0b"), false, NULL, NO_ID, 0},
+     S(ID1_F "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g" PIECE1 "\ta"),
+     false, NULL, NO_ID, 0},
+    {"a hidden name is refused", S(ID1_F HEX0 PIECE1 "\t.x"), false, NULL, NO_ID, 0},
+    {"a path is read", S(ID1_F HEX0 PIECE1 "\tiso/old/a b.iso"), true, "iso/old/a b.iso", ID1, 0},
+    {"a path climbing out is refused", S(ID1_F HEX0 PIECE1 "\t../x"), false, NULL, NO_ID, 0},
+    {"an absolute path is refused", S(ID1_F HEX0 PIECE1 "\t/etc/passwd"), false, NULL, NO_ID, 0},
+    {"a '.' component is refused", S(ID1_F HEX0 PIECE1 "\ta/./b"), false, NULL, NO_ID, 0},
+    {"a trailing '/' is refused", S(ID1_F HEX0 PIECE1 "\ta/"), false, NULL, NO_ID, 0},
+    {"an empty name is refused", S(ID1_F HEX0 PIECE1 "\t"), false, NULL, NO_ID, 0},
+    {"a NUL in the name is refused", S(ID1_F HEX0 PIECE1 "\ta\0b"), false, NULL, NO_ID, 0},
 };
+
+/* P is the block for SIZE bytes, each piece hashed as HEX0. */
+static bool pieces_ok(const struct pieces *p, uint64_t size)
+{
+    uint8_t want[SHA256_LEN];
+
+    fill_sha(want, 0);
+    if (p == NULL || p->piece_size != pieces_size_for(size) ||
+        p->n != pieces_count(size, p->piece_size))
+        return false;
+    for (size_t k = 0; k < p->n; k++)
+        if (memcmp(p->hash[k], want, SHA256_LEN) != 0)
+            return false;
+    return true;
+}
 
 static void test_hashcache_parse_line(void **state)
 {
@@ -236,15 +296,18 @@ static void test_hashcache_parse_line(void **state)
         else if (!got && (e.name != NULL || e.id.size != 0 || e.id.ino != 0 ||
                           e.id.mtime_sec != 0 || e.id.ctime_sec != 0 || e.id.ctime_nsec != 0))
             row_fail(&t, c->what, "a refused line left *E not zeroed");
-        else if (got && (e.name == NULL || strcmp(e.name, c->name) != 0 ||
-                         !file_id_equal(&e.id, &c->id) || memcmp(e.sha256, sha, SHA256_LEN) != 0))
+        else if (got &&
+                 (e.name == NULL || strcmp(e.name, c->name) != 0 || !file_id_equal(&e.id, &c->id) ||
+                  memcmp(e.sha256, sha, SHA256_LEN) != 0 || !pieces_ok(e.pieces, e.id.size)))
             row_fail(&t, c->what,
                      "read \"%s\" ino %" PRIu64 " size %" PRIu64 " mtime %" PRId64 ".%" PRId64
                      " ctime %" PRId64 ".%" PRId64,
                      e.name ? e.name : "(null)", e.id.ino, e.id.size, e.id.mtime_sec,
                      e.id.mtime_nsec, e.id.ctime_sec, e.id.ctime_nsec);
-        if (got)
+        if (got) {
             free(e.name);
+            pieces_unref(e.pieces);
+        }
         free(line);
     }
     tally_end(&t, NROWS(parse_line_cases));
@@ -258,7 +321,7 @@ struct cache_case {
     const char *names[4]; /* in the order returned */
 };
 
-#define LINE(name, ino) #ino "\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\t" name "\n"
+#define LINE(name, ino) #ino "\t100\t1700000000\t5\t1700000001\t7\t" HEX0 PIECE1 "\t" name "\n"
 
 static const struct cache_case cache_cases[] = {
     {"entries come back sorted by name",
@@ -271,11 +334,16 @@ static const struct cache_case cache_cases[] = {
      2,
      {"a", "b"}},
     {"a last line without its LF is skipped (it may be cut short)",
-     S(HASHCACHE_HEADER LINE("a", 1) "2\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\tb"),
+     S(HASHCACHE_HEADER LINE("a", 1) "2\t100\t1700000000\t5\t1700000001\t7\t" HEX0 PIECE1 "\tb"),
      1,
      {"a"}},
     {"another version's header gives no entries",
-     S("# pdm hash cache v3\n" LINE("a", 1)),
+     S("# pdm hash cache v4\n" LINE("a", 1)),
+     0,
+     {NULL}},
+    {"a version 2 cache (no piece hashes) gives no entries: its files are hashed again",
+     S("# pdm hash cache v2\n"
+       "1\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\ta\n"),
      0,
      {NULL}},
     {"a version 1 cache (no ctime) gives no entries: its files are hashed again",
@@ -284,12 +352,12 @@ static const struct cache_case cache_cases[] = {
      0,
      {NULL}},
     {"no header gives no entries", S(LINE("a", 1)), 0, {NULL}},
-    {"a header without its LF gives no entries", S("# pdm hash cache v2" LINE("a", 1)), 0, {NULL}},
+    {"a header without its LF gives no entries", S("# pdm hash cache v3" LINE("a", 1)), 0, {NULL}},
     {"a header alone gives no entries", S(HASHCACHE_HEADER), 0, {NULL}},
     {"an empty buffer gives no entries", S(""), 0, {NULL}},
     {"a truncated header gives no entries", S("# pdm hash"), 0, {NULL}},
     {"CRLF line ends make every line corrupt",
-     S(HASHCACHE_HEADER "1\t100\t1700000000\t5\t1700000001\t7\t" HEX0 "\ta\r\n"),
+     S(HASHCACHE_HEADER "1\t100\t1700000000\t5\t1700000001\t7\t" HEX0 PIECE1 "\ta\r\n"),
      0,
      {NULL}},
 };
@@ -326,7 +394,7 @@ static void test_hashcache_parse(void **state)
 static void test_hashcache_round_trip(void **state)
 {
     static const char *const names[] = {"readme.txt", "a b.iso", "iso/Zed", "caf\xc3\xa9/x"};
-    struct snap_entry in[5];
+    struct snap_entry in[6];
     size_t len = 0, n = 0;
     char *text, *copy;
     struct snap_entry *out;
@@ -342,15 +410,24 @@ static void test_hashcache_round_trip(void **state)
         in[i].id.ctime_sec = 1800000000 + (int64_t)i;
         in[i].id.ctime_nsec = 1 + (int64_t)i;
         fill_sha(in[i].sha256, (unsigned)(i * 40));
+        in[i].pieces = pieces_new(in[i].id.size);
+        assert_non_null(in[i].pieces);
+        for (size_t k = 0; k < in[i].pieces->n; k++)
+            fill_sha(in[i].pieces->hash[k], (unsigned)(i + k));
     }
-    /* An entry whose name cannot be written is left out of the file. */
+    /* An entry whose name cannot be written is left out of the file, and
+     * so is one without piece hashes. */
     memset(&in[4], 0, sizeof(in[4]));
     in[4].name = (char *)".secret";
-    text = hashcache_render(in, 5, &len);
+    in[4].pieces = pieces_new(1);
+    memset(&in[5], 0, sizeof(in[5]));
+    in[5].name = (char *)"no-pieces-yet";
+    text = hashcache_render(in, 6, &len);
     assert_non_null(text);
     assert_true(len >= strlen(HASHCACHE_HEADER));
     assert_memory_equal(text, HASHCACHE_HEADER, strlen(HASHCACHE_HEADER));
     assert_null(memmem(text, len, ".secret", 7));
+    assert_null(memmem(text, len, "no-pieces-yet", 13));
     copy = exact_copy(text, len);
     out = hashcache_parse(copy, len, &n);
     assert_int_equal(n, 4);
@@ -364,12 +441,47 @@ static void test_hashcache_round_trip(void **state)
                 e = &in[i];
         if (e == NULL)
             fail_msg("\"%s\" came back but was never written", out[k].name);
-        if (!file_id_equal(&e->id, &out[k].id) || memcmp(e->sha256, out[k].sha256, SHA256_LEN))
+        if (!file_id_equal(&e->id, &out[k].id) || memcmp(e->sha256, out[k].sha256, SHA256_LEN) ||
+            !pieces_equal(e->pieces, out[k].pieces))
             fail_msg("\"%s\" did not survive the round trip", e->name);
     }
+    for (size_t i = 0; i < 6; i++)
+        pieces_unref(in[i].pieces);
     snap_entries_free(out, n);
     free(copy);
     free(text);
+}
+
+/* The largest size there is: 4096 pieces of 4 PiB, written and read back. */
+static void test_hashcache_huge_file(void **state)
+{
+    struct snap_entry e, back;
+    size_t cap, n;
+    char *out;
+
+    (void)state;
+    memset(&e, 0, sizeof(e));
+    e.name = (char *)"huge";
+    e.id.size = UINT64_MAX;
+    e.pieces = pieces_new(e.id.size);
+    assert_non_null(e.pieces);
+    assert_int_equal(e.pieces->n, PIECES_MAX_COUNT);
+    assert_true(e.pieces->piece_size == (1ull << 52));
+    for (size_t k = 0; k < e.pieces->n; k++)
+        fill_sha(e.pieces->hash[k], (unsigned)k);
+    cap = hashcache_line_max(&e);
+    out = malloc(cap);
+    assert_non_null(out);
+    n = hashcache_format_line(out, cap, &e);
+    assert_true(n > PIECES_MAX_COUNT * SHA256_HEX_LEN && n < cap);
+    assert_memory_equal(out, "0\t18446744073709551615\t", 23);
+    assert_true(hashcache_parse_line(out, n - 1, &back));
+    assert_true(back.id.size == UINT64_MAX && pieces_equal(back.pieces, e.pieces));
+    assert_string_equal(back.name, "huge");
+    free(back.name);
+    pieces_unref(back.pieces);
+    pieces_unref(e.pieces);
+    free(out);
 }
 
 /* ================================================================== */
@@ -1449,6 +1561,7 @@ int main(void)
         cmocka_unit_test(test_hashcache_parse_line),
         cmocka_unit_test(test_hashcache_parse),
         cmocka_unit_test(test_hashcache_round_trip),
+        cmocka_unit_test(test_hashcache_huge_file),
         cmocka_unit_test(test_options_defaults),
         cmocka_unit_test(test_options_parse),
         cmocka_unit_test(test_options_parse_twice),
