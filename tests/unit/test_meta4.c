@@ -1,0 +1,311 @@
+/*
+ * tests/unit/test_meta4.c - server/meta4.c: the Metalink 4 document of a
+ * file, byte for byte (escaping of every special character, URLs joined
+ * and percent-encoded, pieces present only when there are some), the
+ * documents it refuses to write, the base URL check and the ".meta4"
+ * companion rule. tests/e2e/server_metalink_test.py parses the documents
+ * with an XML parser and hands them to aria2c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/tally.h"
+
+#include "server/meta4.h"
+
+#define HEX0 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define HEX1 "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"
+#define HEX2 "02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021"
+
+#define HEAD                                                                                       \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                                 \
+    "<metalink xmlns=\"urn:ietf:params:xml:ns:metalink\">\n"
+#define TAIL "  </file>\n</metalink>\n"
+
+struct render_case {
+    const char *what;
+    const char *name;
+    uint64_t size;
+    int npieces; /* -1: no piece block at all */
+    struct meta4_url urls[3];
+    size_t nurls;
+    const char *want; /* NULL: refused */
+};
+
+static const struct render_case render_cases[] = {
+    {"a file of one piece lists its size, hash, piece and URL",
+     "a.bin",
+     10,
+     1,
+     {{"http://127.0.0.1:8080", 0}},
+     1,
+     HEAD "  <file name=\"a.bin\">\n"
+          "    <size>10</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <pieces length=\"262144\" type=\"sha-256\">\n"
+          "      <hash>" HEX0 "</hash>\n"
+          "    </pieces>\n"
+          "    <url>http://127.0.0.1:8080/a.bin</url>\n" TAIL},
+    {"every mirror gets a URL, in order, a trailing '/' not doubled, priorities when set",
+     "a.bin",
+     10,
+     1,
+     {{"http://here:8080/", 1}, {"https://m1.example/pub", 2}, {"HTTP://m2/x/y/", 0}},
+     3,
+     HEAD "  <file name=\"a.bin\">\n"
+          "    <size>10</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <pieces length=\"262144\" type=\"sha-256\">\n"
+          "      <hash>" HEX0 "</hash>\n"
+          "    </pieces>\n"
+          "    <url priority=\"1\">http://here:8080/a.bin</url>\n"
+          "    <url priority=\"2\">https://m1.example/pub/a.bin</url>\n"
+          "    <url>HTTP://m2/x/y/a.bin</url>\n" TAIL},
+    {"the name is XML-escaped and the URL percent-encoded",
+     "a&b <c> \"d\" 'e'.txt",
+     3,
+     1,
+     {{"http://h", 0}},
+     1,
+     HEAD "  <file name=\"a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos;.txt\">\n"
+          "    <size>3</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <pieces length=\"262144\" type=\"sha-256\">\n"
+          "      <hash>" HEX0 "</hash>\n"
+          "    </pieces>\n"
+          "    <url>http://h/a%26b%20%3Cc%3E%20%22d%22%20%27e%27.txt</url>\n" TAIL},
+    {"a path keeps its '/' in the name and in the URL; UTF-8 passes as is in the name",
+     "iso/caf\xc3\xa9 1.iso",
+     5,
+     1,
+     {{"http://h/mirror", 0}},
+     1,
+     HEAD "  <file name=\"iso/caf\xc3\xa9 1.iso\">\n"
+          "    <size>5</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <pieces length=\"262144\" type=\"sha-256\">\n"
+          "      <hash>" HEX0 "</hash>\n"
+          "    </pieces>\n"
+          "    <url>http://h/mirror/iso/caf%C3%A9%201.iso</url>\n" TAIL},
+    {"pieces are listed in order",
+     "p",
+     600000,
+     3,
+     {{"http://h", 0}},
+     1,
+     HEAD "  <file name=\"p\">\n"
+          "    <size>600000</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <pieces length=\"262144\" type=\"sha-256\">\n"
+          "      <hash>" HEX0 "</hash>\n"
+          "      <hash>" HEX1 "</hash>\n"
+          "      <hash>" HEX2 "</hash>\n"
+          "    </pieces>\n"
+          "    <url>http://h/p</url>\n" TAIL},
+    {"an empty file has no pieces",
+     "e",
+     0,
+     0,
+     {{"http://h", 0}},
+     1,
+     HEAD "  <file name=\"e\">\n"
+          "    <size>0</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <url>http://h/e</url>\n" TAIL},
+    {"without a piece block there are no pieces",
+     "n",
+     10,
+     -1,
+     {{"http://h", 0}},
+     1,
+     HEAD "  <file name=\"n\">\n"
+          "    <size>10</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <url>http://h/n</url>\n" TAIL},
+    {"an ampersand in a base URL is escaped",
+     "x",
+     0,
+     0,
+     {{"http://h/a&b", 0}},
+     1,
+     HEAD "  <file name=\"x\">\n"
+          "    <size>0</size>\n"
+          "    <hash type=\"sha-256\">" HEX0 "</hash>\n"
+          "    <url>http://h/a&amp;b/x</url>\n" TAIL},
+    {"a document without URLs is refused", "a", 1, 1, {{NULL, 0}}, 0, NULL},
+    {"U+FFFF cannot be carried by XML: refused", "a\xef\xbf\xbf", 1, 1, {{"http://h", 0}}, 1, NULL},
+    {"U+FFFE cannot be carried by XML: refused",
+     "d/\xef\xbf\xbe.txt",
+     1,
+     1,
+     {{"http://h", 0}},
+     1,
+     NULL},
+};
+
+static void test_render(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(render_cases); i++) {
+        const struct render_case *c = &render_cases[i];
+        struct pieces *p = NULL;
+        uint8_t sha[SHA256_LEN];
+        size_t len = 99;
+        char *doc;
+
+        for (unsigned k = 0; k < SHA256_LEN; k++)
+            sha[k] = (uint8_t)k;
+        if (c->npieces >= 0) {
+            p = pieces_new(c->size);
+            assert_non_null(p);
+            assert_int_equal(p->n, (size_t)c->npieces);
+            for (size_t n = 0; n < p->n; n++)
+                for (unsigned k = 0; k < SHA256_LEN; k++)
+                    p->hash[n][k] = (uint8_t)(k + n);
+        }
+        doc = meta4_render(c->name, c->size, sha, p, c->urls, c->nurls, &len);
+        if (c->want == NULL && doc != NULL)
+            row_fail(&t, c->what, "rendered \"%s\"", doc);
+        else if (c->want != NULL && doc == NULL)
+            row_fail(&t, c->what, "refused");
+        else if (c->want != NULL && (len != strlen(c->want) || strcmp(doc, c->want) != 0))
+            row_fail(&t, c->what, "rendered (%zu bytes):\n%s", len, doc);
+        free(doc);
+        pieces_unref(p);
+    }
+    tally_end(&t, NROWS(render_cases));
+}
+
+/* A file of 4096 pieces: every one listed, and the document stays under 1 MiB. */
+static void test_render_most_pieces(void **state)
+{
+    struct pieces *p = pieces_new(1ull << 30);
+    struct meta4_url urls[META4_MAX_URLS + 1];
+    uint8_t sha[SHA256_LEN] = {0};
+    size_t len = 0, count = 0;
+    char *doc;
+
+    (void)state;
+    assert_non_null(p);
+    for (size_t i = 0; i <= META4_MAX_URLS; i++) {
+        urls[i].base = "http://a-long-mirror-host-name.example/some/path";
+        urls[i].priority = 0;
+    }
+    doc = meta4_render("big", 1ull << 30, sha, p, urls, META4_MAX_URLS, &len);
+    assert_non_null(doc);
+    assert_true(len < (1u << 20));
+    for (const char *q = doc; (q = strstr(q, "<hash>")) != NULL; q++)
+        count++;
+    assert_int_equal(count, 4096);
+    free(doc);
+    assert_null(meta4_render("big", 1ull << 30, sha, p, urls, META4_MAX_URLS + 1, &len));
+    pieces_unref(p);
+}
+
+struct url_case {
+    const char *what;
+    const char *url;
+    bool is_ok;
+};
+
+static const struct url_case url_cases[] = {
+    {"an http URL with a port is a base", "http://127.0.0.1:8080", true},
+    {"an https URL with a path is a base", "https://mirror.example/pub/pdm/", true},
+    {"the scheme may be upper case", "HTTPS://m.example", true},
+    {"an IPv6 literal is a base", "http://[::1]:8080/x", true},
+    {"a percent-encoded path is a base", "http://h/a%20b", true},
+    {"ftp is refused", "ftp://h/x", false},
+    {"a relative path is refused", "/pub/x", false},
+    {"a scheme alone is refused", "http://", false},
+    {"a missing host is refused", "http:///x", false},
+    {"an empty string is refused", "", false},
+    {"a space is refused", "http://h/a b", false},
+    {"a quote is refused", "http://h/a\"b", false},
+    {"'<' is refused", "http://h/<x>", false},
+    {"a control character is refused", "http://h/\tx", false},
+    {"a non-ASCII byte is refused", "http://h/caf\xc3\xa9", false},
+    {"a query is refused", "http://h/x?a=1", false},
+    {"a fragment is refused", "http://h/x#top", false},
+};
+
+static void test_base_url_check(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(url_cases); i++) {
+        const struct url_case *c = &url_cases[i];
+        const char *why = meta4_base_url_check(c->url);
+
+        if ((why == NULL) != c->is_ok)
+            row_fail(&t, c->what, "\"%s\": %s", c->url, why ? why : "accepted");
+    }
+    tally_end(&t, NROWS(url_cases));
+}
+
+static void test_base_url_too_long(void **state)
+{
+    char url[META4_URL_MAX + 2];
+
+    (void)state;
+    memset(url, 'a', sizeof(url));
+    memcpy(url, "http://", 7);
+    url[META4_URL_MAX] = '\0';
+    assert_null(meta4_base_url_check(url));
+    url[META4_URL_MAX] = 'a';
+    url[META4_URL_MAX + 1] = '\0';
+    assert_non_null(meta4_base_url_check(url));
+}
+
+struct stem_case {
+    const char *what;
+    const char *base;
+    size_t want;
+};
+
+static const struct stem_case stem_cases[] = {
+    {"a file's Metalink has the file's name as its stem", "debian.iso.meta4", 10},
+    {"a one-letter stem counts", "a.meta4", 1},
+    {"the suffix alone has no stem", ".meta4", 0},
+    {"another suffix is no Metalink", "a.meta", 0},
+    {"the suffix in the middle does not count", "a.meta4.txt", 0},
+    {"the suffix is case-sensitive", "a.META4", 0},
+    {"a plain name is no Metalink", "a", 0},
+    {"an empty name is no Metalink", "", 0},
+};
+
+static void test_stem_len(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(stem_cases); i++) {
+        const struct stem_case *c = &stem_cases[i];
+        size_t got = meta4_stem_len(c->base);
+
+        if (got != c->want)
+            row_fail(&t, c->what, "\"%s\" gave %zu", c->base, got);
+    }
+    tally_end(&t, NROWS(stem_cases));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render),         cmocka_unit_test(test_render_most_pieces),
+        cmocka_unit_test(test_base_url_check), cmocka_unit_test(test_base_url_too_long),
+        cmocka_unit_test(test_stem_len),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
