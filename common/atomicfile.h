@@ -16,4 +16,13 @@
  */
 int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode);
 
+/*
+ * As atomicfile_write(), for the file NAME (one component, no '/') in the
+ * directory DIRFD: the temporary file ".NAME.XXXXXX" is created there with
+ * O_EXCL and the rename stays within DIRFD, so nothing on the way is
+ * looked up again by path (no symbolic link can redirect it), and a link
+ * at NAME is replaced, not followed.
+ */
+int atomicfile_write_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
 #endif

@@ -40,6 +40,8 @@ if [ "$job" = test ] || [ "$job" = bench ]; then
     want_cmd tmux tmux
     want_cmd strace strace
     want_cmd sha256sum coreutils
+    want_opt xmllint libxml2-utils # server_metalink_test.py skips that check without it
+    want_opt strace strace         # ... and the check that a second run opens no file
     want_opt chromium chromium # tests/e2e/index_browser_test.py skips without it
 fi
 if [ "$job" = bench ]; then

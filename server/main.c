@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "catonly.h"
 #include "log.h"
 #include "options.h"
 #include "server.h"
@@ -27,5 +28,7 @@ int main(int argc, char **argv)
         break;
     }
     log_init("server", opts.is_quiet);
+    if (opts.is_write_catalog_only)
+        return catonly_run(&opts);
     return server_run(&opts);
 }

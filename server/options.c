@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cliopt.h"
+#include "meta4.h"
 #include "strparse.h"
 
 enum {
@@ -20,6 +21,9 @@ enum {
     OPT_MAX_PER_IP,
     OPT_MAX_UPLOAD_SIZE,
     OPT_UPLOAD_EXPIRY,
+    OPT_WRITE_CATALOG_ONLY,
+    OPT_MIRROR,
+    OPT_PUBLIC_URL,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +45,9 @@ static const struct option long_options[] = {
     {"body-min-rate", required_argument, NULL, OPT_BODY_MIN_RATE},
     {"max-upload-size", required_argument, NULL, OPT_MAX_UPLOAD_SIZE},
     {"upload-expiry", required_argument, NULL, OPT_UPLOAD_EXPIRY},
+    {"write-catalog-only", no_argument, NULL, OPT_WRITE_CATALOG_ONLY},
+    {"mirror", required_argument, NULL, OPT_MIRROR},
+    {"public-url", required_argument, NULL, OPT_PUBLIC_URL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -116,14 +123,28 @@ void options_usage(FILE *out)
           "                            --body-min-rate bytes\n"
           "      --body-min-rate RATE  the slowest pace a request body may keep, in bytes\n"
           "                            per second, with k, m, g (default 1k; 0: the\n"
-          "                            body-timeout alone)\n"
+          "                            body-timeout alone)\n",
+          out);
+    fputs("      --mirror URL          another server holding the same tree under base\n"
+          "                            URL (http:// or https://), listed in each file's\n"
+          "                            Metalink by --write-catalog-only (repeatable, up\n"
+          "                            to 31; the server does not serve Metalinks yet)\n"
+          "      --public-url URL      the base URL clients reach this tree at, listed\n"
+          "                            first in those Metalinks (default: none)\n"
+          "      --write-catalog-only  do not serve: scan the root once (with the same\n"
+          "                            hash cache), write the catalog (default\n"
+          "                            ROOT/text.txt) and FILE.meta4 beside each file,\n"
+          "                            listing --public-url and each --mirror (at least\n"
+          "                            one is needed), and exit, for a tree that another\n"
+          "                            web server publishes\n"
           "  -h, --help                show this help and exit\n"
           "  -V, --version             show the version and exit\n"
           "\n"
           "Signals: SIGHUP rescans the directory now; SIGINT and SIGTERM stop accepting,\n"
           "let transfers in flight finish for up to 5 seconds, and exit 0.\n"
           "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a\n"
-          "usage error.\n",
+          "usage error. With --write-catalog-only: 0 when every file was written, 1\n"
+          "when anything could not be, 2 for a usage error.\n",
           out);
 }
 
@@ -152,6 +173,7 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
             break;
         case 'c':
             opts->catalog = optarg;
+            opts->is_catalog_set = true;
             break;
         case 'm':
             if (!cliopt_number("max-connections", optarg, 1, 1000000, &v, err, errlen))
@@ -233,6 +255,28 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
                 return OPTIONS_USAGE;
             opts->upload_expiry = (unsigned)v;
             break;
+        case OPT_WRITE_CATALOG_ONLY:
+            opts->is_write_catalog_only = true;
+            break;
+        case OPT_MIRROR:
+        case OPT_PUBLIC_URL: {
+            const char *what = c == OPT_MIRROR ? "mirror" : "public-url";
+            const char *why = meta4_base_url_check(optarg);
+
+            if (why != NULL) {
+                snprintf(err, errlen, "--%s: '%.200s' is not a base URL: %s", what, optarg, why);
+                return OPTIONS_USAGE;
+            }
+            if (c == OPT_PUBLIC_URL) {
+                opts->public_url = optarg;
+            } else if (opts->nmirrors == OPTIONS_MAX_MIRRORS) {
+                snprintf(err, errlen, "--mirror: at most %d mirrors", OPTIONS_MAX_MIRRORS);
+                return OPTIONS_USAGE;
+            } else {
+                opts->mirrors[opts->nmirrors++] = optarg;
+            }
+            break;
+        }
         case 'h':
             return OPTIONS_HELP;
         case 'V':
@@ -248,6 +292,12 @@ enum options_result options_parse(int argc, char **argv, struct server_opts *opt
     }
     if (opts->root[0] == '\0' || opts->catalog[0] == '\0') {
         snprintf(err, errlen, "--root and --catalog need a path");
+        return OPTIONS_USAGE;
+    }
+    if (opts->is_write_catalog_only && opts->public_url == NULL && opts->nmirrors == 0) {
+        snprintf(err, errlen,
+                 "--write-catalog-only needs --public-url or --mirror: the URLs each "
+                 "file's Metalink lists");
         return OPTIONS_USAGE;
     }
     return OPTIONS_OK;

@@ -12,6 +12,8 @@
 #define OPTIONS_DEFAULT_MAX_UPLOAD (64ull << 30)
 /* The largest --max-upload-size: 1 PiB, well inside the 15 digits of Upload-Length. */
 #define OPTIONS_MAX_UPLOAD_LIMIT   (1ull << 50)
+/* The most --mirror options: with --public-url, one Metalink lists at most 32 URLs. */
+#define OPTIONS_MAX_MIRRORS        31
 
 struct server_opts {
     uint16_t port;            /* 0: the kernel picks */
@@ -32,6 +34,11 @@ struct server_opts {
     uint64_t body_min_rate;   /* ... one more second per this many bytes received; 0: none */
     uint64_t max_upload_size; /* bytes an upload may have */
     unsigned upload_expiry;   /* seconds an unfinished resumable upload is kept idle */
+    bool is_catalog_set;      /* --catalog was given (else write-catalog-only uses ROOT/text.txt) */
+    bool is_write_catalog_only;               /* scan, write text.txt and the .meta4 files, exit */
+    const char *public_url;                   /* this server's base URL for Metalinks; NULL: none */
+    const char *mirrors[OPTIONS_MAX_MIRRORS]; /* --mirror base URLs, in order */
+    size_t nmirrors;
 };
 
 enum options_result {

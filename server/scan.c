@@ -45,6 +45,7 @@
 #include "hashcache.h"
 #include "human.h"
 #include "log.h"
+#include "meta4.h"
 #include "name.h"
 #include "resource.h"
 #include "scanhash.h"
@@ -316,6 +317,20 @@ static int scan_subdir(struct scanner *sc, struct walk *w, int dirfd, const char
     return err;
 }
 
+/* Whether BASE in DIRFD is "STEM.meta4" with a regular file STEM beside it. */
+static bool is_metalink_of_sibling(int dirfd, const char *base)
+{
+    size_t stem = meta4_stem_len(base);
+    char sibling[NAME_MAX + 1];
+    struct stat st;
+
+    if (stem == 0 || stem >= sizeof(sibling))
+        return false;
+    memcpy(sibling, base, stem);
+    sibling[stem] = '\0';
+    return fstatat(dirfd, sibling, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Decide about one directory entry: skip it, enter it, reuse its hash, or hash it. */
 static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *base)
 {
@@ -368,6 +383,8 @@ static int scan_one(struct scanner *sc, struct walk *w, int dirfd, const char *b
         report_skip(sc, w->skipped, name, "not a regular file");
         return 0;
     }
+    if (is_metalink_of_sibling(dirfd, base))
+        return 0; /* FILE.meta4 beside FILE describes it (--write-catalog-only) */
     memset(&e, 0, sizeof(e));
     known = known_hash(sc, w->prev, name, &st);
     if (known != NULL) {
@@ -498,9 +515,12 @@ static void make_summary(struct scanner *sc, const struct snapshot *s, int err)
              err == 0 ? ", written to " : "", err == 0 ? sc->catalog_path : "");
 }
 
-void scanner_write(struct scanner *sc, const struct snapshot *s)
+int scanner_write(struct scanner *sc, const struct snapshot *s)
 {
-    make_summary(sc, s, catwriter_write(sc->catalog_path, sc->cache_path, s));
+    int err = catwriter_write(sc->catalog_path, sc->cache_path, s);
+
+    make_summary(sc, s, err);
+    return err;
 }
 
 int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapshot **out)

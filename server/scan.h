@@ -67,9 +67,10 @@ int scanner_scan(struct scanner *sc, const struct snapshot *prev, struct snapsho
 /*
  * Write S's catalog and the hash cache, each atomically; a failure is
  * logged (the snapshot is still served from memory). Afterwards
- * sc->summary says in one line what the scan found and wrote.
+ * sc->summary says in one line what the scan found and wrote. Returns 0,
+ * or the negative errno value of writing the catalog.
  */
-void scanner_write(struct scanner *sc, const struct snapshot *s);
+int scanner_write(struct scanner *sc, const struct snapshot *s);
 
 /*
  * Start the rescan thread, publishing into STORE (merging what uploads

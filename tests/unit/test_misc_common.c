@@ -357,6 +357,45 @@ static void test_atomicfile_replace(void **state)
     assert_int_equal(count_hidden(d->path), 0);
 }
 
+/* atomicfile_write_at(): written in the directory, a link at the name replaced, not followed. */
+static void test_atomicfile_write_at(void **state)
+{
+    const struct tmpdir *d = *state;
+    char path[PATH_MAX], target[PATH_MAX], *buf = NULL;
+    size_t len = 0;
+    struct stat st;
+    int dfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    assert_true(dfd >= 0);
+    assert_int_equal(atomicfile_write_at(dfd, "a.meta4", "first\n", 6, 0644), 0);
+    assert_int_equal(atomicfile_write_at(dfd, "a.meta4", "second\n", 7, 0640), 0);
+    join(path, sizeof(path), d->path, "a.meta4");
+    assert_int_equal(fileio_read(path, 4096, &buf, &len), 0);
+    assert_string_equal(buf, "second\n");
+    free(buf);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    /* A symbolic link at the name: replaced by the file, its target untouched. */
+    join(target, sizeof(target), d->path, "target");
+    assert_int_equal(atomicfile_write(target, "keep\n", 5, 0644), 0);
+    join(path, sizeof(path), d->path, "link");
+    assert_int_equal(symlink("target", path), 0);
+    assert_int_equal(atomicfile_write_at(dfd, "link", "new\n", 4, 0644), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(fileio_read(target, 4096, &buf, &len), 0);
+    assert_string_equal(buf, "keep\n");
+    free(buf);
+    /* A name with a '/' or no name is refused; a directory at the name fails the rename. */
+    assert_int_equal(atomicfile_write_at(dfd, "x/y", "z", 1, 0644), -EINVAL);
+    assert_int_equal(atomicfile_write_at(dfd, "", "z", 1, 0644), -EINVAL);
+    join(path, sizeof(path), d->path, "dir");
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_true(atomicfile_write_at(dfd, "dir", "z", 1, 0644) < 0);
+    assert_int_equal(count_hidden(d->path), 0); /* no temporary file is left */
+    close(dfd);
+}
+
 static void test_atomicfile_empty(void **state)
 {
     const struct tmpdir *d = *state;
@@ -600,6 +639,7 @@ int main(void)
         TMPDIR_TEST(test_atomicfile_read_missing),  TMPDIR_TEST(test_atomicfile_missing_dir),
         TMPDIR_TEST(test_atomicfile_rename_fails),  TMPDIR_TEST(test_atomicfile_no_base_name),
         TMPDIR_TEST(test_atomicfile_relative),      TMPDIR_TEST(test_fileio_write_all),
+        TMPDIR_TEST(test_atomicfile_write_at),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -527,7 +527,17 @@ static void opt_field(const struct server_opts *o, const char *f, char *buf, siz
         snprintf(buf, cap, "%" PRIu64, o->max_upload_size);
     else if (strcmp(f, "upload_expiry") == 0)
         snprintf(buf, cap, "%u", o->upload_expiry);
-    else
+    else if (strcmp(f, "write_catalog_only") == 0)
+        snprintf(buf, cap, "%d", o->is_write_catalog_only);
+    else if (strcmp(f, "public_url") == 0)
+        snprintf(buf, cap, "%s", o->public_url ? o->public_url : "(null)");
+    else if (strcmp(f, "mirrors") == 0) {
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < o->nmirrors && n < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "", o->mirrors[i]);
+    } else
         fail_msg("no option field called %s", f);
 }
 
@@ -550,6 +560,9 @@ static const char *const opt_fields[] = {
     "max_per_ip",
     "max_upload_size",
     "upload_expiry",
+    "write_catalog_only",
+    "public_url",
+    "mirrors",
 };
 
 /* The defaults as --help documents them. */
@@ -590,6 +603,51 @@ struct opt_case {
 
 static const struct opt_case opt_cases[] = {
     {"no arguments give the defaults", {NULL}, OPTIONS_OK, {{NULL}}, NULL},
+    {"--write-catalog-only with a mirror is a mode",
+     {"--write-catalog-only", "--mirror", "http://m.example/pub"},
+     OPTIONS_OK,
+     {{"write_catalog_only", "1"}, {"mirrors", "http://m.example/pub"}},
+     NULL},
+    {"--write-catalog-only with a public URL is a mode",
+     {"--write-catalog-only", "--public-url", "https://cdn.example/"},
+     OPTIONS_OK,
+     {{"write_catalog_only", "1"}, {"public_url", "https://cdn.example/"}},
+     NULL},
+    {"--mirror is repeatable and keeps the order",
+     {"--mirror", "http://a", "--mirror=https://b/x"},
+     OPTIONS_OK,
+     {{"mirrors", "http://a,https://b/x"}},
+     NULL},
+    {"--public-url alone sets the server's URL",
+     {"--public-url", "http://127.0.0.1:8080"},
+     OPTIONS_OK,
+     {{"public_url", "http://127.0.0.1:8080"}},
+     NULL},
+    {"--write-catalog-only needs a URL to list",
+     {"--write-catalog-only"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "needs --public-url or --mirror"},
+    {"--mirror must be http or https",
+     {"--mirror", "ftp://m/x"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "--mirror: 'ftp://m/x' is not a base URL"},
+    {"--mirror without a host is refused",
+     {"--mirror", "http://"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "no host"},
+    {"--public-url with a space is refused",
+     {"--public-url", "http://h/a b"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "--public-url: 'http://h/a b' is not a base URL"},
+    {"--mirror with a query is refused",
+     {"--mirror", "http://h/?x"},
+     OPTIONS_USAGE,
+     {{NULL}},
+     "no query"},
     {"--port sets the port", {"--port", "9000"}, OPTIONS_OK, {{"port", "9000"}}, NULL},
     {"-p sets the port", {"-p", "9001"}, OPTIONS_OK, {{"port", "9001"}}, NULL},
     {"--port=N works", {"--port=9002"}, OPTIONS_OK, {{"port", "9002"}}, NULL},
@@ -1068,6 +1126,9 @@ static void test_options_usage(void **state)
         "--max-upload-size SIZE",
         "(default 64g)",
         "--upload-expiry SECS",
+        "--mirror URL",
+        "--public-url URL",
+        "--write-catalog-only",
         "(default 86400)",
         "--help",
         "--version",
