@@ -30,13 +30,16 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "log.h"
+#include "meta4.h"
 #include "ratelimit.h"
 #include "resource.h"
 #include "upload_conn.h"
@@ -92,6 +95,8 @@ static void exchange_release(struct conn_exchange *x)
     filesend_cleanup(&x->fs);
     fcache_release(x->file);
     x->file = NULL;
+    free(x->doc);
+    x->doc = NULL;
     x->file_fd = -1;
     snapshot_unref(x->snap);
     x->snap = NULL;
@@ -216,8 +221,53 @@ static bool body_plan(struct conn *c, const struct http_request *req)
     return true;
 }
 
+/* What self_url() looks at. */
+struct self_arg {
+    const struct conn *c;
+    const struct http_request *req;
+};
+
+/*
+ * This server's base URL as the client reached it, for a Metalink's first
+ * <url>: --public-url, else http:// and the request's Host, else the
+ * address the connection came in on. Into BUF (CAP bytes).
+ */
+static const char *self_url(void *arg, char *buf, size_t cap)
+{
+    const struct conn *c = ((struct self_arg *)arg)->c;
+    const struct http_request *req = ((struct self_arg *)arg)->req;
+    const struct strview *host = http_request_header(req, "host");
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char addr[LISTEN_ADDR_MAX];
+
+    if (c->w->ctx->opts->public_url != NULL)
+        return c->w->ctx->opts->public_url;
+    if (host != NULL && host->len > 0) { /* checked by the parser: uri-host [":" port] */
+        snprintf(buf, cap, "http://%.*s", (int)host->len, host->p);
+        return meta4_base_url_check(buf) == NULL ? buf : NULL;
+    }
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) != 0)
+        return NULL;
+    listen_format_addr((struct sockaddr *)&ss, sl, addr);
+    snprintf(buf, cap, "http://%s", addr);
+    return buf;
+}
+
+/* Whether REQ's Accept asks for a Metalink. */
+static bool wants_meta4(const struct http_request *req)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strview_eq_ci(req->headers[i].name, "accept") &&
+            meta4_accept_wants(req->headers[i].value.p, req->headers[i].value.len))
+            return true;
+    return false;
+}
+
 static void answer_request(struct conn *c, const struct http_request *req)
 {
+    struct self_arg self = {c, req};
+    struct resource_query q;
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
     bool is_keep_alive = body_plan(c, req) && req->is_keep_alive;
@@ -247,8 +297,14 @@ static void answer_request(struct conn *c, const struct http_request *req)
         return;
     }
     c->x->snap = worker_snapshot(c->w);
-    status = resource_open(ctx, &c->w->files, c->x->snap, req->target, c->x->start_ns,
-                           c->x->log.start, &res, &detail);
+    q.target = req->target;
+    q.wants_meta4 = wants_meta4(req);
+    q.self_url = self_url; /* asked only when a Metalink is served */
+    q.self_arg = &self;
+    q.now = c->x->start_ns;
+    q.now_real = c->x->log.start;
+    status = resource_open(ctx, &c->w->files, c->x->snap, &q, &res, &detail);
+    c->x->doc = res.doc;
     if (status != 0) {
         respond_error(status, detail, NULL, &rc, &c->x->resp);
         return;

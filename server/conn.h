@@ -61,6 +61,7 @@ struct conn_exchange {
     size_t seg;                /* the segment being sent */
     uint64_t seg_done;         /* bytes of it already sent */
     struct fcache_entry *file; /* the published file answered (a reference), or NULL */
+    char *doc;                 /* a generated body the response points into (a Metalink), or NULL */
     int file_fd;            /* its open file, borrowed from FILE; -1 when the body is in memory */
     struct file_id file_id; /* the file's identity when the response was built */
     struct filesend fs;     /* sends the file's bytes, checking that identity */

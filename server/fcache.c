@@ -40,6 +40,7 @@ static void entry_free(struct fcache_entry *e)
     if (e->fd >= 0)
         close(e->fd);
     free(e->bytes);
+    free(e->links);
     free(e);
 }
 

@@ -91,6 +91,7 @@ struct fcache_entry {
     char *bytes;      /* the whole file, read and checked; NULL when not kept */
     struct repr rep;  /* what responses describe (resource.c); is_file, mem unused */
     uint64_t rep_gen; /* the snapshot generation rep's digest was decided with; 0: none yet */
+    char *links;      /* rep.links once the catalog vouched for this version (resource.c; owned) */
     const char *name; /* the published path, stored after the entry */
 };
 

@@ -20,6 +20,7 @@
 #include "dynbuf.h"
 #include "encode.h"
 #include "name.h"
+#include "strview.h"
 
 /* A document has at most 4096 piece lines of under 100 bytes, and the URLs. */
 #define META4_MAX_DOC (1u << 20)
@@ -200,4 +201,85 @@ char *meta4_render(const char *name, uint64_t size, const uint8_t sha256[SHA256_
         return NULL;
     }
     return dynbuf_take(&b, len);
+}
+
+size_t meta4_file_headers(const char *name, const char *const *mirrors, size_t n, char *out,
+                          size_t cap)
+{
+    static const char described[] = "Link: </%s.meta4>; rel=describedby; "
+                                    "type=\"" META4_MEDIA_TYPE "\"\r\nVary: Accept\r\n";
+    size_t need = name_encode_url_path(name, NULL, 0) + 1, len = 0, tail;
+    char *enc;
+    int w;
+
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    enc = malloc(need);
+    if (enc == NULL)
+        return 0;
+    name_encode_url_path(name, enc, need);
+    /* The describedby line and Vary always go in: room for them first. */
+    tail = sizeof(described) - 3 + strlen(enc);
+    for (size_t i = 0; i < n && tail < cap; i++) {
+        size_t bl = strlen(mirrors[i]);
+        const char *sep = bl > 0 && mirrors[i][bl - 1] == '/' ? "" : "/";
+
+        w = snprintf(out + len, cap - len, "Link: <%s%s%s>; rel=duplicate\r\n", mirrors[i], sep,
+                     enc);
+        if (w < 0 || (size_t)w >= cap - len - tail) {
+            out[len] = '\0'; /* this one does not fit: the document lists them all */
+            break;
+        }
+        len += (size_t)w;
+    }
+    w = snprintf(out + len, cap - len, described, enc);
+    free(enc);
+    if (w < 0 || (size_t)w >= cap - len) {
+        out[0] = '\0';
+        return 0;
+    }
+    return len + (size_t)w;
+}
+
+/* Whether a q parameter's value QV (RFC 9110 12.4.2: "0" to "1" with up to three decimals) is 0. */
+static bool qvalue_is_zero(struct strview qv)
+{
+    if (qv.len == 0 || qv.p[0] != '0')
+        return qv.len == 0; /* "q=" is malformed: taken as not wanted */
+    if (qv.len == 1)
+        return true;
+    if (qv.p[1] != '.' || qv.len > 5)
+        return true; /* malformed: not wanted */
+    for (size_t i = 2; i < qv.len; i++)
+        if (qv.p[i] != '0')
+            return qv.p[i] < '0' || qv.p[i] > '9'; /* a digit: above 0; anything else: malformed */
+    return true;
+}
+
+bool meta4_accept_wants(const char *value, size_t len)
+{
+    struct strview list = strview_make(value, len), elem;
+
+    while (strview_next_item(&list, &elem)) {
+        const char *semi = memchr(elem.p, ';', elem.len);
+        struct strview type =
+            strview_trim(strview_make(elem.p, semi ? (size_t)(semi - elem.p) : elem.len));
+        bool is_zero = false;
+
+        if (!strview_eq_ci(type, META4_MEDIA_TYPE))
+            continue;
+        while (semi != NULL) {
+            const char *start = semi + 1, *end = elem.p + elem.len;
+            struct strview param;
+
+            semi = memchr(start, ';', (size_t)(end - start));
+            param = strview_trim(strview_make(start, (size_t)((semi ? semi : end) - start)));
+            if (param.len >= 2 && strview_lower(param.p[0]) == 'q' && param.p[1] == '=')
+                is_zero = qvalue_is_zero(strview_make(param.p + 2, param.len - 2));
+        }
+        if (!is_zero)
+            return true;
+    }
+    return false;
 }

@@ -23,6 +23,7 @@
 #define META4_MEDIA_TYPE "application/metalink4+xml"
 #define META4_MAX_URLS   32 /* base URLs one document lists */
 #define META4_URL_MAX    2048
+#define META4_LINKS_MAX  1024 /* bytes of Link and Vary headers a file's response carries */
 
 /* One place the tree is served from. */
 struct meta4_url {
@@ -61,5 +62,27 @@ char *meta4_render(const char *name, uint64_t size, const uint8_t sha256[SHA256_
  * Metalink (written by --write-catalog-only), not content. Pure.
  */
 size_t meta4_stem_len(const char *base);
+
+/*
+ * The headers a response for the published file NAME carries (RFC 6249):
+ * "Link: <MIRROR/PATH>; rel=duplicate" for each of MIRRORS[0..N) (base
+ * URLs that passed meta4_base_url_check()) while they fit, then always
+ * "Link: </PATH.meta4>; rel=describedby; type=\"application/metalink4+xml\""
+ * and "Vary: Accept" (the same URL gives the Metalink to a client that
+ * asks for it), PATH percent-encoded and each line ending in CRLF, into
+ * OUT (CAP bytes, NUL added). Mirrors that do not fit are left out (the
+ * document lists them all). Returns the length, or 0 (OUT empty) when
+ * not even the last two lines fit or memory ran out. Pure but for malloc.
+ */
+size_t meta4_file_headers(const char *name, const char *const *mirrors, size_t n, char *out,
+                          size_t cap);
+
+/*
+ * Whether an Accept header's value VALUE[0..LEN) asks for a Metalink: one
+ * of its elements is application/metalink4+xml (any case) without a q
+ * parameter of 0 (a malformed q counts as 0). Wildcards do not count: a
+ * client that takes anything gets the file. Pure.
+ */
+bool meta4_accept_wants(const char *value, size_t len);
 
 #endif

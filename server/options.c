@@ -127,10 +127,10 @@ void options_usage(FILE *out)
           out);
     fputs("      --mirror URL          another server holding the same tree under base\n"
           "                            URL (http:// or https://), listed in each file's\n"
-          "                            Metalink by --write-catalog-only (repeatable, up\n"
-          "                            to 31; the server does not serve Metalinks yet)\n"
+          "                            Metalink and Link headers (repeatable, up to 31)\n"
           "      --public-url URL      the base URL clients reach this tree at, listed\n"
-          "                            first in those Metalinks (default: none)\n"
+          "                            first in each Metalink (default: http://HOST of\n"
+          "                            the request; none with --write-catalog-only)\n"
           "      --write-catalog-only  do not serve: scan the root once (with the same\n"
           "                            hash cache), write the catalog (default\n"
           "                            ROOT/text.txt) and FILE.meta4 beside each file,\n"

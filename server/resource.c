@@ -14,11 +14,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "encode.h"
+#include "meta4.h"
 #include "mime.h"
+#include "sha256.h"
 
 #define DIR_DETAIL "a directory has no page of its own; / lists the whole tree"
 
@@ -112,7 +116,8 @@ static int open_status(int err, const char **detail)
  * Fill E's representation for SNAP: what depends on the file's version
  * once, the digest again whenever the snapshot is another one.
  */
-static void entry_repr(struct fcache_entry *e, const struct snapshot *snap)
+static void entry_repr(const struct server_ctx *ctx, struct fcache_entry *e,
+                       const struct snapshot *snap)
 {
     const struct snap_entry *se;
 
@@ -132,13 +137,89 @@ static void entry_repr(struct fcache_entry *e, const struct snapshot *snap)
     e->rep.has_digest = se != NULL && file_id_equal(&se->id, &e->key.id);
     if (e->rep.has_digest)
         memcpy(e->rep.sha256, se->sha256, SHA256_LEN);
+    /* Its mirrors and its Metalink, once the catalog vouches for this version (RFC 6249). */
+    if (e->rep.has_digest && e->links == NULL && (e->links = malloc(META4_LINKS_MAX)) != NULL &&
+        meta4_file_headers(e->name, ctx->opts->mirrors, ctx->opts->nmirrors, e->links,
+                           META4_LINKS_MAX) == 0) {
+        free(e->links);
+        e->links = NULL;
+    }
+    e->rep.links = e->rep.has_digest ? e->links : NULL;
     e->rep_gen = snap->gen != 0 ? snap->gen : 1;
 }
 
-int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
-                  struct strview target, uint64_t now, struct timespec now_real,
-                  struct resource *out, const char **detail)
+/*
+ * The Metalink of the catalog's entry SE, into OUT: when the file on disk
+ * is the version SE describes. 0 or an HTTP status with *DETAIL.
+ */
+static int metalink(const struct server_ctx *ctx, struct fcache *fc, const struct snap_entry *se,
+                    const struct resource_query *q, struct resource *out, const char **detail)
 {
+    struct meta4_url urls[META4_MAX_URLS];
+    char self[META4_URL_MAX + 1];
+    const char *self_url;
+    uint8_t sha[SHA256_LEN];
+    char hex[SHA256_HEX_LEN + 1], etag[RESP_ETAG_MAX];
+    struct fcache_entry *e;
+    size_t n = 0, len;
+    bool is_same;
+    int err = fcache_open(fc, ctx->rootfd, se->name, q->now, q->now_real, &e);
+
+    if (err == -EISDIR) {
+        *detail = DIR_DETAIL;
+        return 404;
+    }
+    if (err != 0)
+        return open_status(-err, detail);
+    is_same = file_id_equal(&se->id, &e->key.id);
+    fcache_release(e);
+    if (!is_same) {
+        *detail = "the file changed since the catalog was made; its Metalink follows the next scan";
+        return 503;
+    }
+    self_url = q->self_url != NULL ? q->self_url(q->self_arg, self, sizeof(self)) : NULL;
+    if (self_url != NULL)
+        urls[n++] = (struct meta4_url){self_url, 0};
+    for (size_t i = 0; i < ctx->opts->nmirrors && n < META4_MAX_URLS; i++)
+        urls[n++] = (struct meta4_url){ctx->opts->mirrors[i], 0};
+    if (n == 0) {
+        *detail = "the server knows no URL of this file to list";
+        return 500;
+    }
+    out->doc = meta4_render(se->name, se->id.size, se->sha256, se->pieces, urls, n, &len);
+    if (out->doc == NULL || sha256_buf(out->doc, len, sha) != 0) {
+        *detail = "the server is out of resources; try again";
+        return 503;
+    }
+    /* The document is a function of its bytes' hash: a strong validator. */
+    encode_hex(sha, SHA256_LEN, hex);
+    snprintf(etag, sizeof(etag), "\"m4-%.32s\"", hex);
+    memory_repr(&out->rep, out->doc, len, (time_t)se->id.mtime_sec, etag, META4_MEDIA_TYPE);
+    out->rep.has_digest = true;
+    memcpy(out->rep.sha256, sha, SHA256_LEN);
+    return 0;
+}
+
+/* The catalog entry NAME.meta4 stands for, when NAME ends in ".meta4" and NAME less it is listed.
+ */
+static const struct snap_entry *metalink_of(const struct snapshot *snap, const char *name)
+{
+    const char *base = strrchr(name, '/');
+    size_t stem = meta4_stem_len(base != NULL ? base + 1 : name);
+    char path[NAME_PATH_MAX + 1];
+
+    if (stem == 0)
+        return NULL;
+    stem += (size_t)((base != NULL ? base + 1 : name) - name);
+    memcpy(path, name, stem);
+    path[stem] = '\0';
+    return snapshot_find(snap, path);
+}
+
+int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
+                  const struct resource_query *q, struct resource *out, const char **detail)
+{
+    const struct snap_entry *se;
     struct strview path;
     enum name_result nr;
     struct fcache_entry *e;
@@ -146,10 +227,11 @@ int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct 
     int err;
 
     out->entry = NULL;
+    out->doc = NULL;
     out->fd = -1;
     out->name[0] = '\0';
     *detail = NULL;
-    if (!resource_target_path(target, &path)) {
+    if (!resource_target_path(q->target, &path)) {
         *detail = "the request target must be a path";
         return 400;
     }
@@ -182,14 +264,25 @@ int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct 
         memcpy(out->rep.sha256, snap->text_sha256, SHA256_LEN);
         return 0;
     }
-    err = fcache_open(fc, ctx->rootfd, out->name, now, now_real, &e);
+    /* A generated Metalink takes the place of a file of its name (the scan never publishes one). */
+    se = metalink_of(snap, out->name);
+    if (se != NULL)
+        return metalink(ctx, fc, se, q, out, detail);
+    err = fcache_open(fc, ctx->rootfd, out->name, q->now, q->now_real, &e);
     if (err == -EISDIR) {
         *detail = DIR_DETAIL;
         return 404;
     }
     if (err != 0)
         return open_status(-err, detail);
-    entry_repr(e, snap);
+    entry_repr(ctx, e, snap);
+    if (q->wants_meta4 && e->rep.has_digest && (se = snapshot_find(snap, out->name)) != NULL) {
+        fcache_release(e);
+        err = metalink(ctx, fc, se, q, out, detail);
+        if (err == 0)
+            out->rep.links = "Vary: Accept\r\n";
+        return err;
+    }
     out->entry = e;
     out->id = e->key.id;
     out->rep = e->rep;

@@ -22,8 +22,21 @@
  */
 #define RESOURCE_CATALOG_NAME "text.txt"
 
+/* What a request asks resource_open() for. */
+struct resource_query {
+    struct strview target; /* the request target, as sent */
+    bool wants_meta4;      /* its Accept asks for a Metalink (meta4_accept_wants()) */
+    /* This server's base URL, the Metalink's first <url>, written into BUF
+     * (CAP bytes) when a Metalink is served; NULL: none. */
+    const char *(*self_url)(void *arg, char *buf, size_t cap);
+    void *self_arg;
+    uint64_t now;             /* monotonic ns */
+    struct timespec now_real; /* the wall clock */
+};
+
 struct resource {
     struct fcache_entry *entry; /* a published file: a reference owned by the caller; else NULL */
+    char *doc;         /* a generated body REP points into (a Metalink): the caller's to free() */
     int fd;            /* the entry's open file (borrowed from it), or -1 when REP is in memory */
     struct file_id id; /* the open file's identity, which REP describes */
     struct repr rep;
@@ -53,11 +66,19 @@ bool resource_target_path(struct strview target, struct strview *path);
  * out->entry (release it with fcache_release() once the response is
  * done); its representation is built once per version and catalog
  * snapshot, and a small settled file's bytes come from memory (rep.mem).
- * NOW is the monotonic clock in ns, NOW_REAL the wall clock.
+ * A file the catalog vouches for carries Link headers (rep.links:
+ * meta4_file_headers(), the --mirror URLs and its Metalink).
+ *
+ * Metalinks (RFC 5854): "/PATH.meta4" when PATH is in the catalog, and
+ * "/PATH" when Q->wants_meta4, give the document meta4_render() makes
+ * from the catalog's entry (size, SHA-256, piece hashes) with one <url>
+ * for Q->self_url() and one per --mirror, in out->doc (the caller frees
+ * it); only while the file on disk is still the version the catalog
+ * describes, else 503 (its next scan makes a new one). A "NAME.meta4"
+ * whose NAME is not in the catalog is an ordinary file.
  */
 int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
-                  struct strview target, uint64_t now, struct timespec now_real,
-                  struct resource *out, const char **detail);
+                  const struct resource_query *q, struct resource *out, const char **detail);
 
 /*
  * A strong ETag for a file identity: "INODE-SIZE-MTIMENS-CTIMENS" in hex,

@@ -183,6 +183,8 @@ static void head_representation(struct response *out, const struct repr *rep, bo
 
     HEAD_APPEND(out, "Accept-Ranges: bytes\r\n");
     head_validators(out, rep);
+    if (rep->links != NULL)
+        HEAD_APPEND(out, "%s", rep->links);
     if (rep->has_digest) {
         encode_base64(rep->sha256, SHA256_LEN, b64);
         HEAD_APPEND(out, "Repr-Digest: sha-256=:%s:\r\n", b64);

@@ -19,7 +19,7 @@
 #include "sha256.h"
 #include "version.h"
 
-#define RESP_HEAD_MAX  1536
+#define RESP_HEAD_MAX  2560 /* room for META4_LINKS_MAX of Link headers */
 #define RESP_EXTRA_MAX 6144
 #define RESP_MAX_SEGS  (2 * RANGE_MAX_PARTS + 2)
 #define RESP_ETAG_MAX  80
@@ -36,6 +36,7 @@ struct repr {
     bool has_digest;          /* sha256 is known to match these bytes */
     uint8_t sha256[SHA256_LEN];
     const char *content_type;
+    const char *links; /* Link and Vary header lines (CRLF each; server/meta4.h), or NULL */
 };
 
 enum resp_seg_kind {

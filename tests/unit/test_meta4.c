@@ -299,12 +299,124 @@ static void test_stem_len(void **state)
     tally_end(&t, NROWS(stem_cases));
 }
 
+/* --- meta4_accept_wants() --------------------------------------------------------------- */
+
+struct accept_case {
+    const char *what;
+    const char *value;
+    bool want;
+};
+
+static const struct accept_case accept_cases[] = {
+    {"the type alone", "application/metalink4+xml", true},
+    {"any case", "Application/Metalink4+XML", true},
+    {"among others", "text/html, application/metalink4+xml, */*;q=0.1", true},
+    {"with spaces around it", "  application/metalink4+xml  ,text/plain", true},
+    {"with q=1", "application/metalink4+xml;q=1", true},
+    {"with q=0.5 and spaces", "application/metalink4+xml ; q=0.5", true},
+    {"with q=0.001", "application/metalink4+xml;q=0.001", true},
+    {"with Q=0.9 (the name in any case)", "application/metalink4+xml;Q=0.9", true},
+    {"with another parameter first", "application/metalink4+xml;v=4;q=0.8", true},
+    {"q=0 refuses it", "application/metalink4+xml;q=0", false},
+    {"q=0.000 refuses it", "application/metalink4+xml;q=0.000", false},
+    {"q=0. refuses it", "application/metalink4+xml;q=0.", false},
+    {"a malformed q (empty) counts as 0", "application/metalink4+xml;q=", false},
+    {"a malformed q (letters) counts as 0", "application/metalink4+xml;q=0.x", false},
+    {"a malformed q (too many decimals) counts as 0", "application/metalink4+xml;q=0.0001", false},
+    {"refused once, wanted later", "application/metalink4+xml;q=0, application/metalink4+xml",
+     true},
+    {"*/* is not a request for a Metalink", "*/*", false},
+    {"application/* is not either", "application/*", false},
+    {"Metalink 3 is another type", "application/metalink+xml", false},
+    {"a longer type is another type", "application/metalink4+xmlx", false},
+    {"a prefix is another type", "application/metalink4", false},
+    {"an empty value", "", false},
+    {"only commas", ",,,", false},
+    {"a semicolon alone", ";q=1", false},
+};
+
+static void test_accept_wants(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(accept_cases); i++) {
+        const struct accept_case *c = &accept_cases[i];
+        size_t n = strlen(c->value);
+        char *exact = malloc(n > 0 ? n : 1); /* exactly its length: ASan sees an over-read */
+        bool got;
+
+        assert_non_null(exact);
+        memcpy(exact, c->value, n);
+        got = meta4_accept_wants(exact, n);
+        free(exact);
+        if (got != c->want)
+            row_fail(&t, c->what, "\"%s\" gave %d", c->value, got);
+    }
+    tally_end(&t, NROWS(accept_cases));
+}
+
+/* --- meta4_file_headers() --------------------------------------------------------------- */
+
+static void test_file_headers(void **state)
+{
+    static const char *const mirrors[] = {"http://a.test/m/", "https://b.test:8443"};
+    char out[META4_LINKS_MAX];
+    size_t n;
+
+    (void)state;
+    n = meta4_file_headers("sub/a&b c.txt", mirrors, 2, out, sizeof(out));
+    assert_string_equal(out, "Link: <http://a.test/m/sub/a%26b%20c.txt>; rel=duplicate\r\n"
+                             "Link: <https://b.test:8443/sub/a%26b%20c.txt>; rel=duplicate\r\n"
+                             "Link: </sub/a%26b%20c.txt.meta4>; rel=describedby; "
+                             "type=\"application/metalink4+xml\"\r\n"
+                             "Vary: Accept\r\n");
+    assert_int_equal(n, strlen(out));
+
+    /* No mirrors: only the Metalink and Vary. */
+    n = meta4_file_headers("x.iso", NULL, 0, out, sizeof(out));
+    assert_string_equal(out, "Link: </x.iso.meta4>; rel=describedby; "
+                             "type=\"application/metalink4+xml\"\r\nVary: Accept\r\n");
+    assert_int_equal(n, strlen(out));
+}
+
+static void test_file_headers_cap(void **state)
+{
+    static char long_mirror[400];
+    const char *mirrors[8];
+    char out[META4_LINKS_MAX];
+    const char *last;
+    size_t n, links = 0;
+
+    (void)state;
+    memcpy(long_mirror, "http://", 7);
+    memset(long_mirror + 7, 'h', sizeof(long_mirror) - 8);
+    for (size_t i = 0; i < 8; i++)
+        mirrors[i] = long_mirror;
+    /* 8 x 400 bytes do not fit in 1 KiB: as many as fit, then always the Metalink. */
+    n = meta4_file_headers("f.bin", mirrors, 8, out, sizeof(out));
+    assert_true(n > 0 && n < sizeof(out));
+    assert_int_equal(n, strlen(out));
+    for (const char *p = out; (p = strstr(p, "rel=duplicate")) != NULL; p++)
+        links++;
+    assert_int_equal(links, 2);
+    last = strstr(out, "Link: </f.bin.meta4>; rel=describedby");
+    assert_non_null(last);
+    assert_string_equal(out + n - strlen("Vary: Accept\r\n"), "Vary: Accept\r\n");
+
+    /* Not even the describedby line fits: nothing. */
+    assert_int_equal(meta4_file_headers("f.bin", mirrors, 8, out, 40), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(meta4_file_headers("f.bin", mirrors, 0, out, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),         cmocka_unit_test(test_render_most_pieces),
         cmocka_unit_test(test_base_url_check), cmocka_unit_test(test_base_url_too_long),
-        cmocka_unit_test(test_stem_len),
+        cmocka_unit_test(test_stem_len),       cmocka_unit_test(test_accept_wants),
+        cmocka_unit_test(test_file_headers),   cmocka_unit_test(test_file_headers_cap),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
