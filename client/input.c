@@ -47,6 +47,11 @@ static bool url_is_sane(struct strview u)
     return u.len > skip && u.p[skip] != '/' && u.p[skip] != '?' && u.p[skip] != '#';
 }
 
+bool input_url_ok(const char *s, size_t len)
+{
+    return input_is_url(s, len) && url_is_sane(strview_make(s, len));
+}
+
 enum input_result input_parse_line(const char *line, size_t len, struct input_entry *out,
                                    const char **why)
 {
@@ -88,7 +93,7 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
                 v.len = (size_t)(sp - v.p);
             }
         }
-        if (!url_is_sane(v)) {
+        if (!input_url_ok(v.p, v.len)) {
             *why = "not a usable URL";
             goto bad;
         }

@@ -51,6 +51,14 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
 /* True when S[0..LEN) starts with http:// or https:// (any case). */
 bool input_is_url(const char *s, size_t len);
 
+/*
+ * True when S[0..LEN) is a URL the client can fetch: input_is_url(), a
+ * host that is not empty, and no space, control byte or DEL anywhere.
+ * Pure; the same rule for queue lines and for URLs found elsewhere (a
+ * Metalink's <url> list).
+ */
+bool input_url_ok(const char *s, size_t len);
+
 /* True when S[0..LEN) starts with any URL scheme and "://" ("ftp://..."). */
 bool input_has_scheme(const char *s, size_t len);
 

@@ -277,6 +277,41 @@ static void test_input_is_url(void **state)
         fail_msg("%d input_is_url rows failed", nbad);
 }
 
+/* ---- input_url_ok ---- */
+
+static const struct url_case url_ok_cases[] = {
+    {"an http URL with a host and a path is usable", S("http://h/a.iso"), true},
+    {"an https URL of a bare host is usable", S("HTTPS://h"), true},
+    {"a URL with a port, a query and a fragment is usable", S("http://127.0.0.1:8080/a?b#c"), true},
+    {"only the LEN bytes given are looked at", "http://h/a b", 10, true},
+    {"another scheme is not usable", S("ftp://h/a"), false},
+    {"an empty host is not usable", S("http:///a"), false},
+    {"a host that is only a query is not usable", S("https://?q"), false},
+    {"a space inside is not usable", S("http://h/a b"), false},
+    {"a TAB inside is not usable", S("http://h/a\tb"), false},
+    {"a NUL inside is not usable", S("http://h/a\0b"), false},
+    {"a DEL inside is not usable", S("http://h/a\x7f"), false},
+    {"\"http://\" alone is not usable", S("http://"), false},
+};
+
+static void test_input_url_ok(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(url_ok_cases) / sizeof(url_ok_cases[0]); i++) {
+        const struct url_case *c = &url_ok_cases[i];
+        bool got = input_url_ok(c->s, c->len);
+
+        if (got != c->want) {
+            nbad++;
+            print_error("row %zu: %s: \"%.*s\" gave %d\n", i, c->what, (int)c->len, c->s, got);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_url_ok rows failed", nbad);
+}
+
 /* ---- input_has_scheme ---- */
 
 static const struct url_case scheme_cases[] = {
@@ -397,11 +432,9 @@ static void test_input_url_filename(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_input_parse_line),
-        cmocka_unit_test(test_input_bad_name_reason),
-        cmocka_unit_test(test_input_is_url),
-        cmocka_unit_test(test_input_has_scheme),
-        cmocka_unit_test(test_input_other_scheme_reason),
+        cmocka_unit_test(test_input_parse_line),   cmocka_unit_test(test_input_bad_name_reason),
+        cmocka_unit_test(test_input_is_url),       cmocka_unit_test(test_input_url_ok),
+        cmocka_unit_test(test_input_has_scheme),   cmocka_unit_test(test_input_other_scheme_reason),
         cmocka_unit_test(test_input_url_filename),
     };
 
