@@ -42,7 +42,7 @@ endif
 # pkg-config runs when a recipe needs it (recursive '='), after deps.sh
 # has had its chance to install what is missing.
 SERVER_LIBS = $(shell pkg-config --libs libcrypto)
-CLIENT_PKGS := libcurl ncursesw libcrypto readline
+CLIENT_PKGS := libcurl ncursesw libcrypto readline expat
 CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS))
 CLIENT_LIBS = $(shell pkg-config --libs $(CLIENT_PKGS))
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka)
@@ -110,11 +110,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libserver.a $(BUILD
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CLIENT_LIBS) $(LDLIBS)
 
 # A client parser's target takes only the pure objects it names from
-# libclient.a, so it links without libcurl, ncurses or readline.
+# libclient.a, so it links without libcurl, ncurses or readline; a target
+# whose parser needs a library of its own names it in REPLAY_LIBS.
+REPLAY_LIBS =
+$(BUILD)/tests/replay_metalink: REPLAY_LIBS = $(shell pkg-config --libs expat)
 $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$(BUILD)/libserver.a $(BUILD)/libclient.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(REPLAY_LIBS) $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/tools/mksample: $(BUILD)/tools/mksample.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -29,6 +29,7 @@ want_pc libcrypto libssl-dev
 want_pc libcurl libcurl4-openssl-dev
 want_pc ncursesw libncurses-dev
 want_pc readline libreadline-dev
+want_pc expat libexpat1-dev
 if [ "$job" = test ] || [ "$job" = bench ]; then
     want_pc cmocka libcmocka-dev
     want_cmd clang clang
