@@ -52,11 +52,156 @@ bool input_url_ok(const char *s, size_t len)
     return input_is_url(s, len) && url_is_sane(strview_make(s, len));
 }
 
-enum input_result input_parse_line(const char *line, size_t len, struct input_entry *out,
+bool input_url_is_metalink(const char *url, size_t len)
+{
+    const char *end = url + len, *q, *host, *slash;
+
+    if (!input_is_url(url, len))
+        return false;
+    q = memchr(url, '?', len);
+    if (q != NULL)
+        end = q;
+    q = memchr(url, '#', (size_t)(end - url));
+    if (q != NULL)
+        end = q;
+    host = (const char *)memchr(url, ':', len) + 3; /* past "://": input_is_url() saw it */
+    slash = end > host ? memchr(host, '/', (size_t)(end - host)) : NULL;
+    return slash != NULL && end - slash > 6 && strview_eq_ci(strview_make(end - 6, 6), ".meta4");
+}
+
+/* The next TAB-separated field of *REST (untrimmed); false when none is left. */
+static bool next_field(struct strview *rest, struct strview *field)
+{
+    const char *tab;
+
+    if (rest->p == NULL)
+        return false;
+    tab = memchr(rest->p, '\t', rest->len);
+    if (tab == NULL) {
+        *field = *rest;
+        rest->p = NULL;
+        rest->len = 0;
+        return true;
+    }
+    *field = strview_make(rest->p, (size_t)(tab - rest->p));
+    rest->len -= field->len + 1;
+    rest->p = tab + 1;
+    return true;
+}
+
+/* One URL alone on its line (before any TAB hash): "URL" or "URL HASH". */
+static enum input_result one_url(struct strview v, struct input_sources *out, const char **why)
+{
+    struct input_entry *e = &out->entry;
+
+    v = strview_trim(v);
+    if (!e->has_sha256) { /* "URL HASH" with spaces */
+        const char *sp = memchr(v.p, ' ', v.len);
+
+        if (sp != NULL) {
+            struct strview hash = strview_trim(strview_make(sp, (size_t)(v.p + v.len - sp)));
+
+            if (!is_hex64(hash)) {
+                *why = "a URL cannot contain spaces (write them as %20)";
+                return INPUT_BAD;
+            }
+            decode_hex(hash.p, hash.len, e->sha256, SHA256_LEN);
+            e->has_sha256 = true;
+            v.len = (size_t)(sp - v.p);
+        }
+    }
+    if (!input_url_ok(v.p, v.len)) {
+        *why = "not a usable URL";
+        return INPUT_BAD;
+    }
+    e->kind = INPUT_URL;
+    e->text = v;
+    out->urls[0] = v;
+    out->nurls = 1;
+    out->is_metalink = input_url_is_metalink(v.p, v.len);
+    return INPUT_ENTRY;
+}
+
+/* Several TAB-separated URLs (the hash, if any, already taken off). */
+static enum input_result many_urls(struct strview fields, struct input_sources *out,
                                    const char **why)
 {
+    struct strview f;
+
+    while (next_field(&fields, &f)) {
+        f = strview_trim(f);
+        if (!input_is_url(f.p, f.len)) {
+            *why = "each TAB-separated field must be an http:// or https:// URL, or a last "
+                   "SHA-256 (64 hex digits)";
+            return INPUT_BAD;
+        }
+        if (memchr(f.p, ' ', f.len) != NULL) {
+            *why = "a URL cannot contain spaces (write them as %20)";
+            return INPUT_BAD;
+        }
+        if (!input_url_ok(f.p, f.len)) {
+            *why = "not a usable URL";
+            return INPUT_BAD;
+        }
+        if (input_url_is_metalink(f.p, f.len)) {
+            *why = "a Metalink (.meta4) URL must be alone on its line";
+            return INPUT_BAD;
+        }
+        for (size_t i = 0; i < out->nurls; i++)
+            if (out->urls[i].len == f.len && memcmp(out->urls[i].p, f.p, f.len) == 0) {
+                *why = "the same URL is given twice on the line";
+                return INPUT_BAD;
+            }
+        if (out->nurls == INPUT_MAX_URLS) {
+            *why = "more than 16 URLs on one line";
+            return INPUT_BAD;
+        }
+        out->urls[out->nurls++] = f;
+    }
+    out->entry.kind = INPUT_URL;
+    out->entry.text = out->urls[0];
+    return INPUT_ENTRY;
+}
+
+/*
+ * Take a SHA-256 off the end of V when its last TAB field is one. Sets
+ * *NFIELDS to the fields left. False (with *WHY) when a name line has a
+ * TAB field that is not a hash.
+ */
+static bool take_hash(struct strview *v, struct input_sources *out, size_t *nfields,
+                      const char **why)
+{
+    struct strview rest = *v, f, last = *v;
+    size_t n = 0;
+
+    while (next_field(&rest, &f)) {
+        last = f;
+        n++;
+    }
+    *nfields = n;
+    if (n < 2)
+        return true;
+    f = strview_trim(last);
+    if (decode_hex(f.p, f.len, out->entry.sha256, SHA256_LEN)) {
+        out->entry.has_sha256 = true;
+        v->len = (size_t)(last.p - 1 - v->p); /* up to the TAB before the hash */
+        *nfields = n - 1;
+        return true;
+    }
+    memset(out->entry.sha256, 0, SHA256_LEN);
+    f = strview_trim(strview_make(v->p, (size_t)((const char *)memchr(v->p, '\t', v->len) - v->p)));
+    if (input_is_url(f.p, f.len))
+        return true; /* several URLs; many_urls() judges the fields */
+    *why = "what follows the TAB is not a SHA-256 (64 hex digits)";
+    return false;
+}
+
+enum input_result input_parse_sources(const char *line, size_t len, struct input_sources *out,
+                                      const char **why)
+{
     struct strview v = strview_make(line, len);
-    const char *tab;
+    enum input_result r = INPUT_BAD;
+    size_t nfields;
 
     memset(out, 0, sizeof(*out));
     *why = NULL;
@@ -64,59 +209,44 @@ enum input_result input_parse_line(const char *line, size_t len, struct input_en
         v.len--;
     if (strview_trim(v).len == 0 || v.p[0] == '#')
         return INPUT_SKIP;
-    /* An optional hash after a TAB (a TAB cannot be part of a name). */
-    tab = memchr(v.p, '\t', v.len);
-    if (tab != NULL) {
-        struct strview hash = strview_trim(strview_make(tab + 1, (size_t)(v.p + v.len - tab - 1)));
-
-        if (!decode_hex(hash.p, hash.len, out->sha256, SHA256_LEN)) {
-            *why = "what follows the TAB is not a SHA-256 (64 hex digits)";
-            goto bad;
-        }
-        out->has_sha256 = true;
-        v.len = (size_t)(tab - v.p);
-    }
-    if (input_is_url(strview_trim(v).p, strview_trim(v).len)) {
-        v = strview_trim(v);
-        if (!out->has_sha256) { /* "URL HASH" with spaces */
-            const char *sp = memchr(v.p, ' ', v.len);
-
-            if (sp != NULL) {
-                struct strview hash = strview_trim(strview_make(sp, (size_t)(v.p + v.len - sp)));
-
-                if (!is_hex64(hash)) {
-                    *why = "a URL cannot contain spaces (write them as %20)";
-                    goto bad;
-                }
-                decode_hex(hash.p, hash.len, out->sha256, SHA256_LEN);
-                out->has_sha256 = true;
-                v.len = (size_t)(sp - v.p);
-            }
-        }
-        if (!input_url_ok(v.p, v.len)) {
-            *why = "not a usable URL";
-            goto bad;
-        }
-        out->kind = INPUT_URL;
-        out->text = v;
-        return INPUT_ENTRY;
-    }
-    if (input_has_scheme(v.p, v.len)) {
+    if (!take_hash(&v, out, &nfields, why))
+        goto bad;
+    if (nfields > 1) {
+        r = many_urls(v, out, why);
+    } else if (input_is_url(strview_trim(v).p, strview_trim(v).len)) {
+        r = one_url(v, out, why);
+    } else if (input_has_scheme(v.p, v.len)) {
         *why = "only http:// and https:// URLs can be downloaded";
-        goto bad;
-    }
-    if (name_path_check(v.p, v.len) != NAME_OK) {
+    } else if (name_path_check(v.p, v.len) != NAME_OK) {
         *why = name_strerror(name_path_check(v.p, v.len));
-        goto bad;
+    } else {
+        out->entry.kind = INPUT_NAME;
+        out->entry.text = v;
+        r = INPUT_ENTRY;
     }
-    out->kind = INPUT_NAME;
-    out->text = v;
-    return INPUT_ENTRY;
+    if (r == INPUT_ENTRY)
+        return r;
 bad:
     memset(out, 0, sizeof(*out));
     if (*why == NULL)
         *why = "not a usable line";
     return INPUT_BAD;
+}
+
+enum input_result input_parse_line(const char *line, size_t len, struct input_entry *out,
+                                   const char **why)
+{
+    struct input_sources s;
+    enum input_result r = input_parse_sources(line, len, &s, why);
+
+    /* Until the download engine takes several sources, such a line is refused as before. */
+    if (r == INPUT_ENTRY && s.nurls > 1) {
+        memset(out, 0, sizeof(*out));
+        *why = "what follows the TAB is not a SHA-256 (64 hex digits)";
+        return INPUT_BAD;
+    }
+    *out = s.entry;
+    return r;
 }
 
 bool input_url_filename(const char *url, size_t len, char *out, size_t cap)

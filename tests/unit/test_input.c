@@ -149,6 +149,16 @@ static const struct line_case line_cases[] = {
     {"another scheme is not a URL, and its '/' makes it a bad name", S("ftp://h/a"), INPUT_BAD,
      INPUT_NAME, NULL, false},
 
+    /* Forms only input_parse_sources() takes: refused here as before. */
+    {"two URLs separated by a TAB are bad for a one-source line", S("http://a/f\thttp://b/f"),
+     INPUT_BAD, INPUT_NAME, NULL, false},
+    {"two URLs and a hash are bad for a one-source line", S("http://a/f\thttp://b/f\t" HASH_LO),
+     INPUT_BAD, INPUT_NAME, NULL, false},
+    {"the same URL twice is bad for a one-source line", S("http://a/f\thttp://a/f"), INPUT_BAD,
+     INPUT_NAME, NULL, false},
+    {"a .meta4 URL is a plain URL entry for a one-source line", S("http://h/f.iso.meta4"),
+     INPUT_ENTRY, INPUT_URL, "http://h/f.iso.meta4", false},
+
     /* Names that fail common/name.h. */
     {"a name with a leading '.' is bad", S(".hidden"), INPUT_BAD, INPUT_NAME, NULL, false},
     {"\".\" is bad", S("."), INPUT_BAD, INPUT_NAME, NULL, false},
@@ -216,6 +226,351 @@ static void test_input_parse_line(void **state)
     }
     if (nbad > 0)
         fail_msg("%d input_parse_line rows failed", nbad);
+}
+
+/* ---- input_parse_sources ---- */
+
+/* Every input_parse_line() row gives the same answer and entry here. */
+static void test_input_sources_same_as_line(void **state)
+{
+    int nbad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(line_cases) / sizeof(line_cases[0]); i++) {
+        const struct line_case *c = &line_cases[i];
+        struct input_entry e;
+        struct input_sources s;
+        const char *why1 = NULL, *why2 = NULL;
+        enum input_result r1 = input_parse_line(c->line, c->len, &e, &why1);
+        enum input_result r2 = input_parse_sources(c->line, c->len, &s, &why2);
+        bool multi = r2 == INPUT_ENTRY && s.nurls > 1;
+        bool ok;
+
+        if (multi) /* refused by input_parse_line, taken here */
+            ok = r1 == INPUT_BAD && s.entry.kind == INPUT_URL;
+        else
+            ok = r1 == r2 && memcmp(&e, &s.entry, sizeof(e)) == 0 &&
+                 (why1 == why2 || (why1 != NULL && why2 != NULL && strcmp(why1, why2) == 0)) &&
+                 (r2 != INPUT_ENTRY ||
+                  (e.kind == INPUT_NAME
+                       ? s.nurls == 0
+                       : s.nurls == 1 && s.urls[0].p == e.text.p && s.urls[0].len == e.text.len));
+        if (!ok) {
+            nbad++;
+            print_error("row %zu: %s: line gave %d \"%s\", sources gave %d \"%s\" (%zu urls)\n", i,
+                        c->what, (int)r1, why1 ? why1 : "", (int)r2, why2 ? why2 : "", s.nurls);
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d rows differ between input_parse_line and input_parse_sources", nbad);
+}
+
+#define U16                                                                                        \
+    "http://h1/f\thttp://h2/f\thttp://h3/f\thttp://h4/f\thttp://h5/f\thttp://h6/f\thttp://h7/f\t"  \
+    "http://h8/f\thttp://h9/f\thttp://h10/f\thttp://h11/f\thttp://h12/f\thttp://h13/f\t"           \
+    "http://h14/f\thttp://h15/f\thttp://h16/f"
+
+struct src_case {
+    const char *what;
+    const char *line;
+    size_t len;
+    enum input_result want;
+    size_t nurls;
+    const char *urls[3]; /* the first ones expected (up to nurls) */
+    bool has_sha256;     /* HASH_LO's bytes */
+    bool is_metalink;
+    const char *why; /* INPUT_BAD: a part of the reason */
+};
+
+static const struct src_case src_cases[] = {
+    {"two URLs separated by a TAB are two sources",
+     S("http://a/f\thttps://b/f"),
+     INPUT_ENTRY,
+     2,
+     {"http://a/f", "https://b/f"},
+     false,
+     false,
+     NULL},
+    {"three URLs and a last hash are three sources and the file's hash",
+     S("http://a/f\thttp://b/f\thttp://c/f\t" HASH_LO),
+     INPUT_ENTRY,
+     3,
+     {"http://a/f", "http://b/f", "http://c/f"},
+     true,
+     false,
+     NULL},
+    {"an uppercase hash after URLs is accepted",
+     S("http://a/f\thttp://b/f\t" HASH_UP),
+     INPUT_ENTRY,
+     2,
+     {"http://a/f", "http://b/f"},
+     true,
+     false,
+     NULL},
+    {"spaces around each field are trimmed",
+     S("  http://a/f \t http://b/f  \t  " HASH_LO "  "),
+     INPUT_ENTRY,
+     2,
+     {"http://a/f", "http://b/f"},
+     true,
+     false,
+     NULL},
+    {"a CRLF after several URLs is dropped",
+     S("http://a/f\thttp://b/f\r"),
+     INPUT_ENTRY,
+     2,
+     {"http://a/f", "http://b/f"},
+     false,
+     false,
+     NULL},
+    {"16 URLs, the most, are all sources",
+     S(U16),
+     INPUT_ENTRY,
+     16,
+     {"http://h1/f", "http://h2/f", "http://h3/f"},
+     false,
+     false,
+     NULL},
+    {"16 URLs and a hash are accepted",
+     S(U16 "\t" HASH_LO),
+     INPUT_ENTRY,
+     16,
+     {"http://h1/f", "http://h2/f", "http://h3/f"},
+     true,
+     false,
+     NULL},
+    {"a 17th URL is too many",
+     S(U16 "\thttp://h17/f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "more than 16 URLs"},
+    {"the same URL twice is bad",
+     S("http://a/f\thttp://b/f\thttp://a/f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "the same URL is given twice"},
+    {"one URL is one source", S("http://a/f"), INPUT_ENTRY, 1, {"http://a/f"}, false, false, NULL},
+    {"one URL, spaces and a hash keep the old form",
+     S("http://a/f  " HASH_LO),
+     INPUT_ENTRY,
+     1,
+     {"http://a/f"},
+     true,
+     false,
+     NULL},
+    {"a name is no URL source", S("big.iso\t" HASH_LO), INPUT_ENTRY, 0, {NULL}, true, false, NULL},
+    {"a .meta4 URL is a Metalink to fetch",
+     S("https://h/iso/f.iso.meta4"),
+     INPUT_ENTRY,
+     1,
+     {"https://h/iso/f.iso.meta4"},
+     false,
+     true,
+     NULL},
+    {"a .meta4 URL may carry the file's hash",
+     S("https://h/f.meta4\t" HASH_LO),
+     INPUT_ENTRY,
+     1,
+     {"https://h/f.meta4"},
+     true,
+     true,
+     NULL},
+    {"a .META4 URL in capitals is a Metalink",
+     S("HTTP://H/F.META4"),
+     INPUT_ENTRY,
+     1,
+     {"HTTP://H/F.META4"},
+     false,
+     true,
+     NULL},
+    {"a .meta4 path before a query is a Metalink",
+     S("http://h/f.meta4?mirror=1"),
+     INPUT_ENTRY,
+     1,
+     {"http://h/f.meta4?mirror=1"},
+     false,
+     true,
+     NULL},
+    {"a .meta4 only in the fragment is no Metalink",
+     S("http://h/f.iso#x.meta4"),
+     INPUT_ENTRY,
+     1,
+     {"http://h/f.iso#x.meta4"},
+     false,
+     false,
+     NULL},
+    {"a .meta4 only in the query is no Metalink",
+     S("http://h/f.iso?x=.meta4"),
+     INPUT_ENTRY,
+     1,
+     {"http://h/f.iso?x=.meta4"},
+     false,
+     false,
+     NULL},
+    {"a host ending in .meta4 is no Metalink",
+     S("http://h.meta4"),
+     INPUT_ENTRY,
+     1,
+     {"http://h.meta4"},
+     false,
+     false,
+     NULL},
+    {"a name with .meta4 inside is no Metalink",
+     S("http://h/f.meta4.iso"),
+     INPUT_ENTRY,
+     1,
+     {"http://h/f.meta4.iso"},
+     false,
+     false,
+     NULL},
+    {"a .meta4 URL among several is bad",
+     S("http://a/f\thttp://b/f.meta4"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "must be alone on its line"},
+    {"a name then a URL is bad",
+     S("big.iso\thttp://h/a"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "not a SHA-256"},
+    {"a URL then a name is bad",
+     S("http://h/a\tbig.iso"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field must be an http:// or https:// URL"},
+    {"an empty field between URLs is bad",
+     S("http://a/f\t\thttp://b/f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field"},
+    {"a trailing TAB after URLs is bad",
+     S("http://a/f\thttp://b/f\t"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field"},
+    {"an ftp URL among http URLs is bad",
+     S("http://a/f\tftp://b/f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field"},
+    {"a hash between URLs is bad",
+     S("http://a/f\t" HASH_LO "\thttp://b/f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field"},
+    {"two hashes after URLs are bad",
+     S("http://a/f\thttp://b/f\t" HASH_LO "\t" HASH_LO),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "each TAB-separated field"},
+    {"a space inside one of several URLs is bad",
+     S("http://a/f\thttp://b/f " HASH_LO),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "cannot contain spaces"},
+    {"a URL without a host among several is bad",
+     S("http://a/f\thttp:///f"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "not a usable URL"},
+    {"a control byte in one of several URLs is bad",
+     S("http://a/f\thttp://b/\x01"),
+     INPUT_BAD,
+     0,
+     {NULL},
+     false,
+     false,
+     "not a usable URL"},
+    {"a comment with TABs is skipped",
+     S("#http://a/f\thttp://b/f"),
+     INPUT_SKIP,
+     0,
+     {NULL},
+     false,
+     false,
+     NULL},
+};
+
+static void test_input_parse_sources(void **state)
+{
+    uint8_t want_sha[SHA256_LEN];
+    int nbad = 0;
+
+    (void)state;
+    assert_true(decode_hex(HASH_LO, strlen(HASH_LO), want_sha, SHA256_LEN));
+    for (size_t i = 0; i < sizeof(src_cases) / sizeof(src_cases[0]); i++) {
+        const struct src_case *c = &src_cases[i];
+        struct input_sources s;
+        const char *why = "not touched";
+        enum input_result r;
+        bool ok;
+
+        memset(&s, 0xa5, sizeof(s));
+        r = input_parse_sources(c->line, c->len, &s, &why);
+        ok = r == c->want;
+        if (ok && r == INPUT_ENTRY) {
+            ok = why == NULL && s.nurls == c->nurls && s.is_metalink == c->is_metalink &&
+                 s.entry.has_sha256 == c->has_sha256 &&
+                 (!c->has_sha256 || memcmp(s.entry.sha256, want_sha, SHA256_LEN) == 0) &&
+                 s.entry.kind == (c->nurls > 0 ? INPUT_URL : INPUT_NAME);
+            for (size_t k = 0; ok && k < c->nurls && k < 3; k++)
+                ok = strlen(c->urls[k]) == s.urls[k].len &&
+                     memcmp(s.urls[k].p, c->urls[k], s.urls[k].len) == 0 &&
+                     s.urls[k].p >= c->line && s.urls[k].p + s.urls[k].len <= c->line + c->len;
+            ok = ok && (c->nurls == 0 ||
+                        (s.entry.text.p == s.urls[0].p && s.entry.text.len == s.urls[0].len));
+        } else if (ok) {
+            static const struct input_sources zero;
+
+            ok = memcmp(&s, &zero, sizeof(s)) == 0 &&
+                 (r == INPUT_SKIP ? why == NULL : why != NULL && strstr(why, c->why) != NULL);
+        }
+        if (!ok) {
+            nbad++;
+            print_error("row %zu: %s: gave %d (%zu urls, sha %d, metalink %d, why \"%s\")\n", i,
+                        c->what, (int)r, r == INPUT_ENTRY ? s.nurls : 0,
+                        r == INPUT_ENTRY ? (int)s.entry.has_sha256 : 0,
+                        r == INPUT_ENTRY ? (int)s.is_metalink : 0, why ? why : "(null)");
+        }
+    }
+    if (nbad > 0)
+        fail_msg("%d input_parse_sources rows failed", nbad);
 }
 
 /* The reason a bad name gives is common/name.h's, so the user sees what rule it broke. */
@@ -432,9 +787,14 @@ static void test_input_url_filename(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_input_parse_line),   cmocka_unit_test(test_input_bad_name_reason),
-        cmocka_unit_test(test_input_is_url),       cmocka_unit_test(test_input_url_ok),
-        cmocka_unit_test(test_input_has_scheme),   cmocka_unit_test(test_input_other_scheme_reason),
+        cmocka_unit_test(test_input_parse_line),
+        cmocka_unit_test(test_input_sources_same_as_line),
+        cmocka_unit_test(test_input_parse_sources),
+        cmocka_unit_test(test_input_bad_name_reason),
+        cmocka_unit_test(test_input_is_url),
+        cmocka_unit_test(test_input_url_ok),
+        cmocka_unit_test(test_input_has_scheme),
+        cmocka_unit_test(test_input_other_scheme_reason),
         cmocka_unit_test(test_input_url_filename),
     };
 
