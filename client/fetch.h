@@ -21,6 +21,15 @@
 #define FETCH_ERR_MAX       512
 #define FETCH_VALIDATOR_MAX 256
 #define FETCH_FIELD_MAX     64
+#define FETCH_LINK_MAX      1024 /* bytes of a Link target kept, NUL included */
+
+/* What the Link fields of a response said (RFC 8288, RFC 6249). */
+struct fetch_links {
+    unsigned nduplicate;              /* links with rel=duplicate: mirrors of the file */
+    char describedby[FETCH_LINK_MAX]; /* the first rel=describedby link of type
+                                       * application/metalink4+xml, as sent
+                                       * (maybe relative); "" when none */
+};
 
 /*
  * Settings every request of the process shares: borrowed by each handle
@@ -47,6 +56,7 @@ struct fetch_info {
     char content_encoding[FETCH_FIELD_MAX]; /* "" when none or "identity"; "?" when too long */
     char retry_after[FETCH_FIELD_MAX];      /* the Retry-After value, "" when none */
     char date[FETCH_FIELD_MAX];             /* the Date value, "" when none */
+    struct fetch_links links;               /* its Link fields */
     const char *bad_line;                   /* a header line that does not parse (static text
                                              * saying why), NULL when every line did */
     double wait; /* seconds from sending the request to the end of this head (not counting

@@ -3,8 +3,10 @@
  */
 #include "resphead.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "encode.h"
 #include "strparse.h"
@@ -140,6 +142,198 @@ static bool is_chunked_only(struct strview v)
     return has_item;
 }
 
+/* A cursor over a Link value. */
+struct link_cursor {
+    const char *p;
+    size_t len, i;
+};
+
+static void link_ows(struct link_cursor *c)
+{
+    while (c->i < c->len && strview_is_ows(c->p[c->i]))
+        c->i++;
+}
+
+/* A token at the cursor (may be empty). */
+static struct strview link_token(struct link_cursor *c)
+{
+    size_t start = c->i;
+
+    while (c->i < c->len && strview_is_tchar((unsigned char)c->p[c->i]))
+        c->i++;
+    return strview_make(c->p + start, c->i - start);
+}
+
+/* A parameter's value after "=": a token or the inside of a quoted string. */
+static bool link_value(struct link_cursor *c, struct strview *out)
+{
+    size_t start;
+
+    if (c->i < c->len && c->p[c->i] == '"') {
+        start = ++c->i;
+        while (c->i < c->len && c->p[c->i] != '"') {
+            if (c->p[c->i] == '\\' && ++c->i == c->len)
+                return false;
+            c->i++;
+        }
+        if (c->i == c->len)
+            return false;
+        *out = strview_make(c->p + start, c->i - start);
+        c->i++;
+        return true;
+    }
+    *out = link_token(c);
+    return out->len > 0;
+}
+
+/* Does the space-separated relation list REL hold WORD (any case)? */
+static bool rel_has(struct strview rel, const char *word)
+{
+    size_t i = 0;
+
+    while (i < rel.len) {
+        size_t start;
+
+        while (i < rel.len && (rel.p[i] == ' ' || rel.p[i] == '\t'))
+            i++;
+        start = i;
+        while (i < rel.len && rel.p[i] != ' ' && rel.p[i] != '\t')
+            i++;
+        if (i > start && strview_eq_ci(strview_make(rel.p + start, i - start), word))
+            return true;
+    }
+    return false;
+}
+
+static bool is_usable_target(struct strview t)
+{
+    if (t.len == 0 || t.len >= FETCH_LINK_MAX)
+        return false;
+    for (size_t i = 0; i < t.len; i++)
+        if ((unsigned char)t.p[i] <= 0x20 || (unsigned char)t.p[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* One link-value's parameters, after its <target>: up to a ',' or the end. */
+static bool link_params(struct link_cursor *c, struct strview *rel, bool *has_rel,
+                        struct strview *type, bool *has_type)
+{
+    for (;;) {
+        struct strview name, value = strview_make("", 0);
+
+        link_ows(c);
+        if (c->i == c->len || c->p[c->i] == ',')
+            return true;
+        if (c->p[c->i] != ';')
+            return false;
+        c->i++;
+        link_ows(c);
+        name = link_token(c);
+        if (name.len == 0)
+            return false;
+        link_ows(c);
+        if (c->i < c->len && c->p[c->i] == '=') {
+            c->i++;
+            link_ows(c);
+            if (!link_value(c, &value))
+                return false;
+        }
+        if (strview_eq_ci(name, "rel") && !*has_rel) {
+            *rel = value;
+            *has_rel = true;
+        } else if (strview_eq_ci(name, "type") && !*has_type) {
+            *type = value;
+            *has_type = true;
+        }
+    }
+}
+
+bool resphead_parse_link(const char *v, size_t len, struct fetch_links *links)
+{
+    struct link_cursor c = {v, len, 0};
+
+    for (;;) {
+        struct strview target, rel = strview_make("", 0), type = strview_make("", 0);
+        bool has_rel = false, has_type = false;
+        size_t start;
+
+        while (c.i < c.len && (strview_is_ows(v[c.i]) || v[c.i] == ','))
+            c.i++;
+        if (c.i == c.len)
+            return true;
+        if (v[c.i] != '<')
+            return false;
+        start = ++c.i;
+        while (c.i < c.len && v[c.i] != '>')
+            c.i++;
+        if (c.i == c.len)
+            return false;
+        target = strview_make(v + start, c.i - start);
+        c.i++;
+        if (!link_params(&c, &rel, &has_rel, &type, &has_type))
+            return false;
+        if (!has_rel)
+            continue;
+        if (rel_has(rel, "duplicate") && links->nduplicate < UINT_MAX)
+            links->nduplicate++;
+        if (rel_has(rel, "describedby") && has_type &&
+            strview_eq_ci(type, "application/metalink4+xml") && links->describedby[0] == '\0' &&
+            is_usable_target(target)) {
+            memcpy(links->describedby, target.p, target.len);
+            links->describedby[target.len] = '\0';
+        }
+    }
+}
+
+/* The length of URL's "scheme://authority", or 0 when it is not http(s). */
+static size_t origin_len(const char *url)
+{
+    size_t n;
+
+    if (strncasecmp(url, "http://", 7) == 0)
+        n = 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        n = 8;
+    else
+        return 0;
+    return n + strcspn(url + n, "/?#");
+}
+
+bool resphead_link_resolve(const char *base, const char *ref, char *out, size_t cap)
+{
+    size_t origin = origin_len(base), colon = strcspn(ref, ":/?#"), keep;
+    int n;
+
+    if (cap > 0)
+        out[0] = '\0';
+    if (origin == 0 || ref[0] == '\0')
+        return false;
+    if (ref[colon] == ':') { /* a scheme of its own */
+        if (origin_len(ref) == 0)
+            return false;
+        n = snprintf(out, cap, "%s", ref);
+    } else if (ref[0] == '/' && ref[1] == '/') {
+        n = snprintf(out, cap, "%.*s%s", (int)(strchr(base, ':') - base + 1), base, ref);
+    } else if (ref[0] == '/') {
+        n = snprintf(out, cap, "%.*s%s", (int)origin, base, ref);
+    } else {
+        keep = origin + strcspn(base + origin, "?#");
+        while (keep > origin && base[keep - 1] != '/')
+            keep--;
+        if (keep == origin) /* "http://host" has the directory "/" */
+            n = snprintf(out, cap, "%.*s/%s", (int)origin, base, ref);
+        else
+            n = snprintf(out, cap, "%.*s%s", (int)keep, base, ref);
+    }
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0)
+            out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line, size_t len)
 {
     struct strview l = strview_make(line, len), name, value;
@@ -212,6 +406,9 @@ enum resphead_line resphead_parse_line(struct fetch_info *info, const char *line
         copy_field(info->retry_after, sizeof(info->retry_after), value);
     } else if (strview_eq_ci(name, "date")) {
         copy_field(info->date, sizeof(info->date), value);
+    } else if (strview_eq_ci(name, "link")) {
+        /* A bad Link costs only its mirrors: the file is still the file. */
+        (void)resphead_parse_link(value.p, value.len, &info->links);
     }
     return RESPHEAD_FIELD;
 }

@@ -38,4 +38,30 @@ bool resphead_is_redirect(long status);
 bool resphead_repr_digest(const char *v, size_t len, uint8_t out[SHA256_LEN]);
 bool resphead_digest(const char *v, size_t len, uint8_t out[SHA256_LEN]);
 
+/*
+ * Add what one Link field value V[0..LEN) says to *LINKS (a response may
+ * have several Link fields: *LINKS is not reset). RFC 8288: a list of
+ * link-values "<URI-Reference>" followed by ";"-separated parameters
+ * (token or quoted-string values), separated by commas; commas inside
+ * the <...> or a quoted string do not separate. Only a link's first rel
+ * counts; it is a space-separated list of relation types, compared in
+ * any case. Each link whose rel holds "duplicate" counts in nduplicate;
+ * the first whose rel holds "describedby" and whose type is
+ * "application/metalink4+xml" (any case) fills describedby, unless its
+ * target is empty, holds a space, a control byte or DEL, or does not fit.
+ * Returns false when the value is malformed; the links before the bad
+ * one are kept. Pure.
+ */
+bool resphead_parse_link(const char *v, size_t len, struct fetch_links *links);
+
+/*
+ * Resolve REF, a Link target, against BASE, the URL of the request that
+ * got it, into OUT (CAP bytes): an absolute http:// or https:// REF as it
+ * is; "//host/p" with BASE's scheme; "/p" with BASE's scheme and
+ * authority; another relative REF against BASE's directory (no dot
+ * segments are removed: servers see them as sent). False when REF has
+ * another scheme, BASE is not http(s), or the result does not fit. Pure.
+ */
+bool resphead_link_resolve(const char *base, const char *ref, char *out, size_t cap);
+
 #endif

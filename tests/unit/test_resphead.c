@@ -877,6 +877,145 @@ static void test_resphead_is_redirect(void **state)
         fail_msg("%d resphead_is_redirect rows failed", nbad);
 }
 
+/* ---- resphead_parse_link, resphead_link_resolve ---- */
+
+#define META_TYPE "type=\"application/metalink4+xml\""
+
+struct link_case {
+    const char *what;
+    const char *value;
+    bool want_ok;
+    unsigned nduplicate;
+    const char *describedby;
+};
+
+static const struct link_case link_cases[] = {
+    {"an empty value holds no link", "", true, 0, ""},
+    {"a mirror is counted", "<http://m/f>; rel=duplicate", true, 1, ""},
+    {"the Metalink link of our server is kept", "</f.meta4>; rel=describedby; " META_TYPE, true, 0,
+     "/f.meta4"},
+    {"both in one value, separated by a comma",
+     "<http://m/f>; rel=duplicate, </f.meta4>; rel=describedby; " META_TYPE, true, 1, "/f.meta4"},
+    {"two mirrors count twice", "<http://a/f>;rel=duplicate,<http://b/f>;rel=\"duplicate\"", true,
+     2, ""},
+    {"rel and type compare in any case",
+     "</f.meta4>; REL=DescribedBy; TYPE=\"Application/Metalink4+XML\"", true, 0, "/f.meta4"},
+    {"rel is a space-separated list", "</x>; rel=\"alternate duplicate\"", true, 1, ""},
+    {"a describedby of another type is not a Metalink",
+     "</f.html>; rel=describedby; type=\"text/html\"", true, 0, ""},
+    {"a describedby without a type is not taken", "</f.meta4>; rel=describedby", true, 0, ""},
+    {"only the first describedby is taken",
+     "</a.meta4>; rel=describedby; " META_TYPE ", </b.meta4>; rel=describedby; " META_TYPE, true, 0,
+     "/a.meta4"},
+    {"only a link's first rel counts", "</x>; rel=next; rel=duplicate", true, 0, ""},
+    {"a comma inside the target does not split", "<http://m/a,b>; rel=duplicate", true, 1, ""},
+    {"a comma inside a quoted value does not split", "</x>; title=\"a, b\"; rel=duplicate", true, 1,
+     ""},
+    {"an escaped quote stays inside the string", "</x>; title=\"a\\\" b\"; rel=duplicate", true, 1,
+     ""},
+    {"a parameter without a value is fine", "</x>; crossorigin; rel=duplicate", true, 1, ""},
+    {"empty list elements are skipped", " , ,<http://m/f>; rel=duplicate,, ", true, 1, ""},
+    {"another relation is ignored", "</next>; rel=next", true, 0, ""},
+    {"a target with a space is not kept", "</f meta4>; rel=describedby; " META_TYPE, true, 0, ""},
+    {"an empty target is not kept", "<>; rel=describedby; " META_TYPE, true, 0, ""},
+    {"a link without <target> is malformed", "http://m/f; rel=duplicate", false, 0, ""},
+    {"an unclosed target is malformed", "<http://m/f; rel=duplicate", false, 0, ""},
+    {"an unclosed quoted string is malformed", "</x>; rel=\"duplicate", false, 0, ""},
+    {"a parameter without a name is malformed", "</x>; =duplicate", false, 0, ""},
+    {"an empty value after '=' is malformed", "</x>; rel=", false, 0, ""},
+    {"junk after the target is malformed", "</x> junk; rel=duplicate", false, 0, ""},
+    {"links before a malformed one are kept", "<http://a/f>; rel=duplicate, junk", false, 1, ""},
+    {"a backslash ending the value is malformed", "</x>; t=\"a\\", false, 0, ""},
+};
+
+static void test_resphead_parse_link(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(link_cases); i++) {
+        const struct link_case *c = &link_cases[i];
+        struct fetch_links l;
+        bool ok;
+
+        memset(&l, 0, sizeof(l));
+        ok = resphead_parse_link(c->value, strlen(c->value), &l);
+        if (ok != c->want_ok || l.nduplicate != c->nduplicate ||
+            strcmp(l.describedby, c->describedby) != 0)
+            row_fail(&t, c->what, "\"%s\": gave %d, %u duplicates, describedby \"%s\"", c->value,
+                     ok, l.nduplicate, l.describedby);
+    }
+    tally_end(&t, NROWS(link_cases));
+}
+
+static void test_resphead_link_fields(void **state)
+{
+    static const char *const lines[] = {
+        "HTTP/1.1 206 Partial Content\r\n",
+        "Link: <http://m1/f>; rel=duplicate\r\n",
+        "Link: <http://m2/f>; rel=duplicate\r\n",
+        "Link: </f.meta4>; rel=describedby; type=\"application/metalink4+xml\"\r\n",
+        "\r\n",
+    };
+    struct fetch_info info;
+
+    (void)state;
+    memset(&info, 0, sizeof(info));
+    for (size_t i = 0; i < NROWS(lines); i++)
+        (void)resphead_parse_line(&info, lines[i], strlen(lines[i]));
+    assert_int_equal(info.links.nduplicate, 2);
+    assert_string_equal(info.links.describedby, "/f.meta4");
+    /* A new status line (a redirect's target) forgets them. */
+    (void)resphead_parse_line(&info, lines[0], strlen(lines[0]));
+    assert_int_equal(info.links.nduplicate, 0);
+    assert_string_equal(info.links.describedby, "");
+}
+
+struct resolve_case {
+    const char *what;
+    const char *base;
+    const char *ref;
+    const char *want; /* NULL: refused */
+};
+
+static const struct resolve_case resolve_cases[] = {
+    {"an absolute path takes the base's origin", "http://h:1/d/f.iso?q", "/d/f.iso.meta4",
+     "http://h:1/d/f.iso.meta4"},
+    {"an absolute URL stays", "http://h/f", "https://m.example/f.meta4",
+     "https://m.example/f.meta4"},
+    {"a network path takes the base's scheme", "https://h/f", "//m/f.meta4", "https://m/f.meta4"},
+    {"a relative path goes beside the base", "http://h/d/f.iso", "f.iso.meta4",
+     "http://h/d/f.iso.meta4"},
+    {"a relative path under a bare host", "http://h", "f.meta4", "http://h/f.meta4"},
+    {"the base's query is not a directory", "http://h/d/f?x=/y", "g", "http://h/d/g"},
+    {"another scheme is refused", "http://h/f", "ftp://m/f.meta4", NULL},
+    {"a javascript: target is refused", "http://h/f", "javascript:alert(1)", NULL},
+    {"a base that is not http is refused", "file:///f", "/f.meta4", NULL},
+    {"an empty target is refused", "http://h/f", "", NULL},
+};
+
+static void test_resphead_link_resolve(void **state)
+{
+    struct tally t = {0, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(resolve_cases); i++) {
+        const struct resolve_case *c = &resolve_cases[i];
+        char out[256];
+        bool ok = resphead_link_resolve(c->base, c->ref, out, sizeof(out));
+
+        if (ok != (c->want != NULL) || (ok && strcmp(out, c->want) != 0))
+            row_fail(&t, c->what, "%s + %s gave %d \"%s\"", c->base, c->ref, ok, out);
+    }
+    tally_end(&t, NROWS(resolve_cases));
+    {
+        char small[8];
+
+        assert_false(resphead_link_resolve("http://h/f", "/long-target", small, sizeof(small)));
+        assert_string_equal(small, "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -888,6 +1027,9 @@ int main(void)
         cmocka_unit_test(test_resphead_repr_digest),
         cmocka_unit_test(test_resphead_digest),
         cmocka_unit_test(test_resphead_is_redirect),
+        cmocka_unit_test(test_resphead_parse_link),
+        cmocka_unit_test(test_resphead_link_fields),
+        cmocka_unit_test(test_resphead_link_resolve),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
