@@ -213,3 +213,18 @@ uint64_t plan_ranges_total(const struct plan_range *r, size_t n)
         total += plan_range_len(&r[i]);
     return total;
 }
+
+uint64_t plan_align_up(uint64_t at, uint64_t unit, uint64_t size)
+{
+    uint64_t rem;
+
+    if (unit == 0)
+        return at;
+    if (at >= size)
+        return size;
+    rem = at % unit;
+    if (rem == 0)
+        return at;
+    at -= rem; /* now at < size: the next boundary is past the end when unit > size - at */
+    return unit >= size - at ? size : at + unit;
+}

@@ -147,6 +147,15 @@ struct plan_share_in {
  */
 void plan_shares(const struct plan_share_in *in, size_t n, uint64_t free, uint64_t *out);
 
+/*
+ * AT moved up to the next multiple of UNIT (a piece boundary), but never
+ * past SIZE (the file's end, where the last, short piece ends); AT as it
+ * is when UNIT is 0. With piece hashes, every range handed out starts
+ * and ends on such a boundary, so each piece arrives whole on one
+ * connection and is checked as it lands. Pure.
+ */
+uint64_t plan_align_up(uint64_t at, uint64_t unit, uint64_t size);
+
 /* The number of bytes R[0..N) cover (the ranges must not overlap). */
 uint64_t plan_ranges_total(const struct plan_range *r, size_t n);
 

@@ -1338,6 +1338,79 @@ static void test_plan_psim_sizes(void **state)
     }
 }
 
+/* ---- plan_align_up: piece boundaries ---- */
+
+struct align_case {
+    const char *what;
+    uint64_t at, unit, size, want;
+};
+
+static const struct align_case align_cases[] = {
+    {"a boundary stays", 512, 256, 1000, 512},
+    {"inside a piece moves to its end", 513, 256, 1000, 768},
+    {"the last, short piece ends at the file's end", 900, 256, 1000, 1000},
+    {"the end stays the end", 1000, 256, 1000, 1000},
+    {"past the end is the end", 5000, 256, 1000, 1000},
+    {"0 is a boundary", 0, 256, 1000, 0},
+    {"no pieces: nothing moves", 513, 0, 1000, 513},
+    {"a piece longer than the file ends at the file's end", 50, 4096, 100, 100},
+    {"near UINT64_MAX nothing overflows", UINT64_MAX - 10, 1u << 20, UINT64_MAX - 5,
+     UINT64_MAX - 5},
+};
+
+static void test_plan_align_up(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(align_cases) / sizeof(align_cases[0]); i++) {
+        const struct align_case *c = &align_cases[i];
+        uint64_t got = plan_align_up(c->at, c->unit, c->size);
+
+        if (got != c->want)
+            fail_msg("%s: plan_align_up(%" PRIu64 ", %" PRIu64 ", %" PRIu64 ") = %" PRIu64, c->what,
+                     c->at, c->unit, c->size, got);
+    }
+}
+
+/*
+ * What download.c does with piece hashes, over many sizes: pieces whose
+ * length is rounded up to whole pieces, taken from aligned free ranges,
+ * and halves of busy ranges moved up to a boundary, always start and end
+ * on piece boundaries (or the file's end), and cover the file exactly.
+ */
+static void test_plan_pieces_aligned(void **state)
+{
+    static const uint64_t units[] = {256u << 10, 1u << 20, 4u << 20};
+    static const uint64_t sizes[] = {1, 300000, 5u << 20, (24u << 20) + 12345, 100000000};
+
+    (void)state;
+    for (size_t u = 0; u < 3; u++) {
+        for (size_t z = 0; z < 5; z++) {
+            uint64_t unit = units[u], size = sizes[z], covered = 0;
+            struct plan_range free[4] = {{0, size}}, got;
+            size_t nfree = 1;
+            unsigned steps = 0;
+
+            while (steps++ < 100000) {
+                struct plan_piece_in in = {plan_ranges_total(free, nfree), 4, 0, 0};
+                uint64_t piece = plan_align_up(plan_piece_len(&in), unit, UINT64_MAX);
+                uint64_t half;
+
+                if (piece < unit)
+                    piece = unit;
+                if (!plan_take_piece(free, &nfree, piece, &got))
+                    break;
+                assert_true(got.start % unit == 0);
+                assert_true(got.end % unit == 0 || got.end == size);
+                /* Steal half of it back, as an idle connection would. */
+                half = plan_align_up(got.start + plan_range_len(&got) / 2, unit, size);
+                assert_true(half % unit == 0 || half == size);
+                covered += plan_range_len(&got);
+            }
+            assert_int_equal(covered, size);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1359,6 +1432,8 @@ int main(void)
         cmocka_unit_test(test_plan_psim_straggler),
         cmocka_unit_test(test_plan_psim_dead_connection),
         cmocka_unit_test(test_plan_psim_sizes),
+        cmocka_unit_test(test_plan_align_up),
+        cmocka_unit_test(test_plan_pieces_aligned),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
