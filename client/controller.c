@@ -38,66 +38,14 @@
 #include "human.h"
 #include "input.h"
 #include "list.h"
+#include "mirror/meta_get.h"
 #include "name.h"
 #include "ui_model.h"
 
+#include "ctl.h"
+
 #define INPUT_MAX   (4u << 20)
-#define CATALOG_MAX (64u << 20)
 #define CTL_TICK_MS 200
-#define URL_MAX     8192
-
-struct item {
-    char *label; /* the input line: a catalog name or a URL */
-    enum input_kind kind;
-    bool has_sha256; /* given on the line (or by --sha256) */
-    uint8_t sha256[SHA256_LEN];
-    enum entry_state state;
-    char reason[PROGRESS_REASON_MAX];
-    bool has_size;
-    uint64_t size;
-    bool is_listed;                     /* present in the input at the last poll */
-    bool was_blocked;                   /* waited for another entry that writes the same file */
-    char blocked_by[PROGRESS_TEXT_MAX]; /* ... that entry's label */
-};
-
-struct controller;
-
-struct job {
-    struct controller *c;
-    size_t slot; /* its progress slot */
-    pthread_t thread;
-    bool has_thread;     /* the controller's: the job thread runs (joined at the end) */
-    pthread_cond_t cond; /* the job thread waits here, with c->lock, for a download */
-    bool is_busy;        /* guarded by c->lock: a download is given to it and not collected */
-    bool has_work;       /* guarded by c->lock: ... and not started yet */
-    bool is_finished;    /* guarded by c->lock: ... and done: its result is in res */
-    char *label;         /* which item: matched by label, the list may change */
-    char url[URL_MAX];
-    char dir[PATH_MAX];     /* the download directory, or the directory of -o PATH */
-    char relpath[PATH_MAX]; /* the file's path under DIR */
-    struct dl_request req;
-    struct dl_result res;
-};
-
-struct controller {
-    const struct client_opts *opts;
-    struct progress *progress;
-    const atomic_bool *stop;
-    struct fetch *fetch;  /* for the catalog */
-    struct dl_pool *pool; /* the connections every download of the queue borrows */
-    struct catalog catalog;
-    bool has_catalog;
-    char catalog_err[PROGRESS_REASON_MAX];
-    struct item *items;
-    size_t nitems;
-    pthread_mutex_t lock;
-    pthread_cond_t cond; /* a job finished */
-    bool is_closing;     /* guarded by lock: the job threads end */
-    struct job jobs[PROGRESS_MAX_FILES];
-    char base[URL_MAX];   /* the server URL without a trailing slash */
-    bool has_read_stdin;  /* "--input -": the queue was read, once */
-    bool has_input_error; /* the queue could not be read (fails --once) */
-};
 
 static uint64_t now_ms(void)
 {
@@ -107,7 +55,7 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static bool is_stopping(const struct controller *c)
+bool ctl_is_stopping(const struct controller *c)
 {
     return atomic_load(c->stop);
 }
@@ -120,7 +68,7 @@ static struct item *find_item(struct controller *c, const char *label)
     return NULL;
 }
 
-static bool is_running(struct controller *c, const char *label)
+bool ctl_is_running(struct controller *c, const char *label)
 {
     for (size_t k = 0; k < PROGRESS_MAX_FILES; k++)
         if (c->jobs[k].is_busy && strcmp(c->jobs[k].label, label) == 0)
@@ -144,8 +92,8 @@ static void publish_queue(struct controller *c)
     free(labels);
 }
 
-static void set_state(struct controller *c, struct item *it, enum entry_state state,
-                      const char *reason)
+void ctl_set_state(struct controller *c, struct item *it, enum entry_state state,
+                   const char *reason)
 {
     it->state = state;
     snprintf(it->reason, sizeof(it->reason), "%s", reason ? reason : "");
@@ -153,9 +101,19 @@ static void set_state(struct controller *c, struct item *it, enum entry_state st
                        it->reason);
 }
 
-/* Add ENTRY (from the input) unless it is there already. */
-static int add_item(struct controller *c, const struct input_entry *e, size_t *cap)
+void ctl_item_free(struct item *it)
 {
+    free(it->label);
+    for (size_t i = 0; i < it->nurls; i++)
+        free(it->urls[i]);
+    free(it->urls);
+    meta_get_free(it->meta);
+}
+
+/* Add the line SRC (from the input) unless it is there already. */
+static int add_item(struct controller *c, const struct input_sources *src, size_t *cap)
+{
+    const struct input_entry *e = &src->entry;
     struct item *it;
     char *label = strndup(e->text.p, e->text.len);
 
@@ -186,6 +144,12 @@ static int add_item(struct controller *c, const struct input_entry *e, size_t *c
     memcpy(it->sha256, e->sha256, SHA256_LEN);
     it->state = ENTRY_WAITING;
     it->is_listed = true;
+    it->is_metalink = src->is_metalink;
+    if (ctl_item_urls(it, src) != 0) {
+        ctl_item_free(it);
+        c->nitems--;
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -195,10 +159,10 @@ static void prune_items(struct controller *c)
     size_t o = 0;
 
     for (size_t i = 0; i < c->nitems; i++) {
-        if (c->items[i].is_listed || is_running(c, c->items[i].label))
+        if (c->items[i].is_listed || ctl_is_running(c, c->items[i].label))
             c->items[o++] = c->items[i];
         else
-            free(c->items[i].label);
+            ctl_item_free(&c->items[i]);
     }
     c->nitems = o;
 }
@@ -232,11 +196,11 @@ static void read_input(struct controller *c, size_t *cap)
     for (p = buf, end = buf + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        struct input_entry e;
+        struct input_sources e;
         const char *why;
 
         lineno++;
-        switch (input_parse_line(p, n, &e, &why)) {
+        switch (input_parse_sources(p, n, &e, &why)) {
         case INPUT_ENTRY:
             if (add_item(c, &e, cap) != 0)
                 progress_message(c->progress, true, "out of memory reading %s", c->opts->input);
@@ -315,21 +279,21 @@ static void resolve_names(struct controller *c)
         if (it->kind != INPUT_NAME || (it->state != ENTRY_WAITING && it->state != ENTRY_MISSING &&
                                        it->state != ENTRY_NO_CATALOG))
             continue;
-        if (is_running(c, it->label))
+        if (ctl_is_running(c, it->label))
             continue;
         e = c->has_catalog ? catalog_find(&c->catalog, it->label) : NULL;
         if (e != NULL) {
             it->has_size = true;
             it->size = e->size;
-            set_state(c, it, ENTRY_WAITING, NULL);
+            ctl_set_state(c, it, ENTRY_WAITING, NULL);
         } else if (!c->has_catalog) {
-            set_state(c, it, ENTRY_NO_CATALOG, c->catalog_err);
+            ctl_set_state(c, it, ENTRY_NO_CATALOG, c->catalog_err);
         } else {
             /* The state's name says "not in catalog"; the reason adds what happens next. */
-            set_state(c, it, ENTRY_MISSING,
-                      c->opts->is_once || c->opts->cmd == CLIENT_GET
-                          ? NULL
-                          : "looking again at each poll");
+            ctl_set_state(c, it, ENTRY_MISSING,
+                          c->opts->is_once || c->opts->cmd == CLIENT_GET
+                              ? NULL
+                              : "looking again at each poll");
         }
     }
 }
@@ -348,6 +312,7 @@ static void poll_queue(struct controller *c, size_t *cap)
         read_catalog(c);
     publish_queue(c);
     resolve_names(c);
+    ctl_resolve_metalinks(c);
 }
 
 static void collect_jobs(struct controller *c);
@@ -401,6 +366,9 @@ static bool item_target(struct controller *c, const struct item *it, char *url, 
         }
         n = snprintf(url, URL_MAX, "%s/%s", c->base, enc);
         snprintf(relpath, PATH_MAX, "%s", it->label);
+    } else if (it->meta != NULL) { /* the Metalink names the file and where it is */
+        n = snprintf(url, URL_MAX, "%s", it->meta->urls[0].url);
+        snprintf(relpath, PATH_MAX, "%s", it->meta->name);
     } else {
         char name[NAME_MAX_LEN + 1];
 
@@ -466,6 +434,7 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
         j->req.has_size = true;
         j->req.size = e->size;
     }
+    ctl_job_sources(it, j);
     j->req.connections = c->opts->connections;
     j->req.is_durable = c->opts->is_durable;
     j->req.policy = c->opts->policy;
@@ -477,13 +446,13 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
     free(j->label);
     j->label = strdup(it->label);
     if (j->label == NULL) {
-        set_state(c, it, ENTRY_FAILED, "out of memory");
+        ctl_set_state(c, it, ENTRY_FAILED, "out of memory");
         return;
     }
     if (!j->has_thread) {
         err = pthread_create(&j->thread, NULL, job_main, j);
         if (err != 0) {
-            set_state(c, it, ENTRY_FAILED, "cannot start a thread");
+            ctl_set_state(c, it, ENTRY_FAILED, "cannot start a thread");
             return;
         }
         j->has_thread = true;
@@ -491,70 +460,8 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
     j->is_busy = true;
     j->has_work = true;
     j->is_finished = false;
-    set_state(c, it, ENTRY_ACTIVE, NULL);
+    ctl_set_state(c, it, ENTRY_ACTIVE, NULL);
     pthread_cond_signal(&j->cond);
-}
-
-/* The result line of a finished download. */
-static void report(struct controller *c, struct item *it, const struct dl_result *r)
-{
-    char size[32], took[32], speed[32], hex[SHA256_HEX_LEN + 1], resumed[64] = "";
-    const char *tls = c->opts->net.is_insecure && strncasecmp(it->label, "http://", 7) != 0
-                          ? "  (--insecure: the server's certificate was not checked)"
-                          : "";
-
-    human_size(r->size, size, sizeof(size));
-    ui_format_duration(r->seconds, took, sizeof(took));
-    ui_format_speed(r->seconds > 0 ? (double)r->fetched / r->seconds : 0, speed, sizeof(speed));
-    encode_hex(r->sha256, SHA256_LEN, hex);
-    if (r->resumed > 0) {
-        char rs[32];
-
-        human_size(r->resumed, rs, sizeof(rs));
-        snprintf(resumed, sizeof(resumed), "  (resumed: %s were already here)", rs);
-    }
-    it->has_size = it->has_size || r->status != DL_FAILED;
-    if (r->status != DL_FAILED)
-        it->size = r->size;
-    if (r->status == DL_PRESENT && r->reason[0] != '\0' && it->was_blocked) {
-        /* The file is there because another entry just wrote it, and no
-         * hash says whether it is this one's: that is a conflict, not a success. */
-        char why[PROGRESS_REASON_MAX];
-
-        snprintf(why, sizeof(why),
-                 "another entry of the queue (%s) goes to the same file, which it "
-                 "wrote; with no hash to tell whether it is this file too, it is not replaced",
-                 it->blocked_by);
-        set_state(c, it, ENTRY_FAILED, why);
-        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
-        return;
-    }
-    switch (r->status) {
-    case DL_VERIFIED:
-        set_state(c, it, ENTRY_VERIFIED, NULL);
-        progress_event(c->progress, ENTRY_VERIFIED, "%s  %s  %s  %s  sha256 ok%s%s", it->label,
-                       size, took, speed, resumed, tls);
-        break;
-    case DL_PRESENT:
-        set_state(c, it, ENTRY_PRESENT, r->reason[0] ? r->reason : NULL);
-        progress_event(c->progress, ENTRY_PRESENT, "%s  %s  already in %s, %s", it->label, size,
-                       c->opts->output ? c->opts->output : c->opts->dir,
-                       r->reason[0] ? "not checked (no hash known)" : "sha256 ok");
-        break;
-    case DL_UNVERIFIED:
-        set_state(c, it, ENTRY_UNVERIFIED, "no SHA-256 published to check against");
-        progress_event(c->progress, ENTRY_UNVERIFIED,
-                       "%s  %s  %s  %s  not verified: no SHA-256 was published (sha256 %s)%s%s",
-                       it->label, size, took, speed, hex, resumed, tls);
-        break;
-    case DL_FAILED:
-        set_state(c, it, ENTRY_FAILED, r->reason);
-        progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, r->reason);
-        break;
-    case DL_STOPPED:
-        set_state(c, it, ENTRY_WAITING, "stopped; resumes next time");
-        break;
-    }
 }
 
 /* Join finished jobs and record their results. Lock held on entry and exit. */
@@ -568,7 +475,7 @@ static void collect_jobs(struct controller *c)
             continue;
         it = find_item(c, j->label);
         if (it != NULL)
-            report(c, it, &j->res);
+            ctl_report(c, it, &j->res);
         j->is_busy = false;
     }
 }
@@ -589,14 +496,15 @@ static size_t busy_jobs(const struct controller *c)
  */
 static void schedule(struct controller *c)
 {
-    for (size_t i = 0; i < c->nitems && !is_stopping(c); i++) {
+    for (size_t i = 0; i < c->nitems && !ctl_is_stopping(c); i++) {
         struct item *it = &c->items[i];
         struct job *free_job = NULL;
         char url[URL_MAX], dir[PATH_MAX], relpath[PATH_MAX];
         const struct job *owner;
         const char *why = NULL;
 
-        if (it->state != ENTRY_WAITING || is_running(c, it->label))
+        if (it->state != ENTRY_WAITING || ctl_is_running(c, it->label) ||
+            (it->is_metalink && it->meta == NULL))
             continue;
         for (size_t k = 0; k < c->opts->jobs && k < PROGRESS_MAX_FILES; k++) {
             if (!c->jobs[k].is_busy) {
@@ -607,7 +515,7 @@ static void schedule(struct controller *c)
         if (free_job == NULL)
             return;
         if (!item_target(c, it, url, dir, relpath, &why)) {
-            set_state(c, it, ENTRY_FAILED, why);
+            ctl_set_state(c, it, ENTRY_FAILED, why);
             progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label, why);
             continue;
         }
@@ -620,7 +528,7 @@ static void schedule(struct controller *c)
 
             snprintf(reason, sizeof(reason), "waiting: %s goes to the same file", owner->label);
             if (strcmp(reason, it->reason) != 0)
-                set_state(c, it, ENTRY_WAITING, reason);
+                ctl_set_state(c, it, ENTRY_WAITING, reason);
             continue;
         }
         memcpy(free_job->url, url, sizeof(url));
@@ -677,8 +585,10 @@ static void wait_ms(struct controller *c, uint64_t ms)
 /* The single item of "get". */
 static int add_target(struct controller *c, size_t *cap)
 {
+    struct input_sources src;
     struct input_entry e;
 
+    memset(&src, 0, sizeof(src));
     memset(&e, 0, sizeof(e));
     e.text = strview_from_cstr(c->opts->target);
     e.kind = input_is_url(e.text.p, e.text.len) ? INPUT_URL : INPUT_NAME;
@@ -695,7 +605,13 @@ static int add_target(struct controller *c, size_t *cap)
     }
     e.has_sha256 = c->opts->has_sha256;
     memcpy(e.sha256, c->opts->sha256, SHA256_LEN);
-    return add_item(c, &e, cap);
+    src.entry = e;
+    if (e.kind == INPUT_URL) {
+        src.nurls = 1;
+        src.urls[0] = e.text;
+        src.is_metalink = input_url_is_metalink(e.text.p, e.text.len);
+    }
+    return add_item(c, &src, cap);
 }
 
 /* Make sure the download directory exists, creating its parents as mkdir -p does. */
@@ -740,7 +656,7 @@ static void controller_loop(struct controller *c, size_t *cap)
         uint64_t now = now_ms();
 
         collect_jobs(c);
-        if (is_stopping(c))
+        if (ctl_is_stopping(c))
             break;
         if (now >= next_poll && (next_poll == 0 || !is_single)) {
             poll_queue(c, cap);
@@ -761,12 +677,12 @@ static void controller_loop(struct controller *c, size_t *cap)
     for (size_t i = 0; i < c->nitems; i++) {
         const struct item *it = &c->items[i];
 
-        if (is_single && !is_stopping(c) &&
+        if (is_single && !ctl_is_stopping(c) &&
             (it->state == ENTRY_MISSING || it->state == ENTRY_NO_CATALOG)) {
             /* A single pass is over: names still missing failed. */
             progress_event(c->progress, ENTRY_FAILED, "%s: FAILED: %s", it->label,
                            it->reason[0] != '\0' ? it->reason : "not in the server's catalog");
-        } else if (is_stopping(c) && !progress_state_is_final(it->state)) {
+        } else if (ctl_is_stopping(c) && !progress_state_is_final(it->state)) {
             /* Quit: the summary names what is left to do, too. */
             progress_event(c->progress, ENTRY_WAITING, "%s: not finished (%s)%s%s", it->label,
                            progress_state_name(it->state), it->reason[0] ? ": " : "", it->reason);
@@ -825,7 +741,7 @@ out:
         free(c->jobs[k].label);
     }
     for (size_t i = 0; i < c->nitems; i++)
-        free(c->items[i].label);
+        ctl_item_free(&c->items[i]);
     free(c->items);
     catalog_free(&c->catalog);
     fetch_free(c->fetch);

@@ -1,8 +1,11 @@
 /*
  * client/dl.h - the inside of one download, shared by its files:
- * download.c (the supervisor: plan, steal, retry, verify, rename),
- * dl_slot.c (what a connection does), dl_pool.c (the worker threads that
- * serve connections) and dl_resume.c (the state file). Not a public
+ * download.c (the supervisor: plan, steal, transfer loop), dl_collect.c
+ * (taking in outcomes: retries, bad pieces, dropped sources), dl_finish.c
+ * (verify, rename), dl_publish.c (what the display shows), dl_slot.c
+ * (what a connection does), dl_pool.c (the worker threads that serve
+ * connections), dl_resume.c (the state file), mirror/dl_sources.c (the
+ * sources) and mirror/dl_pieces.c (resume by piece hashes). Not a public
  * interface: only those include it.
  *
  * Locking: everything marked "guarded by d->lock" is read and written
@@ -20,12 +23,15 @@
 #include "download.h"
 #include "fetch.h"
 #include "hasher.h"
+#include "mirror/metalink.h"
+#include "mirror/sources.h"
 #include "plan.h"
 #include "state.h"
 #include "store.h"
 
-#define SLOT_BUF    (256u << 10) /* small pieces of body are gathered up to this for one pwrite */
-#define SLOT_DIRECT (64u << 10)  /* a piece this large is written as it comes */
+#define SLOT_BUF       (256u << 10) /* small pieces of body are gathered up to this for one pwrite */
+#define SLOT_DIRECT    (64u << 10)  /* a piece this large is written as it comes */
+#define DL_MAX_SOURCES PLAN_MAX_CONN /* sources used for one file: one connection each at least */
 
 enum slot_cmd {
     SLOT_WAIT,
@@ -35,11 +41,32 @@ enum slot_cmd {
 
 enum slot_outcome {
     OUT_NONE,
-    OUT_DONE,    /* its range is complete */
-    OUT_CUT,     /* it stopped early: range taken away, or the download aborts */
-    OUT_FAILED,  /* network or server trouble: retry (err_cls says how) */
-    OUT_FATAL,   /* no point retrying (404, a write error, a refused certificate) */
-    OUT_CHANGED, /* the remote file changed: start over */
+    OUT_DONE,      /* its range is complete */
+    OUT_CUT,       /* it stopped early: range taken away, or the download aborts */
+    OUT_FAILED,    /* network or server trouble: retry (err_cls says how) */
+    OUT_FATAL,     /* no point retrying (404, a write error, a refused certificate) */
+    OUT_CHANGED,   /* the remote file changed: start over */
+    OUT_SOURCE,    /* a mirror's copy or answers are unusable: drop that source (s->err) */
+    OUT_BAD_PIECE, /* a piece failed its hash: fetch it again, maybe elsewhere */
+};
+
+/*
+ * One place the file is fetched from (client/mirror/dl_sources.c). Source
+ * 0 is the request's URL, whose identity is the download's (d->etag...);
+ * the others are mirrors, each held to its own validator and to the
+ * file's size and hashes.
+ */
+struct dl_source {
+    const char *url;              /* borrowed: the request's or d->meta's; fixed once set up */
+    char host[PROGRESS_TEXT_MAX]; /* for messages and the display */
+    /* Guarded by d->lock. */
+    struct source_stat st;
+    bool has_info; /* (mirrors) its first 206 was checked: etag and last_modified are its own */
+    char etag[FETCH_VALIDATOR_MAX];
+    char last_modified[FETCH_VALIDATOR_MAX];
+    uint64_t bytes;          /* bytes it delivered that were kept */
+    unsigned pieces;         /* pieces from it that passed their hash */
+    char why[FETCH_ERR_MAX]; /* why it was dropped */
 };
 
 struct dl;
@@ -109,6 +136,8 @@ struct slot {
     uint64_t retry_at;             /* monotonic ns; 0: not waiting */
     double speed;                  /* bytes per second, measured by the supervisor */
     uint64_t speed_mark, speed_ns; /* done and the time at the last measurement */
+    unsigned src;                  /* guarded by d->lock: the source of its range */
+    struct sha256 *piece;          /* the slot thread's: the hash of the piece arriving */
 };
 
 struct dl {
@@ -140,10 +169,19 @@ struct dl {
     struct slot slots[PLAN_MAX_CONN];
     struct plan_range pending[STATE_MAX_RANGES];
     size_t npending;
+    struct dl_source src[DL_MAX_SOURCES];
+    size_t nsrc;        /* sources set up (1: a plain download); more only before slots run */
+    bool is_multi;      /* several sources are in use */
+    uint64_t piece_len; /* piece hashes (0: none); fixed before the file is ready */
+    size_t npieces;
+    const uint8_t (*pieces)[SHA256_LEN]; /* borrowed: the request's or d->meta's */
+    unsigned bad_pieces;                 /* pieces that failed their hash */
+    char meta_url[FETCH_LINK_MAX];       /* a Metalink a Link header named ("": none) */
+    struct metalink *meta;               /* what it said, once taken up (owned) */
 
     /* The supervisor's own. */
     struct dl_worker *inline_w; /* whose handle slot 0 uses on the supervisor's thread */
-    int deferred;               /* an enum verdict from a tick, for the main loop */
+    int deferred;               /* an enum dl_verdict from a tick, for the main loop */
     uint64_t next_publish;      /* when the progress is published next */
     uint64_t next_tick;         /* when dl_supervise_tick() does its work next */
     int fd;                     /* the partial file (store.part_fd, borrowed) */
@@ -158,6 +196,36 @@ struct dl {
     unsigned restarts;
     bool is_fresh; /* started over after resumed bytes failed the hash check */
 };
+
+/* Set the result's reason (the first message wins, as curl's failf). */
+void dl_failf(struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* dl_finish.c: is the final name already taken? Sets *IS_DECIDED and,
+ * when it is, the result (present, or failed with the reason). */
+void dl_check_existing(struct dl *d, bool *is_decided);
+
+/* dl_finish.c: the file is complete: check its SHA-256 (the request's,
+ * the Metalink's or the server's Repr-Digest) and give it its final
+ * name. True when it must be fetched again from scratch: bytes taken
+ * over from an earlier run did not add up to the right file. */
+bool dl_finish(struct dl *d);
+
+/* What dl_collect_all() asks of the transfer loop. */
+enum dl_verdict {
+    VERDICT_GO = 0,
+    VERDICT_FAIL,    /* fail the file: d->last_err says why */
+    VERDICT_CHANGED, /* the remote file changed: start over */
+    VERDICT_REFETCH, /* no ranges: fetch it again from the first byte */
+};
+
+/* dl_collect.c: take in every outcome that is in; the first verdict
+ * that is not VERDICT_GO. Lock held. */
+enum dl_verdict dl_collect_all(struct dl *d, uint64_t now);
+
+/* dl_publish.c: copy what the UI shows into the request's progress
+ * (IS_VERIFYING: the transfer is over, the hash is being finished).
+ * Lock held. */
+void dl_publish(struct dl *d, uint64_t now, bool is_verifying);
 
 /* Monotonic clock, nanoseconds. */
 uint64_t dl_now_ns(void);
@@ -215,6 +283,60 @@ bool dl_supervise_tick(struct dl *d);
  * thread (slot 0's); give it back with dl_pool_return(). NULL: out of
  * memory. */
 struct dl_worker *dl_pool_take(struct dl_pool *p);
+
+/* dl_slot.c: get slot S's piece hash ready for a range that starts at a
+ * piece boundary. Lock held. 0 or -ENOMEM. */
+int dl_slot_piece_ready(struct dl *d, struct slot *s);
+
+/* client/mirror/dl_sources.c: the sources of REQ (its URL, then its
+ * mirrors, without repeats), before any slot runs. */
+void dl_sources_init(struct dl *d);
+
+/* client/mirror/dl_sources.c: the file's size and hashes are known:
+ * decide whether several sources are used (only with a SHA-256 or piece
+ * hashes to hold them to), set each one's cap, and return how many
+ * connections the file may have in all (--connections per source, at
+ * most PLAN_MAX_CONN). Lock held. */
+unsigned dl_sources_conns(struct dl *d);
+
+/* client/mirror/dl_sources.c: the source slot S uses for its next range
+ * (sources_pick(): speed, exploration, caps), into s->src. False when no
+ * source should get a connection now. Lock held. */
+bool dl_sources_pick(struct dl *d, struct slot *s, uint64_t now);
+
+/* client/mirror/dl_sources.c: judge source I (sources_verdict()) after a
+ * failure or a bad piece; when it is given up, mark it, say so (once),
+ * and return true; true also when it was dropped before. WHY (may be
+ * NULL) is the cause to name. Lock held. */
+bool dl_sources_judge(struct dl *d, unsigned i, const char *why);
+
+/* client/mirror/dl_sources.c: true while some source may still be used. Lock held. */
+bool dl_sources_left(const struct dl *d);
+
+/* client/mirror/dl_sources.c: each source's speed per connection, from its busy slots'. Lock held.
+ */
+void dl_sources_speeds(struct dl *d);
+
+/* client/mirror/dl_sources.c: the sources for the result line ("" for
+ * one source). Lock held. */
+void dl_sources_summary(const struct dl *d, char *out, size_t cap);
+
+/* client/mirror/dl_sources.c: the first answer named a Metalink
+ * (d->meta_url): fetch it once, and when it describes this file (size,
+ * SHA-256), take up its mirrors and piece hashes. On the supervisor's
+ * thread, lock not held; what goes wrong is said and the download goes on
+ * from its one source. */
+void dl_sources_discover(struct dl *d);
+
+/* client/mirror/dl_pieces.c: with piece hashes and a partial file of the
+ * file's size, read back and check each piece (once), so that only the
+ * pieces that do not match are fetched, whether or not a state file was
+ * taken up (IS_RESUMED, from dl_try_resume()). Returns whether the
+ * download resumes; without piece hashes, IS_RESUMED. Lock not held. */
+bool dl_pieces_resume(struct dl *d, bool is_resumed);
+
+/* client/mirror/dl_sources.c: release what the sources own (the Metalink). */
+void dl_sources_free(struct dl *d);
 
 /* dl_resume.c: the bytes still missing, sorted and merged, into ST's
  * missing list. Lock held. */

@@ -139,9 +139,22 @@ bool dl_try_resume(struct dl *d)
     snprintf(d->validator, sizeof(d->validator), "%s",
              st->etag[0] != '\0' ? st->etag : st->last_modified);
     d->npending = 0;
-    for (size_t i = 0; i < st->nmissing; i++)
-        dl_pending_add(d, st->missing[i].start, st->missing[i].end);
-    d->resumed = d->size - plan_ranges_total(st->missing, st->nmissing);
+    for (size_t i = 0; i < st->nmissing; i++) {
+        struct plan_range r = st->missing[i];
+
+        /* With piece hashes, whole pieces only: a piece partly there is fetched again. */
+        if (d->piece_len > 0) {
+            r.start -= r.start % d->piece_len;
+            r.end = plan_align_up(r.end, d->piece_len, d->size);
+            if (d->npending > 0 && r.start <= d->pending[d->npending - 1].end) {
+                if (r.end > d->pending[d->npending - 1].end)
+                    d->pending[d->npending - 1].end = r.end;
+                continue;
+            }
+        }
+        dl_pending_add(d, r.start, r.end);
+    }
+    d->resumed = d->size - plan_ranges_total(d->pending, d->npending);
     d->is_file_ready = true;
     ok = true;
 out:

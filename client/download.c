@@ -35,6 +35,16 @@
  * backoff; other slots may take that range meanwhile. Every request after
  * the first carries If-Range, so a file that changes on the server shows
  * as a 200 and the download starts over.
+ *
+ * Several sources (mirrors: the request's, or a Metalink's found through
+ * the first answer's Link header) are client/mirror/dl_sources.c's: each
+ * time a slot takes work it is bound to a source (sources_pick()), up to
+ * --connections per source; a mirror is held to its own validator, and a
+ * source that fails, or sends a piece that fails its hash, loses its
+ * range to the others (dl_collect.c). With piece hashes every range
+ * starts and ends on a piece boundary, and a slot hashes each piece from
+ * memory as it lands (dl_slot.c): its bytes count as written, for the
+ * prefix, the state file and the file's hash, only once it matched.
  */
 #include "download.h"
 
@@ -69,10 +79,7 @@ uint64_t dl_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Set the result's reason (first message wins, as curl's failf). */
-static void failf(struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void failf(struct dl *d, const char *fmt, ...)
+void dl_failf(struct dl *d, const char *fmt, ...)
 {
     va_list ap;
 
@@ -119,18 +126,6 @@ uint64_t dl_written_prefix(const struct dl *d)
     return low;
 }
 
-/* A number in [0, 1) for jitter (xorshift64*: no shared state, no lock). */
-static double next_rand(struct dl *d)
-{
-    uint64_t x = d->rng;
-
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    d->rng = x;
-    return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
 /*
  * Does a file of SIZE bytes (UINT64_MAX: unknown) get a hashing thread?
  * Not one that a single connection fetches in a moment: its bytes are
@@ -146,14 +141,16 @@ int dl_prepare_file(struct dl *d)
     uint64_t size;
     int err;
 
+    if (d->meta_url[0] != '\0') /* the first answer named the file's Metalink */
+        dl_sources_discover(d);
     pthread_mutex_lock(&d->lock);
     size = d->is_size_known ? d->size : UINT64_MAX;
     pthread_mutex_unlock(&d->lock);
     if (d->req->has_size && size != d->req->size) {
-        failf(d,
-              "the server's file has %" PRIu64 " bytes but the catalog says %" PRIu64
-              " (it changed on the server?)",
-              size, d->req->size);
+        dl_failf(d,
+                 "the server's file has %" PRIu64 " bytes but the catalog says %" PRIu64
+                 " (it changed on the server?)",
+                 size, d->req->size);
         return -EINVAL;
     }
     err = store_reset_part(&d->store, size);
@@ -162,20 +159,22 @@ int dl_prepare_file(struct dl *d)
 
         human_size(size, hs, sizeof(hs));
         if (err == -ENOSPC || err == -EDQUOT)
-            failf(d, "not enough space in %s for %s (%s)", d->store.dir_path, d->req->label, hs);
+            dl_failf(d, "not enough space in %s for %s (%s)", d->store.dir_path, d->req->label, hs);
         else if (err == -EFBIG)
-            failf(d, "%s cannot hold %s: the file is too large for it", d->store.dir_path, hs);
+            dl_failf(d, "%s cannot hold %s: the file is too large for it", d->store.dir_path, hs);
         else
-            failf(d, "cannot prepare %s: %s", d->store.part_path, strerror(-err));
+            dl_failf(d, "cannot prepare %s: %s", d->store.part_path, strerror(-err));
         return err;
     }
     err = hasher_start(&d->hasher, d->fd, is_hash_threaded(size), d->req->is_durable);
     if (err != 0) {
-        failf(d, "cannot start hashing: %s", strerror(-err));
+        dl_failf(d, "cannot start hashing: %s", strerror(-err));
         return err;
     }
     pthread_mutex_lock(&d->lock);
-    d->nconn = d->is_ranged && !d->is_single ? plan_connections(d->size, d->req->connections) : 1;
+    d->nconn = d->is_ranged && !d->is_single ? plan_connections(d->size, dl_sources_conns(d)) : 1;
+    if (!d->is_ranged || d->is_single)
+        d->piece_len = 0; /* one answer for all: the whole-file hash checks it */
     if (d->is_ranged) {
         struct slot *s0 = &d->slots[0];
         struct plan_piece_in in = {d->size, d->nconn, 0, d->wait};
@@ -186,6 +185,13 @@ int dl_prepare_file(struct dl *d)
 
         if (cut < s0->claimed)
             cut = s0->claimed;
+        /* On a piece boundary; past what the probe asked for, it asks again. */
+        cut = plan_align_up(cut, d->piece_len, d->size);
+        if (d->piece_len > 0 && dl_slot_piece_ready(d, s0) != 0) {
+            pthread_mutex_unlock(&d->lock);
+            dl_failf(d, "out of memory");
+            return -ENOMEM;
+        }
         if (cut < d->size) {
             dl_pending_add(d, cut, d->size);
             s0->end = cut;
@@ -197,144 +203,26 @@ int dl_prepare_file(struct dl *d)
     return 0;
 }
 
-/* Slots other than EXCEPT that can still take work. Lock held. */
-static unsigned live_slots(const struct dl *d, const struct slot *except)
-{
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < d->nconn; i++)
-        if (&d->slots[i] != except && !d->slots[i].is_retired)
-            n++;
-    return n;
-}
-
-/* What a collect() verdict asks of the transfer loop. */
-enum verdict {
-    VERDICT_GO = 0,
-    VERDICT_FAIL,    /* fail the file: d->last_err says why */
-    VERDICT_CHANGED, /* the remote file changed: start over */
-    VERDICT_REFETCH, /* no ranges: fetch it again from the first byte */
-};
-
-/* Slot S's attempt failed, but may be tried again (lock held). */
-static enum verdict slot_failed(struct dl *d, struct slot *s, uint64_t now)
-{
-    const struct dl_policy *pol = &d->req->policy;
-    bool is_protocol = s->err_cls == RETRY_PROTOCOL;
-    char from[64] = "", who[32] = "";
-    uint64_t wait_ms;
-
-    if (d->is_file_ready && d->is_ranged)
-        dl_pending_add(d, s->written, s->end);
-    if (d->nconn > 1)
-        snprintf(who, sizeof(who), "connection %u: ", s->index + 1);
-    snprintf(d->last_err, sizeof(d->last_err), "%s%s", who, s->err);
-    s->failures++;
-    if (is_protocol && ++s->proto_failures >= 2) {
-        snprintf(d->last_err, sizeof(d->last_err), "%s%s, again on a new connection", who, s->err);
-        return VERDICT_FAIL;
-    }
-    if (s->failures > pol->retries) {
-        if (d->has_info && d->is_ranged && live_slots(d, s) > 0) {
-            s->is_retired = true;
-            s->retry_at = 0;
-            if (d->req->progress != NULL)
-                progress_message(d->req->progress, false,
-                                 "%s from %s: %s; this connection gives up, %u carry on",
-                                 d->req->label, d->host, d->last_err, live_slots(d, s));
-            return VERDICT_GO;
-        }
-        snprintf(d->last_err, sizeof(d->last_err), "%s%s; gave up after %u %s", who, s->err,
-                 pol->retries, pol->retries == 1 ? "retry" : "retries");
-        return VERDICT_FAIL;
-    }
-    if (s->has_retry_after)
-        wait_ms = s->retry_after_ms;
-    else if (is_protocol || s->is_stall)
-        wait_ms = 0; /* a new connection may well do; a stall has waited already */
-    else
-        wait_ms =
-            retry_backoff_ms(s->failures, (uint64_t)pol->retry_max_wait * 1000u, next_rand(d));
-    s->retry_at = now + wait_ms * 1000000u;
-    if (s->retry_at == 0)
-        s->retry_at = 1;
-    s->ui = SLOT_RETRYING;
-    if (d->is_ranged && d->is_file_ready)
-        snprintf(from, sizeof(from), " from byte %" PRIu64, s->written);
-    else if (d->is_file_ready)
-        snprintf(from, sizeof(from), " from the start (the server does not do ranges)");
-    if (d->req->progress != NULL)
-        progress_message(d->req->progress, false,
-                         "%s from %s: %s; retrying%s in %.1f s (retry %u of %u)", d->req->label,
-                         d->host, d->last_err, from, (double)wait_ms / 1000.0, s->failures,
-                         pol->retries);
-    return !d->is_ranged && d->is_file_ready ? VERDICT_REFETCH : VERDICT_GO;
-}
-
-/* Take in the outcome of slot S (lock held). */
-static enum verdict collect(struct dl *d, struct slot *s, uint64_t now)
-{
-    /* Bytes written by this attempt make it a success so far; without
-     * ranges, they are thrown away, so they do not count. */
-    if (s->written > s->start && d->is_ranged) {
-        s->failures = 0;
-        s->proto_failures = 0;
-    }
-    s->is_busy = false;
-    switch (s->outcome) {
-    case OUT_DONE:
-        s->failures = 0;
-        s->proto_failures = 0;
-        return VERDICT_GO;
-    case OUT_CUT:
-        /* Before the file is planned, the probe's range is no range at all. */
-        if (d->is_file_ready)
-            dl_pending_add(d, s->written, s->end);
-        return VERDICT_GO;
-    case OUT_FAILED:
-        return slot_failed(d, s, now);
-    case OUT_FATAL:
-        snprintf(d->last_err, sizeof(d->last_err), "%s", s->err);
-        return VERDICT_FAIL;
-    case OUT_CHANGED:
-        snprintf(d->last_err, sizeof(d->last_err), "%s", s->err);
-        return VERDICT_CHANGED;
-    case OUT_NONE:
-        break;
-    }
-    return VERDICT_GO;
-}
-
-/* Take in every outcome that is in; the first verdict that is not GO. Lock held. */
-static enum verdict collect_all(struct dl *d, uint64_t now)
-{
-    enum verdict v = VERDICT_GO;
-
-    for (unsigned i = 0; i < PLAN_MAX_CONN && v == VERDICT_GO; i++) {
-        struct slot *s = &d->slots[i];
-
-        if (s->is_busy && s->cmd == SLOT_WAIT && s->outcome != OUT_NONE)
-            v = collect(d, s, now);
-    }
-    return v;
-}
-
 /*
  * Where the first request ends. When the catalog gave the size and the
  * hash (so that pieces can be checked), and the file gets several
- * connections, it asks for the first piece only: its answer then ends
- * where the piece does and the connection goes on to the next one.
- * Otherwise it asks for everything ("bytes=0-"), and is cut once the
- * head has told the size (closing that connection). UINT64_MAX: open.
+ * connections, it asks for the first piece only (on a piece boundary,
+ * with piece hashes): its answer then ends where the piece does and the
+ * connection goes on to the next one. Otherwise it asks for everything
+ * ("bytes=0-"), and is cut once the head has told the size (closing that
+ * connection). UINT64_MAX: open.
  */
 static uint64_t probe_end(const struct dl *d)
 {
     const struct dl_request *r = d->req;
-    struct plan_piece_in in = {r->size, plan_connections(r->size, r->connections), 0, 0};
+    /* With mirrors, the piece is as long as the others will be (it is
+     * the probe's, on the first source, so it must not hold up the rest). */
+    unsigned want = r->connections * (unsigned)(d->nsrc ? d->nsrc : 1);
+    struct plan_piece_in in = {r->size, plan_connections(r->size, want), 0, 0};
 
     if (!r->has_size || !r->has_sha256 || r->size == 0 || in.n < 2)
         return UINT64_MAX;
-    return plan_piece_len(&in);
+    return plan_align_up(plan_piece_len(&in), d->piece_len, r->size);
 }
 
 static void plan_view(const struct dl *d, struct plan_slot *v)
@@ -371,13 +259,20 @@ int dl_take_work(struct dl *d, struct slot *s)
     struct plan_slot view[PLAN_MAX_CONN];
     struct plan_piece_in in;
     struct plan_next next;
+    uint64_t piece;
 
+    if (!dl_sources_pick(d, s, dl_now_ns()))
+        return 0;
     plan_view(d, view);
     in.free = plan_ranges_total(d->pending, d->npending);
     in.n = d->nconn;
     in.speed = conn_speed(d);
     in.wait = d->wait;
-    next = plan_next(view, PLAN_MAX_CONN, s->speed, d->pending, &d->npending, plan_piece_len(&in));
+    piece = plan_piece_len(&in);
+    if (d->piece_len > 0) /* whole pieces, each checked as it lands */
+        piece =
+            piece < d->piece_len ? d->piece_len : plan_align_up(piece, d->piece_len, UINT64_MAX);
+    next = plan_next(view, PLAN_MAX_CONN, s->speed, d->pending, &d->npending, piece);
     if (next.action == PLAN_PIECE) {
         int err = dl_slot_order(d, s, next.piece.start, next.piece.end, false);
 
@@ -387,6 +282,7 @@ int dl_take_work(struct dl *d, struct slot *s)
         struct slot *v = &d->slots[next.pick.victim];
         uint64_t from = next.pick.from > v->claimed ? next.pick.from : v->claimed;
 
+        from = plan_align_up(from, d->piece_len, d->size); /* whole pieces stay whole */
         if (from < v->end) {
             uint64_t to = v->end;
             int err;
@@ -395,6 +291,13 @@ int dl_take_work(struct dl *d, struct slot *s)
             err = dl_slot_order(d, s, from, to, false);
             return err != 0 ? err : 1;
         }
+    }
+    /* A straggler in its last piece has nothing to give: a free piece, then. */
+    if (next.action == PLAN_STEAL &&
+        plan_take_piece(d->pending, &d->npending, piece, &next.piece)) {
+        int err = dl_slot_order(d, s, next.piece.start, next.piece.end, false);
+
+        return err != 0 ? err : 1;
     }
     return 0;
 }
@@ -410,6 +313,7 @@ static int assign(struct dl *d, uint64_t now)
             continue;
         s->retry_at = 0;
         if (!d->has_info) {
+            s->src = 0; /* the first answer is the first source's */
             if (i == 0)
                 err = dl_slot_order(d, s, 0, probe_end(d), true);
         } else if (!d->is_file_ready) {
@@ -450,75 +354,7 @@ static void update_speeds(struct dl *d, uint64_t now)
             s->speed_ns = now;
         }
     }
-}
-
-/* Bytes not written yet: pending ranges and what busy slots still owe
- * (they never overlap). Lock held. */
-static uint64_t bytes_missing(const struct dl *d)
-{
-    uint64_t n = plan_ranges_total(d->pending, d->npending);
-
-    for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
-        const struct slot *s = &d->slots[i];
-
-        if (s->is_busy && s->written < s->end)
-            n += s->end - s->written;
-    }
-    return n;
-}
-
-/* Copy what the UI shows. Lock held. */
-static void publish(struct dl *d, uint64_t now, bool is_verifying)
-{
-    struct plan_share_in sh[PLAN_MAX_CONN];
-    uint64_t share[PLAN_MAX_CONN];
-    struct progress_file f;
-    double speed = 0;
-
-    if (d->req->progress == NULL)
-        return;
-    memset(&f, 0, sizeof(f));
-    snprintf(f.name, sizeof(f.name), "%s", d->req->label);
-    snprintf(f.host, sizeof(f.host), "%s", d->host);
-    f.has_size = d->is_size_known && d->has_info;
-    f.size = d->size;
-    f.elapsed = (double)(now - d->started_ns) / 1e9;
-    f.nslots = d->nconn ? d->nconn : 1;
-    f.is_verifying = is_verifying;
-    f.hashed = hasher_progress(&d->hasher);
-    f.done =
-        d->is_size_known && d->is_file_ready ? d->size - bytes_missing(d) : d->slots[0].written;
-    for (unsigned i = 0; i < f.nslots && i < PLAN_MAX_CONN; i++) {
-        const struct slot *s = &d->slots[i];
-
-        sh[i].is_live = !s->is_retired;
-        sh[i].done = s->done;
-        sh[i].owed =
-            s->is_busy && s->end != UINT64_MAX && s->written < s->end ? s->end - s->written : 0;
-    }
-    plan_shares(sh, f.nslots, plan_ranges_total(d->pending, d->npending), share);
-    for (unsigned i = 0; i < f.nslots && i < PLAN_MAX_CONN; i++) {
-        const struct slot *s = &d->slots[i];
-        struct progress_slot *ps = &f.slots[i];
-
-        if (s->retry_at != 0)
-            ps->state = SLOT_RETRYING;
-        else if (s->is_busy)
-            ps->state = s->ui;
-        else /* between ranges: one that has worked is done for now */
-            ps->state = s->w != NULL || s->done > 0 ? SLOT_DONE : SLOT_IDLE;
-        ps->start = s->start;
-        ps->end = s->end == UINT64_MAX ? (d->is_size_known ? d->size : s->written) : s->end;
-        ps->pos = s->written;
-        ps->done = s->done;
-        /* An open-ended first request: its share is the file's, as far as known. */
-        ps->share = s->end == UINT64_MAX ? ps->end : share[i];
-        ps->speed = s->is_busy ? s->speed : 0;
-        ps->attempt = s->failures;
-        speed += ps->speed;
-    }
-    f.speed = speed;
-    progress_set_file(d->req->progress, d->req->progress_slot, &f);
+    dl_sources_speeds(d);
 }
 
 /* Stop every slot, wait for their outcomes, and (with IS_EXIT) give their
@@ -589,6 +425,11 @@ static void restart(struct dl *d, bool is_changed)
     d->npending = 0;
     d->resumed = 0;
     d->nconn = 1;
+    /* A Metalink found for the old version may not describe the new one. */
+    dl_sources_free(d);
+    dl_sources_init(d);
+    d->is_multi = false;
+    d->meta_url[0] = '\0';
     for (unsigned i = 0; i < PLAN_MAX_CONN; i++) {
         struct slot *s = &d->slots[i];
 
@@ -634,16 +475,16 @@ static void save_if_behind(struct dl *d, uint64_t now)
 }
 
 /* The transfer failed or was stopped: record why (lock not held). */
-static int transfer_end(struct dl *d, enum verdict v)
+static int transfer_end(struct dl *d, enum dl_verdict v)
 {
     stop_slots(d, false);
     if (v == VERDICT_GO) { /* stopped from outside: keep what we have */
         dl_save_state(d);
         d->res->status = DL_STOPPED;
-        failf(d, "stopped");
+        dl_failf(d, "stopped");
     } else {
         d->res->status = DL_FAILED;
-        failf(d, "%s", d->last_err);
+        dl_failf(d, "%s", d->last_err);
         dl_save_state(d);
     }
     return -1;
@@ -660,8 +501,8 @@ static int transfer(struct dl *d)
     pthread_mutex_lock(&d->lock);
     for (;;) {
         uint64_t now = dl_now_ns();
-        enum verdict v =
-            d->deferred != VERDICT_GO ? (enum verdict)d->deferred : collect_all(d, now);
+        enum dl_verdict v =
+            d->deferred != VERDICT_GO ? (enum dl_verdict)d->deferred : dl_collect_all(d, now);
 
         d->deferred = VERDICT_GO;
         if (v == VERDICT_REFETCH) {
@@ -691,7 +532,7 @@ static int transfer(struct dl *d)
             pthread_mutex_unlock(&d->lock);
             stop_slots(d, false);
             d->res->status = DL_FAILED;
-            failf(d, "cannot start a connection thread");
+            dl_failf(d, "cannot start a connection thread");
             return -1;
         }
         update_speeds(d, now);
@@ -699,7 +540,7 @@ static int transfer(struct dl *d)
         if (all_done(d))
             break;
         if (now >= d->next_publish) {
-            publish(d, now, false);
+            dl_publish(d, now, false);
             d->next_publish = now + DL_PUBLISH_NS;
         }
         save_if_behind(d, now);
@@ -712,7 +553,7 @@ static int transfer(struct dl *d)
         d->size = d->slots[0].written;
         d->is_size_known = true;
     }
-    publish(d, dl_now_ns(), true);
+    dl_publish(d, dl_now_ns(), true);
     pthread_mutex_unlock(&d->lock);
     return 0;
 }
@@ -726,7 +567,7 @@ bool dl_supervise_tick(struct dl *d)
     if (now >= d->next_tick) {
         d->next_tick = now + DL_INLINE_TICK_NS;
         if (d->deferred == VERDICT_GO)
-            d->deferred = collect_all(d, now);
+            d->deferred = dl_collect_all(d, now);
         if (d->deferred == VERDICT_GO && assign(d, now) != 0) {
             snprintf(d->last_err, sizeof(d->last_err), "cannot start a connection thread");
             d->deferred = VERDICT_FAIL;
@@ -734,7 +575,7 @@ bool dl_supervise_tick(struct dl *d)
         update_speeds(d, now);
         hasher_advance(&d->hasher, dl_written_prefix(d));
         if (now >= d->next_publish) {
-            publish(d, now, false);
+            dl_publish(d, now, false);
             d->next_publish = now + DL_PUBLISH_NS;
         }
         save_if_behind(d, now);
@@ -742,118 +583,6 @@ bool dl_supervise_tick(struct dl *d)
     go = d->deferred == VERDICT_GO;
     pthread_mutex_unlock(&d->lock);
     return go && !dl_is_stop_requested(d);
-}
-
-/* Is the final name already taken? Sets *IS_DECIDED and, when it is, the result. */
-static void check_existing(struct dl *d, bool *is_decided)
-{
-    uint8_t have[SHA256_LEN];
-    uint64_t size = 0;
-    enum store_final kind;
-    int err = store_check_final(&d->store, &kind, have, &size);
-
-    *is_decided = true;
-    d->res->status = DL_FAILED;
-    if (err != 0) {
-        failf(d, "%s exists but cannot be read: %s", d->store.final_path, strerror(-err));
-        return;
-    }
-    switch (kind) {
-    case STORE_FINAL_NONE:
-        *is_decided = false;
-        return;
-    case STORE_FINAL_OTHER:
-        failf(d,
-              "%s exists and is not a regular file (a symlink, a directory...); not replaced, "
-              "and symlinks are not followed",
-              d->store.final_path);
-        return;
-    case STORE_FINAL_FILE:
-        break;
-    }
-    d->res->size = size;
-    memcpy(d->res->sha256, have, SHA256_LEN);
-    if (!d->req->has_sha256) {
-        d->res->status = DL_PRESENT;
-        failf(d, "%s already exists (no published hash to check it against)", d->store.final_path);
-    } else if (sha256_equal(have, d->req->sha256)) {
-        d->res->status = DL_PRESENT;
-    } else {
-        failf(d, "%s exists and differs from the expected file; not overwritten",
-              d->store.final_path);
-    }
-}
-
-/*
- * Hash check and rename. Returns true when the download must be fetched
- * again from scratch: bytes taken over from an earlier run did not add up
- * to the right file (a state file that lied, a hole left by a power loss).
- */
-static bool finish(struct dl *d)
-{
-    const uint8_t *want = NULL;
-    char got_hex[SHA256_HEX_LEN + 1], want_hex[SHA256_HEX_LEN + 1];
-    uint8_t got[SHA256_LEN];
-    int err;
-
-    d->res->status = DL_FAILED;
-    err = hasher_finish(&d->hasher, d->size, got);
-    if (err != 0) {
-        failf(d, "cannot read back %s to verify it: %s", d->store.part_path, strerror(-err));
-        store_discard(&d->store);
-        return false;
-    }
-    memcpy(d->res->sha256, got, SHA256_LEN);
-    d->res->size = d->size;
-    if (d->req->has_sha256)
-        want = d->req->sha256;
-    else if (d->has_remote_digest)
-        want = d->remote_digest;
-    encode_hex(got, SHA256_LEN, got_hex);
-    if (want != NULL && !sha256_equal(want, got) && d->resumed > 0 && !d->is_fresh) {
-        d->is_fresh = true;
-        if (d->req->progress != NULL)
-            progress_message(d->req->progress, true,
-                             "%s: the resumed download does not match its SHA-256 (the partial "
-                             "file or its state was damaged); fetching it all again",
-                             d->req->label);
-        return true;
-    }
-    if (want != NULL && !sha256_equal(want, got)) {
-        encode_hex(want, SHA256_LEN, want_hex);
-        failf(d,
-              "SHA-256 mismatch: expected %s, got %s; the download was deleted, "
-              "%s was not touched",
-              want_hex, got_hex, d->store.final_path);
-        store_discard(&d->store);
-        return false;
-    }
-    err = store_commit(&d->store, d->req->is_durable);
-    if (err == -EEXIST) {
-        bool is_decided;
-
-        check_existing(d, &is_decided);
-        if (d->res->status == DL_PRESENT) {
-            store_discard(&d->store);
-            return false;
-        }
-        d->res->status = DL_FAILED;
-        d->res->reason[0] = '\0'; /* a more precise message than check_existing()'s */
-        failf(d,
-              "%s appeared meanwhile and is not this file; not replaced (the download is "
-              "kept as %s)",
-              d->store.final_path, d->store.part_path);
-        store_drop_state(&d->store);
-        return false;
-    }
-    if (err != 0) {
-        failf(d, "cannot move it to %s: %s", d->store.final_path, strerror(-err));
-        return false;
-    }
-    d->res->status = want != NULL ? DL_VERIFIED : DL_UNVERIFIED;
-    if (want == NULL)
-        failf(d, "no SHA-256 was published for it: sha256 %s", got_hex);
-    return false;
 }
 
 static void host_of(const char *url, char *out, size_t cap)
@@ -877,12 +606,12 @@ static int claim(struct dl *d)
     }
     d->res->status = DL_FAILED;
     if (err == -EBUSY)
-        failf(d, "%s is being downloaded by another client (%s is locked)", d->store.final_path,
-              d->store.part_path);
+        dl_failf(d, "%s is being downloaded by another client (%s is locked)", d->store.final_path,
+                 d->store.part_path);
     else if (err == -ELOOP)
-        failf(d, "%s is a symlink; not followed", d->store.part_path);
+        dl_failf(d, "%s is a symlink; not followed", d->store.part_path);
     else
-        failf(d, "cannot create %s: %s", d->store.part_path, strerror(-err));
+        dl_failf(d, "cannot create %s: %s", d->store.part_path, strerror(-err));
     return err;
 }
 
@@ -927,6 +656,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
         d->slots[i].d = d;
     }
     d->slots[0].is_inline = true;
+    dl_sources_init(d);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     pthread_cond_init(&d->slot_wake, NULL);
@@ -935,17 +665,17 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     if (d->pool != NULL)
         d->inline_w = dl_pool_take(d->pool);
     if (d->inline_w == NULL) {
-        failf(d, "out of memory");
+        dl_failf(d, "out of memory");
         goto out;
     }
     err = store_open(&d->store, req->dir, req->relpath, why, sizeof(why));
     if (err != 0) {
-        failf(d, "%s", why);
+        dl_failf(d, "%s", why);
         goto out;
     }
     if (claim(d) != 0)
         goto out;
-    check_existing(d, &is_decided);
+    dl_check_existing(d, &is_decided);
     if (is_decided) {
         uint64_t size = 1;
 
@@ -954,13 +684,13 @@ void download_run(const struct dl_request *req, struct dl_result *res)
             store_discard(&d->store);
         goto out;
     }
-    if (dl_try_resume(d)) {
+    if (dl_pieces_resume(d, dl_try_resume(d))) {
         pthread_mutex_lock(&d->lock);
-        d->nconn = plan_connections(d->size, req->connections);
+        d->nconn = plan_connections(d->size, dl_sources_conns(d));
         pthread_mutex_unlock(&d->lock);
         err = hasher_start(&d->hasher, d->fd, is_hash_threaded(d->size), d->req->is_durable);
         if (err != 0) {
-            failf(d, "cannot start hashing: %s", strerror(-err));
+            dl_failf(d, "cannot start hashing: %s", strerror(-err));
             goto out;
         }
         if (req->progress != NULL)
@@ -974,7 +704,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
                 store_discard(&d->store);
             break;
         }
-        if (!finish(d))
+        if (!dl_finish(d))
             break;
         restart(d, true);
     }
@@ -982,6 +712,12 @@ void download_run(const struct dl_request *req, struct dl_result *res)
     res->fetched = res->size > d->resumed ? res->size - d->resumed : 0;
 out:
     stop_slots(d, true);
+    pthread_mutex_lock(&d->lock);
+    dl_sources_summary(d, res->sources, sizeof(res->sources));
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < PLAN_MAX_CONN; i++)
+        sha256_free(d->slots[i].piece);
+    dl_sources_free(d);
     if (d->inline_w != NULL)
         dl_pool_return(d->pool, d->inline_w);
     dl_pool_free(d->own_pool);

@@ -23,7 +23,14 @@ struct dl_policy {
 };
 
 struct dl_request {
-    const char *url;
+    const char *url;                     /* the first source */
+    const char *const *mirrors;          /* borrowed: more URLs of the same file, best first */
+    size_t nmirrors;                     /* (several sources are used only with a SHA-256 or
+                                          * piece hashes to hold them to) */
+    uint64_t piece_len;                  /* piece hashes, a Metalink's (0: none) */
+    size_t npieces;                      /* ceil(size / piece_len); needs has_size */
+    const uint8_t (*pieces)[SHA256_LEN]; /* borrowed */
+    bool is_discovering; /* follow the first answer's Link: rel=duplicate to a Metalink */
     const char *label;   /* for messages: the name or URL as the user wrote it */
     const char *dir;     /* the download directory (it exists) */
     const char *relpath; /* where the verified file goes under DIR: "f.iso", "iso/f.iso";
@@ -59,6 +66,7 @@ struct dl_result {
     uint64_t fetched;           /* bytes transferred in this run */
     uint64_t resumed;           /* bytes that were already there from an earlier run */
     uint8_t sha256[SHA256_LEN]; /* the file's hash (for VERIFIED, PRESENT, UNVERIFIED) */
+    char sources[512];          /* with several sources: what each gave, who was dropped */
 };
 
 /*

@@ -56,10 +56,24 @@ enum slot_state {
     SLOT_DONE,
 };
 
+#define PROGRESS_HOST_MAX    64 /* bytes of a source's "host:port" shown */
+#define PROGRESS_MAX_SOURCES PLAN_MAX_CONN
+
+/* One source (mirror) of an active file with several. */
+struct progress_source {
+    char host[PROGRESS_HOST_MAX];
+    double speed;      /* bytes per second per connection, recent (0: not measured) */
+    unsigned conns;    /* connections using it now */
+    unsigned pieces;   /* pieces (or, without piece hashes, ranges) it delivered */
+    unsigned rejected; /* pieces from it that failed their hash */
+    bool is_dropped;
+};
+
 /* One connection of an active file. */
 struct progress_slot {
     enum slot_state state;
-    uint64_t start; /* its current range (a piece of the file) [start, end) */
+    char source[PROGRESS_HOST_MAX]; /* the host it fetches from, when the file has several */
+    uint64_t start;                 /* its current range (a piece of the file) [start, end) */
     uint64_t end;
     uint64_t pos;   /* bytes of the range written: start <= pos <= end */
     uint64_t done;  /* bytes it wrote in all, over every range it had */
@@ -83,6 +97,8 @@ struct progress_file {
     uint64_t hashed; /* bytes of the verification done */
     unsigned nslots;
     struct progress_slot slots[PLAN_MAX_CONN];
+    unsigned nsources; /* 0 or 1: one source (HOST); more: SOURCES[0..NSOURCES) */
+    struct progress_source sources[PROGRESS_MAX_SOURCES];
 };
 
 /* A finished download, for one result line. */

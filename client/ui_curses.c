@@ -329,20 +329,32 @@ static void draw_slot(const struct curses_ui *cu, int y, unsigned i, const struc
     if (s->state == SLOT_RUNNING)
         ui_format_speed(s->speed, speed, sizeof(speed));
     ui_format_slot_state(s->state, s->attempt, state, sizeof(state));
-    ui_format_range(s->start, s->end, range, sizeof(range));
+    if (s->source[0] != '\0') /* several sources: which one it uses */
+        snprintf(range, sizeof(range), "%s", s->source);
+    else
+        ui_format_range(s->start, s->end, range, sizeof(range));
     put_fields(cu, y, FILE_INDENT, bar, fields, texts, roles, is_right, SF_COUNT);
 }
 
 /* The file's name line: "↓ name  from host". */
 static void draw_file_name(const struct curses_ui *cu, int y, const struct progress_file *f)
 {
-    char from[PROGRESS_TEXT_MAX + 16];
+    char from[TEXT_MAX];
     struct ui_field host = {0, 1, false};
     int name_w = ui_text_width(f->name, cu->is_utf8);
     int room;
 
-    snprintf(from, sizeof(from), " from %s", f->host);
+    if (f->nsources > 1) { /* per source: its speed, pieces fetched and rejected */
+        from[0] = ' ';
+        ui_format_sources(f->sources,
+                          f->nsources < PROGRESS_MAX_SOURCES ? f->nsources : PROGRESS_MAX_SOURCES,
+                          from + 1, sizeof(from) - 1);
+    } else {
+        snprintf(from, sizeof(from), " from %s", f->host);
+    }
     host.width = ui_text_width(from, cu->is_utf8);
+    if (f->nsources > 1 && host.width > COLS - 2 - 21) /* cut rather than hide it */
+        host.width = COLS - 2 - 21 > 0 ? COLS - 2 - 21 : 0;
     /* The name is the stretchy part, as a bar is; the host goes first. */
     room = ui_fit_fields(COLS - 2, name_w < 20 ? name_w : 20, &host, f->host[0] != '\0');
     put(cu, y, 0, 1, ROLE_ACTIVE, cu->g->active, false);

@@ -189,6 +189,35 @@ void ui_format_slot_summary(const struct progress_slot *slots, unsigned n, char 
     }
 }
 
+void ui_format_sources(const struct progress_source *src, unsigned n, char *out, size_t cap)
+{
+    size_t len;
+
+    if (cap == 0)
+        return;
+    snprintf(out, cap, "%u source%s", n, n == 1 ? "" : "s");
+    for (unsigned i = 0; i < n; i++) {
+        const struct progress_source *x = &src[i];
+        char speed[32] = "";
+
+        len = strlen(out);
+        if (x->is_dropped) {
+            snprintf(out + len, cap - len, "%s%s dropped", i == 0 ? ": " : ", ", x->host);
+            continue;
+        }
+        if (x->speed > 0) {
+            speed[0] = ' ';
+            ui_format_speed(x->speed, speed + 1, sizeof(speed) - 1);
+        }
+        snprintf(out + len, cap - len, "%s%s%s %u piece%s", i == 0 ? ": " : ", ", x->host, speed,
+                 x->pieces, x->pieces == 1 ? "" : "s");
+        if (x->rejected > 0) {
+            len = strlen(out);
+            snprintf(out + len, cap - len, " %u bad", x->rejected);
+        }
+    }
+}
+
 void ui_count_entries(const struct progress_entry *entries, size_t n, struct ui_counts *out)
 {
     memset(out, 0, sizeof(*out));

@@ -50,6 +50,13 @@ void ui_format_slot_state(enum slot_state state, unsigned attempt, char *out, si
  */
 void ui_format_slot_summary(const struct progress_slot *slots, unsigned n, char *out, size_t cap);
 
+/*
+ * The N sources of a file in one line, best first as given:
+ * "3 sources: a:80 4.0 MiB/s 12 pieces, b:80 3.9 MiB/s 11 pieces 1 bad,
+ * c:80 dropped". A source not measured yet shows no speed.
+ */
+void ui_format_sources(const struct progress_source *src, unsigned n, char *out, size_t cap);
+
 /* A queue in numbers, as the header shows it. */
 struct ui_counts {
     size_t waiting;    /* waiting, or not in the catalog yet */

@@ -800,6 +800,34 @@ static void test_scroll_cases(void **state)
     }
 }
 
+/* ---- ui_format_sources ---- */
+
+static void test_sources_line(void **state)
+{
+    struct progress_source src[3];
+    char out[256];
+
+    (void)state;
+    memset(src, 0, sizeof(src));
+    snprintf(src[0].host, sizeof(src[0].host), "a:80");
+    src[0].speed = 4 * 1048576.0;
+    src[0].pieces = 12;
+    snprintf(src[1].host, sizeof(src[1].host), "b:80");
+    src[1].pieces = 1;
+    src[1].rejected = 1;
+    snprintf(src[2].host, sizeof(src[2].host), "c:80");
+    src[2].is_dropped = true;
+    src[2].pieces = 5;
+    ui_format_sources(src, 3, out, sizeof(out));
+    assert_string_equal(out,
+                        "3 sources: a:80 4.0 MiB/s 12 pieces, b:80 1 piece 1 bad, c:80 dropped");
+    ui_format_sources(src, 1, out, sizeof(out));
+    assert_string_equal(out, "1 source: a:80 4.0 MiB/s 12 pieces");
+    /* A short buffer is cut, never overrun. */
+    ui_format_sources(src, 3, out, 12);
+    assert_string_equal(out, "3 sources: ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_width_cases),      cmocka_unit_test(test_fields_cases),
         cmocka_unit_test(test_layout_cases),     cmocka_unit_test(test_layout_bounds),
         cmocka_unit_test(test_qcols_cases),      cmocka_unit_test(test_scroll_cases),
+        cmocka_unit_test(test_sources_line),
     };
 
     /* wcwidth() needs a UTF-8 LC_CTYPE; C.UTF-8 is in every glibc since 2.35. */
