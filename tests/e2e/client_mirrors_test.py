@@ -11,12 +11,14 @@ same 24 MiB file (12 MiB under sanitizers):
   - B:  bin/server over a copy with one byte flipped;
   - K:  bin/server that is SIGKILLed in the middle of a download;
   - D:  bin/server over .meta4 documents written by
-        bin/server --write-catalog-only (served as plain files).
+        bin/server --write-catalog-only (served as plain files);
+  - H:  python's http.server, which ignores Range (not rate-limited).
 
 Checks: the download from G1's .meta4 is at least 2.5x faster than from
 G2 alone (both measured here, side by side), with the right SHA-256; a
 line of several TAB-separated URLs and a catalog name whose answer
-carries Link: rel=duplicate both use all sources; with B listed first
+carries Link: rel=duplicate both use all sources (H, answering ranges
+with 200, is dropped); with B listed first
 (so the first pieces come from it), the file is right, at most two
 pieces are fetched again, and B is named and dropped; with K killed
 halfway, the download completes from the others.
@@ -50,6 +52,7 @@ tap = Tap()
 tmp = temp_dir()
 servers = []
 nginx = None
+httpd = None
 client_logs = []
 
 
@@ -205,6 +208,13 @@ try:
         f.seek(FLIP_AT)
         f.write(bytes([b[0] ^ 0x01]))
 
+    httpd = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0",
+                              "--directory", good], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    m = re.search(r"port (\d+)", httpd.stdout.readline())
+    if not m:
+        raise RuntimeError("python http.server did not start")
+    hport = int(m.group(1))
     g2 = server(good)
     nginx, nport = start_nginx(good, os.path.join(tmp, "nginx"))
     n3 = None
@@ -224,6 +234,9 @@ try:
 except BaseException:
     for s in servers:
         s.kill()
+    if httpd is not None:
+        httpd.kill()
+        httpd.wait()
     if nginx is not None:
         nginx.kill()
     remove(tmp)
@@ -253,14 +266,18 @@ try:
         tap.ok(f"the result line names {what} (127.0.0.1:{port}) as a source",
                re.search(rf"127\.0\.0\.1:{port} \d", text) is not None, text[-2000:])
 
-    # Several URLs on one input line, with the hash.
+    # Several URLs on one input line, with the hash; one of them is a
+    # python http.server, which answers ranges with 200: it is dropped.
     dl = os.path.join(tmp, "dl-line")
     queue = os.path.join(tmp, "queue.txt")
     with open(queue, "w") as f:
-        f.write("\t".join([url(g2.port), url(nport), url(ksrv.port), want]) + "\n")
+        f.write("\t".join([url(g2.port), url(nport), url(hport), url(ksrv.port), want]) + "\n")
     rc, text, _ = run_client(["--once", "--input", queue, "--dir", dl], "several URLs")
     check_file("several URLs on one line", os.path.join(dl, "big.bin"), rc, text)
     tap.ok("several URLs: the result line lists the sources", "from 127.0.0.1:" in text, text[-2000:])
+    tap.ok("a source that answers a range with 200 is dropped",
+           f"dropped {url(hport)}: it answered a range request with the whole file" in text,
+           text[-2000:])
 
     # A catalog name: G1's answer carries Link: rel=duplicate and the Metalink.
     dl = os.path.join(tmp, "dl-name")
@@ -357,6 +374,8 @@ finally:
             s.kill()
         else:
             s.stop(tap, f"the server on port {s.port}")
+    httpd.kill()
+    httpd.wait()
     if nginx is not None:
         nginx.send_signal(signal.SIGTERM)
         try:
