@@ -161,6 +161,25 @@ def good_on_disk(path):
                 n += len(b)
 
 
+def written_share(part):
+    """The share of the file the state file says is written (0 when there is none)."""
+    try:
+        with open(part + ".state") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return 0.0
+    size = missing = None
+    for line in lines:
+        w = line.split()
+        if len(w) == 2 and w[0] == "size":
+            size = int(w[1])
+        elif len(w) == 3 and w[0] == "missing":
+            missing = (missing or 0) + int(w[2]) - int(w[1])
+    if not size or not any(line.startswith("check ") for line in lines):
+        return 0.0
+    return 1 - (missing or 0) / size
+
+
 def served_bytes():
     """Body bytes of big.bin sent so far by G1, G2 and N (their access logs)."""
     n = 0
@@ -332,8 +351,13 @@ try:
         with open(out_path, "wb") as out:
             p = subprocess.Popen([CLIENT, "get", meta, "--dir", dl, "--plain"], stdout=out,
                                  stderr=subprocess.STDOUT)
-            delay = rng.uniform(0.3, 0.6)
-            time.sleep(delay)
+            # A random moment: when the state file says a random share of
+            # the file is written, between (k + 0.3)/4 and (k + 0.7)/4 of it,
+            # so that each kill lands while the client is downloading.
+            target = rng.uniform((k + 0.3) / 4, (k + 0.7) / 4)
+            deadline = time.monotonic() + 30 * SLOW
+            while p.poll() is None and time.monotonic() < deadline and written_share(part) < target:
+                time.sleep(0.01)
             alive = p.poll() is None
             p.send_signal(signal.SIGKILL)
             p.wait()
@@ -342,7 +366,7 @@ try:
         if had_state:
             os.remove(state)
         kept.append(good_on_disk(part))
-        print(f"# kill {k + 1} after {delay:.2f} s ({'running' if alive else 'had exited'}; "
+        print(f"# kill {k + 1} at {target:.0%} of the file written ({'running' if alive else 'had exited'}; "
               f"state file {'deleted' if had_state else 'absent'}; {kept[-1]} good bytes on disk)")
         tap.ok(f"kill {k + 1} landed while the client was downloading", alive)
     tap.ok(f"what was on disk was kept from run to run ({kept})",
