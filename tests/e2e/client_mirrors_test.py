@@ -246,6 +246,7 @@ try:
     g1 = server(good, "--mirror", f"http://127.0.0.1:{g2.port}",
                 "--mirror", f"http://127.0.0.1:{nport}")
     write_meta4("bad", [f"http://127.0.0.1:{p}" for p in (bsrv.port, g2.port, nport)])
+    write_meta4("badonly", [f"http://127.0.0.1:{bsrv.port}"])
     write_meta4("kill", [f"http://127.0.0.1:{p}" for p in (g2.port, ksrv.port, nport)])
     os.makedirs(os.path.join(tmp, "docs-srv"))
     dsrv = Server(docs, tmp=os.path.join(tmp, "docs-srv"))
@@ -319,6 +320,15 @@ try:
     tap.ok("nothing but the file is left in the directory",
            os.listdir(dl) == ["big.bin"] if os.path.isdir(dl) else False,
            os.listdir(dl) if os.path.isdir(dl) else None)
+
+    # The corrupt source alone: it cannot deliver the file; nothing takes its name.
+    dl = os.path.join(tmp, "dl-bad-only")
+    rc, text, _ = run_client(["get", url(dsrv.port, "badonly/big.bin.meta4"), "--dir", dl],
+                             "corrupt only")
+    tap.eq("the corrupt source alone: the client exits 1", 1, rc)
+    tap.ok("... saying its pieces fail their hash", "keeps sending pieces that fail their hash"
+           in text, text[-2000:])
+    tap.ok("... and no file takes the final name", not os.path.exists(os.path.join(dl, "big.bin")))
 
     # A source killed in the middle (the download takes about 2 s).
     dl = os.path.join(tmp, "dl-kill")
