@@ -4,7 +4,9 @@ full-screen display shows, read through tmux as client_ui.sh does:
 
   an unreachable catalog server is not labelled "not in catalog" on the
   screen; and the summary printed after q lists every entry, the
-  unfinished ones too (today it leaves them out).
+  unfinished ones too (today it leaves them out). And one of issue 10: a
+  file with a mirror shows its sources and, per connection, the one it
+  uses.
 """
 
 import os
@@ -111,6 +113,7 @@ root = make_root(tmp, {"small.txt": b"small\n", "later.txt": b"later\n"})
 subprocess.run([os.environ.get("MKSAMPLE", ""), str(BIG), "7"], stdout=open(os.path.join(root, "big.bin"), "wb"),
                check=True)
 srv = Server(root, "--limit-rate", str(BIG // 40), tmp=tmp)
+extra = []
 try:
     # --- the catalog server cannot be reached ----------------------------------------------
     with open(os.path.join(tmp, "q1.txt"), "w") as f:
@@ -142,9 +145,34 @@ try:
     for name in ("small.txt", "big.bin", "later.txt"):
         tap.ok(f"after q the summary has a line for {name}", any(ln.startswith(name) for ln in lines), after)
     stderr_clean("q with unfinished entries")
+
+    # --- a file with a mirror: the sources on the screen (issue 10) ---------------------------
+    stop_client()
+    os.unlink(os.path.join(tmp, "status"))
+    for d in ("s2", "s3"):
+        os.makedirs(os.path.join(tmp, d))
+    mirror = Server(root, "--limit-rate", str(BIG // 40), tmp=os.path.join(tmp, "s2"))
+    extra.append(mirror)
+    primary = Server(root, "--limit-rate", str(BIG // 40), "--mirror",
+                     f"http://127.0.0.1:{mirror.port}", tmp=os.path.join(tmp, "s3"))
+    extra.append(primary)
+    with open(os.path.join(tmp, "q3.txt"), "w") as f:
+        f.write("big.bin\n")
+    start(f"{CLIENT} --server http://127.0.0.1:{primary.port} --input q3.txt --dir d3")
+    both = wait_for(20, rf"2 sources: 127\.0\.0\.1:{primary.port} .*127\.0\.0\.1:{mirror.port}")
+    s3 = screen()
+    for line in s3.splitlines()[:12]:
+        print("# | " + line)
+    tap.ok("a mirrored file: its line shows both sources, with what each gave", both, s3)
+    tap.ok("... and a connection shows the mirror it uses",
+           re.search(rf"^\s+\d+ .*127\.0\.0\.1:{mirror.port}\s*$", s3, re.M) is not None, s3)
+    tap.ok("... q quits", quit_client(), screen())
+    stderr_clean("a mirrored file")
 finally:
     stop_client()
     tmux("kill-server")
+    for x in extra:
+        x.stop(tap, f"the server on port {x.port}")
     srv.stop(tap)
     remove(tmp)
 tap.done()
