@@ -194,7 +194,9 @@ struct dl {
     uint64_t rng;          /* jitter for the waits between attempts */
     char last_err[FETCH_ERR_MAX + 64];
     unsigned restarts;
-    bool is_fresh; /* started over after resumed bytes failed the hash check */
+    bool is_fresh;      /* started over after resumed bytes failed the hash check */
+    bool is_one_source; /* started over from the first source alone: several sources' bytes
+                         * did not add up to the file, and no piece hash told which */
 };
 
 /* Set the result's reason (the first message wins, as curl's failf). */
@@ -207,7 +209,8 @@ void dl_check_existing(struct dl *d, bool *is_decided);
 /* dl_finish.c: the file is complete: check its SHA-256 (the request's,
  * the Metalink's or the server's Repr-Digest) and give it its final
  * name. True when it must be fetched again from scratch: bytes taken
- * over from an earlier run did not add up to the right file. */
+ * over from an earlier run did not add up to the right file, or several
+ * sources' did not (d->is_one_source: then from the first alone). */
 bool dl_finish(struct dl *d);
 
 /* What dl_collect_all() asks of the transfer loop. */

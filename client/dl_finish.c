@@ -79,6 +79,17 @@ bool dl_finish(struct dl *d)
     else if (d->has_remote_digest)
         want = d->remote_digest;
     encode_hex(got, SHA256_LEN, got_hex);
+    if (want != NULL && !sha256_equal(want, got) && d->is_multi && d->piece_len == 0 &&
+        !d->is_one_source) {
+        d->is_one_source = true;
+        if (d->req->progress != NULL)
+            progress_message(d->req->progress, true,
+                             "%s: the file put together from %zu sources does not match its "
+                             "SHA-256 (one of them sent other bytes, and without piece hashes "
+                             "nothing tells which); fetching it all again from %s alone",
+                             d->req->label, d->nsrc, d->src[0].host);
+        return true;
+    }
     if (want != NULL && !sha256_equal(want, got) && d->resumed > 0 && !d->is_fresh) {
         d->is_fresh = true;
         if (d->req->progress != NULL)

@@ -101,7 +101,7 @@ static enum slot_outcome probe_head(struct dl *d, struct slot *s, const struct f
         d->is_single = true;
     /* Mirrors advertised (RFC 6249): their Metalink is read before the file is planned. */
     if (d->req->is_discovering && d->nsrc == 1 && d->piece_len == 0 && d->is_ranged &&
-        info->links.nduplicate > 0 && info->links.describedby[0] != '\0' &&
+        !d->is_one_source && info->links.nduplicate > 0 && info->links.describedby[0] != '\0' &&
         (!resphead_link_resolve(d->req->url, info->links.describedby, d->meta_url,
                                 sizeof(d->meta_url)) ||
          !input_url_ok(d->meta_url, strlen(d->meta_url))))

@@ -55,7 +55,7 @@ void dl_sources_init(struct dl *d)
 {
     d->nsrc = 0;
     add_source(d, d->req->url);
-    for (size_t i = 0; i < d->req->nmirrors; i++)
+    for (size_t i = 0; i < d->req->nmirrors && !d->is_one_source; i++)
         add_source(d, d->req->mirrors[i]);
     if (d->req->piece_len > 0 && d->req->has_size && d->req->npieces > 0) {
         d->piece_len = d->req->piece_len;

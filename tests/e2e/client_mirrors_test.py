@@ -7,8 +7,10 @@ same 24 MiB file (12 MiB under sanitizers):
   - G1: bin/server, publishing Metalinks that list G1, G2 and N;
   - G2: bin/server without mirrors (the one-source baseline);
   - N:  nginx when installed (else a third bin/server, and the nginx
-        rows are SKIPped), with limit_rate;
+        rows are SKIPped), with limit_rate; and NB, nginx over the copy
+        of B2;
   - B:  bin/server over a copy with one byte flipped;
+  - B2: bin/server over a copy with a byte flipped every 512 KiB;
   - K:  bin/server that is SIGKILLed in the middle of a download;
   - D:  bin/server over .meta4 documents written by
         bin/server --write-catalog-only (served as plain files);
@@ -20,7 +22,9 @@ line of several TAB-separated URLs and a catalog name whose answer
 carries Link: rel=duplicate both use all sources (H, answering ranges
 with 200, is dropped); with B listed first
 (so the first pieces come from it), the file is right, at most two
-pieces are fetched again, and B is named and dropped; with K killed
+pieces are fetched again, and B is named and dropped; B2 is dropped for
+its Repr-Digest; several URLs with NB among them (no digest, no piece
+hashes) end right, fetched again from the first source alone; with K killed
 halfway, the download completes from the others.
 """
 
@@ -62,14 +66,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_nginx(root, log_dir):
-    """nginx on a free port with limit_rate, or None when not installed."""
+def start_nginx(root, log_dir, root2):
+    """nginx with limit_rate on two free ports (ROOT, then ROOT2, whose log
+    is access2.log): (process, port, port2), or Nones when not installed."""
     exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if exe is None:
-        return None, None
+        return None, None, None
     os.makedirs(log_dir, exist_ok=True)
     for _ in range(5):
-        port = free_port()
+        port, port2 = free_port(), free_port()
+        if port == port2:
+            continue
         conf = os.path.join(log_dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""daemon off;
@@ -88,14 +95,22 @@ http {{
         limit_rate {RATE};
         sendfile_max_chunk 64k;
     }}
+    server {{
+        listen 127.0.0.1:{port2};
+        root {root2};
+        access_log {log_dir}/access2.log;
+        limit_rate {RATE};
+        sendfile_max_chunk 64k;
+    }}
 }}
 """)
         p = subprocess.Popen([exe, "-p", log_dir, "-c", conf, "-e", f"{log_dir}/error.log"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(50):
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return p, port
+                with socket.create_connection(("127.0.0.1", port), timeout=1), \
+                        socket.create_connection(("127.0.0.1", port2), timeout=1):
+                    return p, port, port2
             except OSError:
                 if p.poll() is not None:
                     break
@@ -103,7 +118,7 @@ http {{
         if p.poll() is None:
             p.kill()
         p.wait()
-    return None, None
+    return None, None, None
 
 
 def server(root, *args):
@@ -213,14 +228,22 @@ def write_meta4(sub, mirrors):
 os.chmod(tmp, 0o755)  # nginx's workers run as another user
 good = os.path.join(tmp, "good")
 bad = os.path.join(tmp, "bad")
+bad2 = os.path.join(tmp, "bad2")
 docs = os.path.join(tmp, "docs")
-for d in (good, bad, docs):
+for d in (good, bad, bad2, docs):
     os.makedirs(d)
 try:
     with open(os.path.join(good, "big.bin"), "wb") as f:
         subprocess.run([MKSAMPLE, str(SIZE), "71"], stdout=f, check=True)
     want = sha_file(os.path.join(good, "big.bin"))
     shutil.copyfile(os.path.join(good, "big.bin"), os.path.join(bad, "big.bin"))
+    shutil.copyfile(os.path.join(good, "big.bin"), os.path.join(bad2, "big.bin"))
+    with open(os.path.join(bad2, "big.bin"), "r+b") as f:
+        for at in range(700000, SIZE, 512 << 10):  # in every range it may serve
+            f.seek(at)
+            b = f.read(1)
+            f.seek(at)
+            f.write(bytes([b[0] ^ 0x01]))
     with open(os.path.join(bad, "big.bin"), "r+b") as f:
         f.seek(FLIP_AT)
         b = f.read(1)
@@ -235,13 +258,14 @@ try:
         raise RuntimeError("python http.server did not start")
     hport = int(m.group(1))
     g2 = server(good)
-    nginx, nport = start_nginx(good, os.path.join(tmp, "nginx"))
+    nginx, nport, nbad = start_nginx(good, os.path.join(tmp, "nginx"), bad2)
     n3 = None
     if nginx is None:
         print("# nginx is not installed: a third bin/server stands in (nginx rows skipped)")
         n3 = server(good)
         nport = n3.port
     bsrv = server(bad)
+    b2 = server(bad2)
     ksrv = server(good)
     g1 = server(good, "--mirror", f"http://127.0.0.1:{g2.port}",
                 "--mirror", f"http://127.0.0.1:{nport}")
@@ -298,6 +322,33 @@ try:
     tap.ok("a source that answers a range with 200 is dropped",
            f"dropped {url(hport)}: it answered a range request with the whole file" in text,
            text[-2000:])
+
+    # A mirror whose copy has another Repr-Digest than the expected hash
+    # (B2, bin/server over the copy corrupt all over) is dropped at once.
+    dl = os.path.join(tmp, "dl-line-digest")
+    with open(queue, "w") as f:
+        f.write("\t".join([url(g2.port), url(b2.port), url(nport), want]) + "\n")
+    rc, text, _ = run_client(["--once", "--input", queue, "--dir", dl], "another digest")
+    check_file("several URLs, one with another Repr-Digest", os.path.join(dl, "big.bin"), rc, text)
+    tap.ok("... that one is dropped for it",
+           f"dropped {url(b2.port)}: its copy has another SHA-256 (Repr-Digest)" in text,
+           text[-2000:])
+
+    # The same copy on nginx, which sends no digest, and no piece hashes:
+    # the whole file's hash fails, nothing says which source lied, so the
+    # file is fetched again from the first source alone.
+    if nginx is None:
+        tap.skip("nginx is not installed")
+        tap.skip("nginx is not installed")
+        tap.skip("nginx is not installed")
+    else:
+        dl = os.path.join(tmp, "dl-line-bad")
+        with open(queue, "w") as f:
+            f.write("\t".join([url(g2.port), url(nbad), url(nport), want]) + "\n")
+        rc, text, _ = run_client(["--once", "--input", queue, "--dir", dl], "several URLs, one bad")
+        check_file("several URLs, one corrupt", os.path.join(dl, "big.bin"), rc, text)
+        tap.ok("... fetched again from the first source alone",
+               f"fetching it all again from 127.0.0.1:{g2.port} alone" in text, text[-2000:])
 
     # A catalog name: G1's answer carries Link: rel=duplicate and the Metalink.
     dl = os.path.join(tmp, "dl-name")
