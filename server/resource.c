@@ -276,7 +276,9 @@ int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct 
     if (err != 0)
         return open_status(-err, detail);
     entry_repr(ctx, e, snap);
-    if (q->wants_meta4 && e->rep.has_digest && (se = snapshot_find(snap, out->name)) != NULL) {
+    if (q->accept.p != NULL && e->rep.has_digest &&
+        meta4_accept_prefers(q->accept.p, q->accept.len, e->rep.content_type) &&
+        (se = snapshot_find(snap, out->name)) != NULL) {
         fcache_release(e);
         err = metalink(ctx, fc, se, q, out, detail);
         if (err == 0)
