@@ -200,8 +200,7 @@ static int metalink(const struct server_ctx *ctx, struct fcache *fc, const struc
     return 0;
 }
 
-/* The catalog entry NAME.meta4 stands for, when NAME ends in ".meta4" and NAME less it is listed.
- */
+/* For a NAME ending in ".meta4": the catalog's entry for NAME less it, or NULL. */
 static const struct snap_entry *metalink_of(const struct snapshot *snap, const char *name)
 {
     const char *base = strrchr(name, '/');
