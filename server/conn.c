@@ -74,6 +74,7 @@ static bool exchange_begin(struct conn *c, uint64_t now)
         if (c->x == NULL)
             return false;
         c->x->file = NULL;
+        c->x->doc = NULL;
         c->x->file_fd = -1;
         c->x->snap = NULL;
         c->x->fs.tail = NULL;
