@@ -366,11 +366,38 @@ static double conn_speed(const struct dl *d)
     return n ? sum / n : 0;
 }
 
+/* Lend slot S a worker (S has none). 0, -EAGAIN (none in the budget yet), or -ENOMEM. Lock held. */
+static int attach(struct dl *d, struct slot *s)
+{
+    int err = dl_pool_lend(d->pool, s, &s->w);
+
+    if (err == -EAGAIN && !s->is_short) { /* new downloads wait for this one */
+        s->is_short = true;
+        dl_pool_want(d->pool, 1);
+    }
+    if (err != 0)
+        return err;
+    if (s->is_short) {
+        s->is_short = false;
+        dl_pool_want(d->pool, -1);
+    }
+    s->cmd = SLOT_WAIT;
+    s->is_attached = true;
+    return 0;
+}
+
 int dl_take_work(struct dl *d, struct slot *s)
 {
     struct plan_slot view[PLAN_MAX_CONN];
     struct plan_piece_in in;
     struct plan_next next;
+
+    if (!s->is_inline && s->w == NULL) {
+        int err = attach(d, s);
+
+        if (err != 0)
+            return err == -EAGAIN ? 0 : err;
+    }
 
     plan_view(d, view);
     in.free = plan_ranges_total(d->pending, d->npending);
@@ -565,6 +592,9 @@ static void stop_slots(struct dl *d, bool is_exit)
         if (s->w != NULL)
             dl_pool_return(d->pool, s->w);
         s->w = NULL;
+        if (s->is_short)
+            dl_pool_want(d->pool, -1);
+        s->is_short = false;
     }
 }
 
@@ -983,7 +1013,7 @@ void download_run(const struct dl_request *req, struct dl_result *res)
 out:
     stop_slots(d, true);
     if (d->inline_w != NULL)
-        dl_pool_return(d->pool, d->inline_w);
+        dl_pool_put(d->pool, d->inline_w);
     dl_pool_free(d->own_pool);
     hasher_cancel(&d->hasher);
     store_close(&d->store);
