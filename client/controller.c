@@ -824,7 +824,8 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
         c->max_jobs = opts->jobs < PROGRESS_MAX_FILES ? opts->jobs : PROGRESS_MAX_FILES;
         dl_pool_set_limit(c->pool, 0);
     } else {
-        c->max_jobs = opts->connections < PROGRESS_MAX_FILES ? opts->connections : PROGRESS_MAX_FILES;
+        c->max_jobs =
+            opts->connections < PROGRESS_MAX_FILES ? opts->connections : PROGRESS_MAX_FILES;
         dl_pool_set_limit(c->pool, opts->connections);
     }
     if (ensure_dir(c) != 0)

@@ -411,7 +411,7 @@ int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bo
 {
     if (s->w == NULL && !s->is_inline)
         return -EINVAL; /* dl_take_work() lends it a worker first */
-    if (!s->is_busy) { /* from idle: its speed is measured afresh */
+    if (!s->is_busy) {  /* from idle: its speed is measured afresh */
         s->speed_mark = s->done;
         s->speed_ns = dl_now_ns();
     }
