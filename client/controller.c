@@ -335,6 +335,7 @@ static void *job_main(void *arg)
         j->has_work = false;
         pthread_mutex_unlock(&c->lock);
         download_run(&j->req, &j->res);
+        dl_pool_unreserve(c->pool); /* its first connection, reserved by schedule() */
         pthread_mutex_lock(&c->lock);
         /* Report, and take the next file at once: the controller need not
          * wake for each file of a long queue. It is told when this job
@@ -410,7 +411,8 @@ static const struct job *owner_of(const struct controller *c, const char *dir, c
     return NULL;
 }
 
-static void start_job(struct controller *c, struct item *it, struct job *j)
+/* Give IT to job J. False when it could not start (IT is failed then). */
+static bool start_job(struct controller *c, struct item *it, struct job *j)
 {
     const struct catalog_entry *e = NULL;
     int err;
@@ -447,13 +449,13 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
     j->label = strdup(it->label);
     if (j->label == NULL) {
         ctl_set_state(c, it, ENTRY_FAILED, "out of memory");
-        return;
+        return false;
     }
     if (!j->has_thread) {
         err = pthread_create(&j->thread, NULL, job_main, j);
         if (err != 0) {
             ctl_set_state(c, it, ENTRY_FAILED, "cannot start a thread");
-            return;
+            return false;
         }
         j->has_thread = true;
     }
@@ -462,6 +464,7 @@ static void start_job(struct controller *c, struct item *it, struct job *j)
     j->is_finished = false;
     ctl_set_state(c, it, ENTRY_ACTIVE, NULL);
     pthread_cond_signal(&j->cond);
+    return true;
 }
 
 /* Join finished jobs and record their results. Lock held on entry and exit. */
@@ -506,7 +509,7 @@ static void schedule(struct controller *c)
         if (it->state != ENTRY_WAITING || ctl_is_running(c, it->label) ||
             (it->is_metalink && it->meta == NULL))
             continue;
-        for (size_t k = 0; k < c->opts->jobs && k < PROGRESS_MAX_FILES; k++) {
+        for (size_t k = 0; k < c->max_jobs; k++) {
             if (!c->jobs[k].is_busy) {
                 free_job = &c->jobs[k];
                 break;
@@ -531,10 +534,14 @@ static void schedule(struct controller *c)
                 ctl_set_state(c, it, ENTRY_WAITING, reason);
             continue;
         }
+        /* Its first connection, from the queue's budget (the rest it takes as it can). */
+        if (!dl_pool_reserve(c->pool))
+            return;
         memcpy(free_job->url, url, sizeof(url));
         memcpy(free_job->dir, dir, sizeof(dir));
         memcpy(free_job->relpath, relpath, sizeof(relpath));
-        start_job(c, it, free_job);
+        if (!start_job(c, it, free_job))
+            dl_pool_unreserve(c->pool);
     }
 }
 
@@ -721,6 +728,20 @@ int controller_run(const struct client_opts *opts, struct progress *progress,
     if (c->fetch == NULL || c->pool == NULL) {
         progress_message(progress, true, "out of memory");
         goto out;
+    }
+    /*
+     * --jobs N: N files at once, each with its connections. By default the
+     * files share --connections connections: a file that needs one (a
+     * small one) leaves the others to the next files of the queue, and a
+     * large one gets what they leave.
+     */
+    if (opts->jobs != 0) {
+        c->max_jobs = opts->jobs < PROGRESS_MAX_FILES ? opts->jobs : PROGRESS_MAX_FILES;
+        dl_pool_set_limit(c->pool, 0);
+    } else {
+        c->max_jobs =
+            opts->connections < PROGRESS_MAX_FILES ? opts->connections : PROGRESS_MAX_FILES;
+        dl_pool_set_limit(c->pool, opts->connections);
     }
     if (ensure_dir(c) != 0)
         goto out;

@@ -69,6 +69,7 @@ struct controller {
     const atomic_bool *stop;
     struct fetch *fetch;  /* for the catalog */
     struct dl_pool *pool; /* the connections every download of the queue borrows */
+    size_t max_jobs;      /* files at once: --jobs, or as the connections allow */
     struct catalog catalog;
     bool has_catalog;
     char catalog_err[PROGRESS_REASON_MAX];

@@ -85,18 +85,29 @@ struct dl_worker {
     struct slot *next;           /* guarded by the pool's lock: the slot to serve next */
     struct dl_worker *idle_next; /* guarded by the pool's lock: the idle stack */
     struct dl_worker *all_next;  /* guarded by the pool's lock: every worker */
+    bool is_mirror;              /* lent past the budget, for a mirror: not counted in it */
 };
 
 /*
- * Lend slot S (whose d->lock is held) a worker: the one idle the
- * shortest time, whose connection is most likely still open, or a new
- * one. It serves S (dl_slot_serve) until S's cmd is SLOT_EXIT. NULL when
- * no thread or handle could be made.
+ * Lend slot S (whose d->lock is held) a worker, one more connection of
+ * the budget: the worker idle the shortest time, whose connection is
+ * most likely still open, or a new one. It serves S (dl_slot_serve) until
+ * S's cmd is SLOT_EXIT. 0 with *OUT set, -EAGAIN when the budget is all
+ * held, or -ENOMEM when no thread or handle could be made. IS_MIRROR (S
+ * fetches from a mirror, not from the download's first source) lends
+ * past the budget: the budget spares the queue's server, and a mirror's
+ * connections are its own (each source has its --connections cap), so
+ * such a worker is not counted in the budget either.
  */
-struct dl_worker *dl_pool_lend(struct dl_pool *p, struct slot *s);
+int dl_pool_lend(struct dl_pool *p, struct slot *s, bool is_mirror, struct dl_worker **out);
 
-/* W has let go of its slot (slot->is_attached is false): it is idle again. */
+/* W, lent by dl_pool_lend, has let go of its slot (slot->is_attached is
+ * false): it is idle again, and its connection back in the budget. */
 void dl_pool_return(struct dl_pool *p, struct dl_worker *w);
+
+/* A download wants DELTA more (or, negative, fewer) connections than
+ * the budget gave it: new downloads wait while any are wanted. */
+void dl_pool_want(struct dl_pool *p, int delta);
 
 struct slot {
     struct dl *d;
@@ -117,6 +128,7 @@ struct slot {
 
     /* Guarded by d->lock. */
     bool is_attached; /* a worker serves it (until it saw SLOT_EXIT) */
+    bool is_short;    /* it wanted a worker and the budget had none: counted as wanted */
     enum slot_cmd cmd;
     bool is_busy;  /* ordered to run; cleared when the supervisor takes the outcome */
     bool is_probe; /* the first request of the download */
@@ -244,17 +256,18 @@ uint64_t dl_written_prefix(const struct dl *d);
 
 /*
  * Give slot S its next range (plan_next(): a straggler's rest, the next
- * piece, or half of another slot's range), starting its thread when it
- * has none. Called by the supervisor for an idle slot, and by a slot
- * itself when its range is done, so that it goes on at once. Lock held.
- * Returns 1 when S got work, 0 when there was none, or a negative errno
- * value.
+ * piece, or half of another slot's range), lending it a worker when it
+ * has none (as the queue's budget of connections allows). Called by the
+ * supervisor for an idle slot, and by a slot itself when its range is
+ * done, so that it goes on at once. Lock held. Returns 1 when S got
+ * work, 0 when there was none (or no connection for it yet), or a
+ * negative errno value.
  */
 int dl_take_work(struct dl *d, struct slot *s);
 
-/* dl_slot.c: order slot S to fetch [START, END) (a probe: the whole file,
- * to learn about it), lending it a worker the first time. Lock held.
- * Returns 0 or a negative errno value. */
+/* dl_slot.c: order slot S (inline, or with a worker) to fetch [START,
+ * END) (a probe: the whole file, to learn about it). Lock held. Returns 0
+ * or a negative errno value. */
 int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe);
 
 /* dl_slot.c: what worker W does for slot S, on W's thread, until S's cmd
@@ -283,9 +296,10 @@ int dl_prepare_file(struct dl *d);
 bool dl_supervise_tick(struct dl *d);
 
 /* Take a worker from P for its handle and buffer only, on the caller's
- * thread (slot 0's); give it back with dl_pool_return(). NULL: out of
- * memory. */
+ * thread (slot 0's, whose connection the download's reservation covers);
+ * give it back with dl_pool_put(). NULL: out of memory. */
 struct dl_worker *dl_pool_take(struct dl_pool *p);
+void dl_pool_put(struct dl_pool *p, struct dl_worker *w);
 
 /* dl_slot.c: get slot S's piece hash ready for a range that starts at a
  * piece boundary. Lock held. 0 or -ENOMEM. */

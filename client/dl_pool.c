@@ -12,6 +12,12 @@
  * shortest time, whose libcurl handle most likely still holds an open
  * connection to the same server. dl_pool_free() wakes every worker with
  * nothing to do, so it ends, and joins it.
+ *
+ * The budget: USED counts reserved first connections (dl_pool_reserve,
+ * by the controller, for a download about to start) and lent workers;
+ * WANTED the lends a running download was refused. A reservation needs
+ * USED + WANTED under the limit, a lend USED under it: a running
+ * download's wants come before new downloads.
  */
 #include "dl_pool.h"
 
@@ -28,6 +34,9 @@ struct dl_pool {
     struct dl_worker *idle; /* guarded by lock: a stack, linked by idle_next */
     struct dl_worker *all;  /* guarded by lock: every worker, linked by all_next */
     bool is_closing;        /* guarded by lock */
+    unsigned limit;         /* connections at once; 0: no limit */
+    unsigned used;          /* guarded by lock: reserved and lent connections */
+    unsigned wanted;        /* guarded by lock: connections running downloads miss */
 };
 
 static void *worker_main(void *arg)
@@ -113,9 +122,26 @@ static struct dl_worker *take(struct dl_pool *p, struct slot *s)
     return w;
 }
 
-struct dl_worker *dl_pool_lend(struct dl_pool *p, struct slot *s)
+int dl_pool_lend(struct dl_pool *p, struct slot *s, bool is_mirror, struct dl_worker **out)
 {
-    return take(p, s);
+    pthread_mutex_lock(&p->lock);
+    if (p->limit != 0 && p->used >= p->limit && !is_mirror) {
+        pthread_mutex_unlock(&p->lock);
+        return -EAGAIN;
+    }
+    if (!is_mirror)
+        p->used++;
+    pthread_mutex_unlock(&p->lock);
+    *out = take(p, s);
+    if (*out != NULL) {
+        (*out)->is_mirror = is_mirror; /* read back by dl_pool_return() */
+        return 0;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (!is_mirror)
+        p->used--;
+    pthread_mutex_unlock(&p->lock);
+    return -ENOMEM;
 }
 
 struct dl_worker *dl_pool_take(struct dl_pool *p)
@@ -123,11 +149,60 @@ struct dl_worker *dl_pool_take(struct dl_pool *p)
     return take(p, NULL); /* its thread waits on: nothing is given to it */
 }
 
+/* On top of the idle stack. Pool lock held. */
+static void push_idle(struct dl_pool *p, struct dl_worker *w)
+{
+    w->idle_next = p->idle;
+    p->idle = w;
+}
+
+void dl_pool_put(struct dl_pool *p, struct dl_worker *w)
+{
+    pthread_mutex_lock(&p->lock);
+    push_idle(p, w);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void dl_pool_return(struct dl_pool *p, struct dl_worker *w)
 {
     pthread_mutex_lock(&p->lock);
-    w->idle_next = p->idle;
-    p->idle = w;
+    push_idle(p, w);
+    if (!w->is_mirror)
+        p->used--;
+    w->is_mirror = false;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void dl_pool_set_limit(struct dl_pool *p, unsigned limit)
+{
+    pthread_mutex_lock(&p->lock);
+    p->limit = limit;
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool dl_pool_reserve(struct dl_pool *p)
+{
+    bool ok;
+
+    pthread_mutex_lock(&p->lock);
+    ok = p->limit == 0 || p->used + p->wanted < p->limit;
+    if (ok)
+        p->used++;
+    pthread_mutex_unlock(&p->lock);
+    return ok;
+}
+
+void dl_pool_unreserve(struct dl_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->used--;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void dl_pool_want(struct dl_pool *p, int delta)
+{
+    pthread_mutex_lock(&p->lock);
+    p->wanted = (unsigned)((int)p->wanted + delta);
     pthread_mutex_unlock(&p->lock);
 }
 

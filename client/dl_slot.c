@@ -573,14 +573,9 @@ void dl_slot_run_inline(struct slot *s, struct dl_worker *w)
 
 int dl_slot_order(struct dl *d, struct slot *s, uint64_t start, uint64_t end, bool is_probe)
 {
-    if (s->w == NULL && !s->is_inline) {
-        s->cmd = SLOT_WAIT;
-        s->w = dl_pool_lend(d->pool, s);
-        if (s->w == NULL)
-            return -ENOMEM;
-        s->is_attached = true;
-    }
-    if (!s->is_busy) { /* from idle: its speed is measured afresh */
+    if (s->w == NULL && !s->is_inline)
+        return -EINVAL; /* dl_take_work() lends it a worker first */
+    if (!s->is_busy) {  /* from idle: its speed is measured afresh */
         s->speed_mark = s->done;
         s->speed_ns = dl_now_ns();
     }

@@ -254,6 +254,26 @@ static double conn_speed(const struct dl *d)
     return n ? sum / n : 0;
 }
 
+/* Lend slot S a worker (S has none). 0, -EAGAIN (none in the budget yet), or -ENOMEM. Lock held. */
+static int attach(struct dl *d, struct slot *s)
+{
+    int err = dl_pool_lend(d->pool, s, d->is_multi && s->src != 0, &s->w);
+
+    if (err == -EAGAIN && !s->is_short) { /* new downloads wait for this one */
+        s->is_short = true;
+        dl_pool_want(d->pool, 1);
+    }
+    if (err != 0)
+        return err;
+    if (s->is_short) {
+        s->is_short = false;
+        dl_pool_want(d->pool, -1);
+    }
+    s->cmd = SLOT_WAIT;
+    s->is_attached = true;
+    return 0;
+}
+
 int dl_take_work(struct dl *d, struct slot *s)
 {
     struct plan_slot view[PLAN_MAX_CONN];
@@ -263,6 +283,13 @@ int dl_take_work(struct dl *d, struct slot *s)
 
     if (!dl_sources_pick(d, s, dl_now_ns()))
         return 0;
+    if (!s->is_inline && s->w == NULL) {
+        int err = attach(d, s);
+
+        if (err != 0)
+            return err == -EAGAIN ? 0 : err;
+    }
+
     plan_view(d, view);
     in.free = plan_ranges_total(d->pending, d->npending);
     in.n = d->nconn;
@@ -401,6 +428,9 @@ static void stop_slots(struct dl *d, bool is_exit)
         if (s->w != NULL)
             dl_pool_return(d->pool, s->w);
         s->w = NULL;
+        if (s->is_short)
+            dl_pool_want(d->pool, -1);
+        s->is_short = false;
     }
 }
 
@@ -719,7 +749,7 @@ out:
         sha256_free(d->slots[i].piece);
     dl_sources_free(d);
     if (d->inline_w != NULL)
-        dl_pool_return(d->pool, d->inline_w);
+        dl_pool_put(d->pool, d->inline_w);
     dl_pool_free(d->own_pool);
     hasher_cancel(&d->hasher);
     store_close(&d->store);

@@ -61,7 +61,7 @@ void client_options_defaults(struct client_opts *opts)
     opts->dir = "./data";
     opts->connections = 4;
     opts->interval = 5;
-    opts->jobs = 1;
+    opts->jobs = 0; /* as the connections allow */
     opts->policy.retries = CLIENT_RETRIES;
     opts->policy.retry_max_wait = CLIENT_RETRY_MAX_WAIT;
     opts->policy.stall_secs = CLIENT_STALL_TIMEOUT;
@@ -124,7 +124,8 @@ void client_options_usage(FILE *out)
           "                         4); with mirrors, at most 16 in all\n"
           "  -n, --interval SECS    read the queue and the catalog again every SECS\n"
           "                         seconds (default 5)\n"
-          "  -j, --jobs N           files downloaded at once, 1 to 8 (default 1)\n"
+          "  -j, --jobs N           files downloaded at once, 1 to 8 (default: files\n"
+          "                         share the --connections: up to 4 small ones at once)\n"
           "  -1, --once             process the queue once and exit: 0 if every entry\n"
           "                         ended verified, 1 otherwise\n"
           "  -p, --plain            plain progress lines even on a terminal\n"

@@ -48,7 +48,7 @@ struct client_opts {
     const char *dir;      /* where finished downloads go */
     unsigned connections; /* per file */
     unsigned interval;    /* seconds between polls of the input */
-    unsigned jobs;        /* files downloaded at once */
+    unsigned jobs;        /* files downloaded at once; 0: files share the connections */
     bool is_once;         /* also set by "--input -": standard input is read once */
     bool is_plain;
     bool is_quiet;

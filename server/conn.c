@@ -74,6 +74,7 @@ static bool exchange_begin(struct conn *c, uint64_t now)
         if (c->x == NULL)
             return false;
         c->x->file = NULL;
+        c->x->doc = NULL;
         c->x->file_fd = -1;
         c->x->snap = NULL;
         c->x->fs.tail = NULL;
@@ -254,19 +255,10 @@ static const char *self_url(void *arg, char *buf, size_t cap)
     return buf;
 }
 
-/* Whether REQ's Accept asks for a Metalink. */
-static bool wants_meta4(const struct http_request *req)
-{
-    for (size_t i = 0; i < req->nheaders; i++)
-        if (strview_eq_ci(req->headers[i].name, "accept") &&
-            meta4_accept_wants(req->headers[i].value.p, req->headers[i].value.len))
-            return true;
-    return false;
-}
-
 static void answer_request(struct conn *c, const struct http_request *req)
 {
     struct self_arg self = {c, req};
+    const struct strview *accept;
     struct resource_query q;
     const struct server_ctx *ctx = c->w->ctx;
     bool is_head = req->method == HTTP_METHOD_HEAD;
@@ -298,7 +290,8 @@ static void answer_request(struct conn *c, const struct http_request *req)
     }
     c->x->snap = worker_snapshot(c->w);
     q.target = req->target;
-    q.wants_meta4 = wants_meta4(req);
+    accept = http_request_header(req, "accept");
+    q.accept = accept != NULL ? *accept : strview_make(NULL, 0);
     q.self_url = self_url; /* asked only when a Metalink is served */
     q.self_arg = &self;
     q.now = c->x->start_ns;

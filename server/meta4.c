@@ -242,44 +242,91 @@ size_t meta4_file_headers(const char *name, const char *const *mirrors, size_t n
     return len + (size_t)w;
 }
 
-/* Whether a q parameter's value QV (RFC 9110 12.4.2: "0" to "1" with up to three decimals) is 0. */
-static bool qvalue_is_zero(struct strview qv)
+/*
+ * A q value (RFC 9110 12.4.2: "0" or "1", or either with a point and up
+ * to three digits, "1" only with zeros) in thousandths; 0 when malformed.
+ */
+static unsigned qvalue_milli(struct strview qv)
 {
-    if (qv.len == 0 || qv.p[0] != '0')
-        return qv.len == 0; /* "q=" is malformed: taken as not wanted */
-    if (qv.len == 1)
-        return true;
-    if (qv.p[1] != '.' || qv.len > 5)
-        return true; /* malformed: not wanted */
-    for (size_t i = 2; i < qv.len; i++)
-        if (qv.p[i] != '0')
-            return qv.p[i] < '0' || qv.p[i] > '9'; /* a digit: above 0; anything else: malformed */
-    return true;
+    unsigned v = 0, scale = 100;
+
+    if (qv.len == 0 || (qv.p[0] != '0' && qv.p[0] != '1'))
+        return 0;
+    if (qv.len > 1 && (qv.p[1] != '.' || qv.len > 5))
+        return 0;
+    for (size_t i = 2; i < qv.len; i++, scale /= 10) {
+        if (qv.p[i] < '0' || qv.p[i] > '9' || (qv.p[0] == '1' && qv.p[i] != '0'))
+            return 0;
+        v += (unsigned)(qv.p[i] - '0') * scale;
+    }
+    return qv.p[0] == '1' ? 1000 : v;
 }
 
-bool meta4_accept_wants(const char *value, size_t len)
+/* How closely media range R names TYPE (its parameters left out): 3 the same type, 2 its major
+ * type with a star for the subtype, 1 the range of every type, 0 none. */
+static int range_match(struct strview r, struct strview type)
 {
-    struct strview list = strview_make(value, len), elem;
+    const char *slash = memchr(type.p, '/', type.len);
+    size_t major = slash != NULL ? (size_t)(slash - type.p) : type.len;
+
+    if (r.len == type.len && r.len > 0) {
+        bool same = true;
+
+        for (size_t i = 0; i < r.len && same; i++)
+            same = strview_lower(r.p[i]) == strview_lower(type.p[i]);
+        if (same)
+            return 3;
+    }
+    if (r.len == major + 2 && r.p[major] == '/' && r.p[major + 1] == '*') {
+        bool same = true;
+
+        for (size_t i = 0; i < major && same; i++)
+            same = strview_lower(r.p[i]) == strview_lower(type.p[i]);
+        if (same)
+            return 2;
+    }
+    return strview_eq(r, "*/*") ? 1 : 0;
+}
+
+/* The q (thousandths) VALUE gives TYPE: that of its most specific matching range, 0 with none. */
+static unsigned accept_quality(struct strview value, struct strview type)
+{
+    struct strview list = value, elem;
+    unsigned best_q = 0;
+    int best = 0;
 
     while (strview_next_item(&list, &elem)) {
         const char *semi = memchr(elem.p, ';', elem.len);
-        struct strview type =
+        struct strview range =
             strview_trim(strview_make(elem.p, semi ? (size_t)(semi - elem.p) : elem.len));
-        bool is_zero = false;
+        int m = range_match(range, type);
+        unsigned q = 1000;
 
-        if (!strview_eq_ci(type, META4_MEDIA_TYPE))
-            continue;
         while (semi != NULL) {
             const char *start = semi + 1, *end = elem.p + elem.len;
             struct strview param;
 
             semi = memchr(start, ';', (size_t)(end - start));
             param = strview_trim(strview_make(start, (size_t)((semi ? semi : end) - start)));
-            if (param.len >= 2 && strview_lower(param.p[0]) == 'q' && param.p[1] == '=')
-                is_zero = qvalue_is_zero(strview_make(param.p + 2, param.len - 2));
+            if (param.len >= 2 && strview_lower(param.p[0]) == 'q' && param.p[1] == '=') {
+                q = qvalue_milli(strview_make(param.p + 2, param.len - 2));
+                break; /* what follows q is an accept-ext, not a media type parameter */
+            }
         }
-        if (!is_zero)
-            return true;
+        if (m > best || (m == best && m > 0 && q > best_q)) {
+            best = m;
+            best_q = q;
+        }
     }
-    return false;
+    return best > 0 ? best_q : 0;
+}
+
+bool meta4_accept_prefers(const char *value, size_t len, const char *file_type)
+{
+    struct strview v = strview_make(value, len);
+    const char *semi = strchr(file_type, ';');
+    struct strview ft = strview_trim(
+        strview_make(file_type, semi ? (size_t)(semi - file_type) : strlen(file_type)));
+
+    return accept_quality(v, strview_from_cstr(META4_MEDIA_TYPE)) > accept_quality(v, ft);
 }

@@ -78,11 +78,18 @@ size_t meta4_file_headers(const char *name, const char *const *mirrors, size_t n
                           size_t cap);
 
 /*
- * Whether an Accept header's value VALUE[0..LEN) asks for a Metalink: one
- * of its elements is application/metalink4+xml (any case) without a q
- * parameter of 0 (a malformed q counts as 0). Wildcards do not count: a
- * client that takes anything gets the file. Pure.
+ * Whether an Accept header's value VALUE[0..LEN) prefers a Metalink to
+ * the file itself, of media type FILE_TYPE (its parameters are ignored):
+ * the q of the most specific range that matches application/metalink4+xml
+ * (the type itself, then "application/" plus a star, then the range of
+ * every type: star, slash, star; in any case) is above the q of the most
+ * specific range that matches FILE_TYPE (none: 0). So
+ * "application/metalink4+xml" alone, or with a lower q for the others,
+ * asks for the Metalink, while aria2c's default Accept (every type, then
+ * application/metalink4+xml, both q=1) and curl's (every type) get the
+ * file: aria2c would otherwise save the document under the file's name.
+ * A malformed q counts as 0. Pure.
  */
-bool meta4_accept_wants(const char *value, size_t len);
+bool meta4_accept_prefers(const char *value, size_t len, const char *file_type);
 
 #endif

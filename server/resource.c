@@ -200,8 +200,7 @@ static int metalink(const struct server_ctx *ctx, struct fcache *fc, const struc
     return 0;
 }
 
-/* The catalog entry NAME.meta4 stands for, when NAME ends in ".meta4" and NAME less it is listed.
- */
+/* For a NAME ending in ".meta4": the catalog's entry for NAME less it, or NULL. */
 static const struct snap_entry *metalink_of(const struct snapshot *snap, const char *name)
 {
     const char *base = strrchr(name, '/');
@@ -276,7 +275,9 @@ int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct 
     if (err != 0)
         return open_status(-err, detail);
     entry_repr(ctx, e, snap);
-    if (q->wants_meta4 && e->rep.has_digest && (se = snapshot_find(snap, out->name)) != NULL) {
+    if (q->accept.p != NULL && e->rep.has_digest &&
+        meta4_accept_prefers(q->accept.p, q->accept.len, e->rep.content_type) &&
+        (se = snapshot_find(snap, out->name)) != NULL) {
         fcache_release(e);
         err = metalink(ctx, fc, se, q, out, detail);
         if (err == 0)

@@ -25,7 +25,7 @@
 /* What a request asks resource_open() for. */
 struct resource_query {
     struct strview target; /* the request target, as sent */
-    bool wants_meta4;      /* its Accept asks for a Metalink (meta4_accept_wants()) */
+    struct strview accept; /* its (first) Accept value; p NULL: none */
     /* This server's base URL, the Metalink's first <url>, written into BUF
      * (CAP bytes) when a Metalink is served; NULL: none. */
     const char *(*self_url)(void *arg, char *buf, size_t cap);
@@ -70,12 +70,11 @@ bool resource_target_path(struct strview target, struct strview *path);
  * meta4_file_headers(), the --mirror URLs and its Metalink).
  *
  * Metalinks (RFC 5854): "/PATH.meta4" when PATH is in the catalog, and
- * "/PATH" when Q->wants_meta4, give the document meta4_render() makes
- * from the catalog's entry (size, SHA-256, piece hashes) with one <url>
- * for Q->self_url() and one per --mirror, in out->doc (the caller frees
- * it); only while the file on disk is still the version the catalog
- * describes, else 503 (its next scan makes a new one). A "NAME.meta4"
- * whose NAME is not in the catalog is an ordinary file.
+ * "/PATH" when Q->accept prefers one (meta4_accept_prefers()), give the document meta4_render()
+ * makes from the catalog's entry (size, SHA-256, piece hashes) with one <url> for Q->self_url() and
+ * one per --mirror, in out->doc (the caller frees it); only while the file on disk is still the
+ * version the catalog describes, else 503 (its next scan makes a new one). A "NAME.meta4" whose
+ * NAME is not in the catalog is an ordinary file.
  */
 int resource_open(const struct server_ctx *ctx, struct fcache *fc, const struct snapshot *snap,
                   const struct resource_query *q, struct resource *out, const char **detail);

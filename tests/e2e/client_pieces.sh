@@ -96,5 +96,29 @@ files=$(grep -c ' GET /s[0-9]*\.bin 20[06] ' "$T_DIR/server.out")
 check_eq "... all $files requests on one connection, kept from file to file" 1 "$ports"
 check "the client's stderr has no sanitizer report" sanitizer_clean "$T_DIR/client.err"
 
+# --- by default the queue's files share --connections ---------------------------------
+# 12 small files, each paced (256 KiB/s per connection: about 0.4 s each), then
+# a large one: the small ones download up to 4 at once, never over more than
+# the 4 connections, and the large one gets all 4 of them.
+stop_server
+for i in $(seq -w 1 12); do mkfile "$root/p$i.bin" $((128 << 10)) "$((200 + 10#$i))"; done
+mkfile "$root/tail.bin" $((8 * MIB)) 77
+START_PORT=$PORT start_server "$root" --limit-rate $((256 << 10)) || done_testing
+{ seq -w 1 12 | sed 's/^/p/; s/$/.bin/'; echo tail.bin; } > "$T_DIR/shared.txt"
+rm -rf "$data" && mkdir -p "$data"
+"$CLIENT" --server "$BASE" --dir "$data" --plain --input "$T_DIR/shared.txt" --once \
+    > "$T_DIR/client.out" 2> "$T_DIR/client.err"
+check_status "12 paced small files and a large one download by default" 0 $? "$T_DIR/client.out" "$T_DIR/client.err"
+check "... each with the served SHA-256" \
+    bash -c "cd '$root' && sha256sum p*.bin tail.bin | (cd '$data' && sha256sum -c --quiet)"
+small_ports=$(sed -n 's|^\S* 127\.0\.0\.1:\([0-9]*\) GET /p[0-9]*\.bin .*|\1|p' "$T_DIR/server.out" | sort -u | wc -l)
+all_ports=$(sed -n 's|^\S* 127\.0\.0\.1:\([0-9]*\) GET /[pt][a-z0-9]*\.bin .*|\1|p' "$T_DIR/server.out" | sort -u | wc -l)
+tail_ports=$(sed -n 's|^\S* 127\.0\.0\.1:\([0-9]*\) GET /tail\.bin 206 .*|\1|p' "$T_DIR/server.out" | sort -u | wc -l)
+check "... the small files several at once (over $small_ports connections, more than 1)" \
+    test "$small_ports" -ge 2
+check_eq "... never over more than the 4 connections (all requests came from $all_ports)" 4 "$all_ports"
+check "... and the large file over all 4 of them ($tail_ports)" test "$tail_ports" -eq 4
+check "the client's stderr has no sanitizer report" sanitizer_clean "$T_DIR/client.err"
+
 stop_server
 done_testing

@@ -5,7 +5,9 @@ with "Accept: application/metalink4+xml" give a document whose size,
 SHA-256 and piece hashes match the file and whose URLs are this server
 (as the client reached it, or --public-url) and each --mirror; file
 responses carry Link rel=duplicate per mirror and rel=describedby; a
-file changed since the scan gets no Metalink and no Link; a NAME.meta4
+file changed since the scan gets no Metalink and no Link; Accept gives
+the Metalink only when it prefers it to the file (aria2c's default
+Accept, which names Metalinks beside every type, gets the file); a NAME.meta4
 whose NAME is not published is an ordinary file (or 404); aria2c given
 the .meta4 URL downloads from this server and a mirror (a second
 bin/server) with piece verification, and the file's SHA-256 is right.
@@ -130,7 +132,8 @@ try:
     r = request(port, "/big.bin", ("Accept: text/html, APPLICATION/Metalink4+XML;q=0.9",), host=host)
     tap.ok("... also among other types, in any case, with a q above 0",
            r and r.header("content-type") == M4, r and r.headers)
-    for accept in (f"{M4};q=0", "*/*", "application/*", "text/html"):
+    for accept in (f"{M4};q=0", "*/*", "application/*", "text/html",
+                   f"*/*,{M4},application/metalink+xml", f"{M4};q=0.5, */*"):
         r = request(port, "/big.bin", (f"Accept: {accept}",), host=host)
         tap.ok(f"Accept: {accept} gives the file itself",
                r and r.status == 200 and r.body == FILES["big.bin"], r and r.status, r and r.headers)
@@ -204,6 +207,20 @@ try:
                os.path.exists(got), a.stdout[-2000:], a.stderr[-2000:])
         tap.eq("... with the right SHA-256", sha(FILES["big.bin"]),
                sha(open(got, "rb").read()) if os.path.exists(got) else None)
+        tap.eq("... beside the Metalink aria2c keeps under its own name, and nothing else",
+               ["big.bin", "big.bin.meta4"], sorted(os.listdir(out)))
+        plain = os.path.join(tmp, "aria2-plain")
+        a = subprocess.run(
+            ["aria2c", "--no-conf", "--max-tries=2", "--dir", plain, "--file-allocation=none",
+             "--console-log-level=warn", "--summary-interval=0", "-x4", "-s4", "-k1M",
+             f"http://127.0.0.1:{srv.port}/big.bin"],
+            capture_output=True, text=True, timeout=120 * SLOW)
+        got2 = os.path.join(plain, "big.bin")
+        tap.ok("aria2c given the file's own URL (its Accept names Metalinks) gets the file, "
+               "right, and only it",
+               a.returncode == 0 and sorted(os.listdir(plain)) == ["big.bin"] and
+               sha(open(got2, "rb").read()) == sha(FILES["big.bin"]),
+               a.stdout[-1500:], os.listdir(plain) if os.path.isdir(plain) else None)
         tap.ok("... fetching from this server and from the mirror",
                "GET /big.bin " in srv.stdout() and "GET /big.bin " in mirror.stdout(),
                srv.stdout()[-1500:], mirror.stdout()[-1500:])

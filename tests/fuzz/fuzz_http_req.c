@@ -22,7 +22,7 @@
  *     prefix stays an error on the whole;
  *   - a head parses the same with or without the bytes that follow it;
  *   - every header value, read as an Accept value by
- *     server/meta4.c's meta4_accept_wants(), is read inside its bounds.
+ *     server/meta4.c's meta4_accept_prefers(), is read inside its bounds.
  *
  * Build with -DFUZZ_HTTP_STRICT_CODES to also require that an error on a
  * prefix has the same code as on the whole input. It is off by default:
@@ -136,8 +136,8 @@ static void check_ok(const char *buf, size_t len, const struct http_request *req
         FUZZ_CHECK(view_inside(hd->name, buf, h));
         FUZZ_CHECK(view_inside(hd->value, buf, h));
         FUZZ_CHECK(view_is_token(hd->name));
-        /* An Accept value goes to meta4_accept_wants(): any value, no crash, no over-read. */
-        (void)meta4_accept_wants(hd->value.p, hd->value.len);
+        /* An Accept value goes to meta4_accept_prefers(): any value, no crash, no over-read. */
+        (void)meta4_accept_prefers(hd->value.p, hd->value.len, "text/plain; charset=utf-8");
         if (hd->value.len > 0) {
             FUZZ_CHECK(hd->value.p[0] != ' ' && hd->value.p[0] != '\t');
             FUZZ_CHECK(hd->value.p[hd->value.len - 1] != ' ' &&

@@ -299,43 +299,59 @@ static void test_stem_len(void **state)
     tally_end(&t, NROWS(stem_cases));
 }
 
-/* --- meta4_accept_wants() --------------------------------------------------------------- */
+/* --- meta4_accept_prefers() ------------------------------------------------------------ */
 
 struct accept_case {
     const char *what;
     const char *value;
+    const char *file_type;
     bool want;
 };
 
+#define BIN "application/octet-stream"
+
 static const struct accept_case accept_cases[] = {
-    {"the type alone", "application/metalink4+xml", true},
-    {"any case", "Application/Metalink4+XML", true},
-    {"among others", "text/html, application/metalink4+xml, */*;q=0.1", true},
-    {"with spaces around it", "  application/metalink4+xml  ,text/plain", true},
-    {"with q=1", "application/metalink4+xml;q=1", true},
-    {"with q=0.5 and spaces", "application/metalink4+xml ; q=0.5", true},
-    {"with q=0.001", "application/metalink4+xml;q=0.001", true},
-    {"with Q=0.9 (the name in any case)", "application/metalink4+xml;Q=0.9", true},
-    {"with another parameter first", "application/metalink4+xml;v=4;q=0.8", true},
-    {"q=0 refuses it", "application/metalink4+xml;q=0", false},
-    {"q=0.000 refuses it", "application/metalink4+xml;q=0.000", false},
-    {"q=0. refuses it", "application/metalink4+xml;q=0.", false},
-    {"a malformed q (empty) counts as 0", "application/metalink4+xml;q=", false},
-    {"a malformed q (letters) counts as 0", "application/metalink4+xml;q=0.x", false},
-    {"a malformed q (too many decimals) counts as 0", "application/metalink4+xml;q=0.0001", false},
-    {"refused once, wanted later", "application/metalink4+xml;q=0, application/metalink4+xml",
+    {"the type alone", "application/metalink4+xml", BIN, true},
+    {"any case", "Application/Metalink4+XML", BIN, true},
+    {"with spaces around it", "  application/metalink4+xml  ", BIN, true},
+    {"others the file is not", "text/html, application/metalink4+xml", BIN, true},
+    {"above every type", "application/metalink4+xml, */*;q=0.9", BIN, true},
+    {"with q=0.5 and spaces, the rest lower", "application/metalink4+xml ; q=0.5, */*;q=0.4", BIN,
      true},
-    {"*/* is not a request for a Metalink", "*/*", false},
-    {"application/* is not either", "application/*", false},
-    {"Metalink 3 is another type", "application/metalink+xml", false},
-    {"a longer type is another type", "application/metalink4+xmlx", false},
-    {"a prefix is another type", "application/metalink4", false},
-    {"an empty value", "", false},
-    {"only commas", ",,,", false},
-    {"a semicolon alone", ";q=1", false},
+    {"with q=0.001, the file not at all", "application/metalink4+xml;q=0.001", BIN, true},
+    {"Q in capitals", "application/metalink4+xml;Q=0.9, */*;q=0.1", BIN, true},
+    {"a parameter before q", "application/metalink4+xml;v=4;q=0.8, */*;q=0.5", BIN, true},
+    {"application/* above every type", "application/*;q=0.8, */*;q=0.1", BIN, false},
+    {"the file's own type more specific than application/*", "application/*, text/plain;q=0.5",
+     "text/plain; charset=utf-8", true},
+    {"aria2c's default: every type and the Metalink, both q=1",
+     "*/*,application/metalink4+xml,application/metalink+xml", BIN, false},
+    {"curl's default: every type", "*/*", BIN, false},
+    {"every type of application", "application/*", BIN, false},
+    {"the file's type named, equal q", "application/metalink4+xml, application/octet-stream", BIN,
+     false},
+    {"the file's type higher", "application/metalink4+xml;q=0.5, application/octet-stream", BIN,
+     false},
+    {"q=0 refuses it", "application/metalink4+xml;q=0", BIN, false},
+    {"q=0.000 refuses it", "application/metalink4+xml;q=0.000", BIN, false},
+    {"q=0. is 0", "application/metalink4+xml;q=0.", BIN, false},
+    {"q=1.000 is 1", "application/metalink4+xml;q=1.000, */*;q=0.999", BIN, true},
+    {"q=1.5 is malformed: 0", "application/metalink4+xml;q=1.5", BIN, false},
+    {"a malformed q (empty) counts as 0", "application/metalink4+xml;q=", BIN, false},
+    {"a malformed q (letters) counts as 0", "application/metalink4+xml;q=0.5x", BIN, false},
+    {"a malformed q (four decimals) counts as 0", "application/metalink4+xml;q=0.0001", BIN, false},
+    {"the best of two entries for it", "application/metalink4+xml;q=0, application/metalink4+xml",
+     BIN, true},
+    {"Metalink 3 is another type", "application/metalink+xml", BIN, false},
+    {"a longer type is another type", "application/metalink4+xmlx", BIN, false},
+    {"a prefix is another type", "application/metalink4", BIN, false},
+    {"an empty value", "", BIN, false},
+    {"only commas", ",,,", BIN, false},
+    {"a semicolon alone", ";q=1", BIN, false},
+    {"a slash and a star alone", "/*", BIN, false},
 };
 
-static void test_accept_wants(void **state)
+static void test_accept_prefers(void **state)
 {
     struct tally t = {0, NULL};
 
@@ -348,10 +364,10 @@ static void test_accept_wants(void **state)
 
         assert_non_null(exact);
         memcpy(exact, c->value, n);
-        got = meta4_accept_wants(exact, n);
+        got = meta4_accept_prefers(exact, n, c->file_type);
         free(exact);
         if (got != c->want)
-            row_fail(&t, c->what, "\"%s\" gave %d", c->value, got);
+            row_fail(&t, c->what, "\"%s\" for %s gave %d", c->value, c->file_type, got);
     }
     tally_end(&t, NROWS(accept_cases));
 }
@@ -415,7 +431,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),         cmocka_unit_test(test_render_most_pieces),
         cmocka_unit_test(test_base_url_check), cmocka_unit_test(test_base_url_too_long),
-        cmocka_unit_test(test_stem_len),       cmocka_unit_test(test_accept_wants),
+        cmocka_unit_test(test_stem_len),       cmocka_unit_test(test_accept_prefers),
         cmocka_unit_test(test_file_headers),   cmocka_unit_test(test_file_headers_cap),
     };
 
