@@ -214,9 +214,9 @@ if part_on queue-curve; then
     } >"$dat"
     plot_png "$PLOT_DIR/queue.png" 'Queue: files of 64 KiB from nginx, one queue' \
         'files in the queue' 'wall time, s' xy "$dat" \
-        '2 bin/client --once (verified, 1 file at a time)' '5 wget2 -i (5 threads)'
+        '2 bin/client --once (verified, its default: files share 4 connections)' '5 wget2 -i (5 threads)'
     printf '\n### Queue: %s to %s files of 64 KiB\n\n' "${QUEUES[0]}" "${QUEUES[-1]}"
-    printf -- '- one queue file from nginx (access log on): bin/client `--once --input FILE` with URL TAB SHA-256 lines (verified, its default of one file at a time), `wget2 -i FILE` (its default of 5 threads, unverified); connections from the nginx log\n'
+    printf -- '- one queue file from nginx (access log on): bin/client `--once --input FILE` with URL TAB SHA-256 lines (verified, its default: the files share its 4 connections), `wget2 -i FILE` (its default of 5 threads, unverified); connections from the nginx log\n'
     printf -- '- load average before: %s; %.0f s of runs\n' "$load0" "$secs"
     printf '\n![wall time by queue length](%s/queue.png)\n\n' "$PLOT_REF"
     printf '| files | bin/client s | wget2 s | client / wget2 | client ms/file | wget2 ms/file | client conns | wget2 conns | client CPU s | wget2 CPU s |\n'

@@ -221,7 +221,7 @@ if part_on queue; then
     queue_lists "$NQ" "$NGINX_FAST"
     tools=(client wget2 aria2c client-j5 wget2-t1)
     declare -A QLABEL=(
-        [client]='`bin/client --once --input FILE` (URL TAB SHA-256 lines; 1 file at a time)'
+        [client]='`bin/client --once --input FILE` (URL TAB SHA-256 lines; by default the files share 4 connections)'
         [client-j5]='`bin/client --once --jobs 5 --input FILE`'
         [wget2]='`wget2 -i FILE` (default: 5 threads)'
         [wget2-t1]='`wget2 --max-threads=1 -i FILE`'
