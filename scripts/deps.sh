@@ -40,6 +40,7 @@ if [ "$job" = test ] || [ "$job" = bench ]; then
     want_cmd python3 python3
     want_cmd tmux tmux
     want_cmd strace strace
+    want_cmd wget2 wget2
     want_cmd sha256sum coreutils
     want_opt xmllint libxml2-utils # server_metalink_test.py skips that check without it
     want_opt strace strace         # ... and the check that a second run opens no file

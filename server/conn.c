@@ -230,8 +230,8 @@ struct self_arg {
 
 /*
  * This server's base URL as the client reached it, for a Metalink's first
- * <url>: --public-url, else http:// and the request's Host, else the
- * address the connection came in on. Into BUF (CAP bytes).
+ * <url>: --public-url, else meta4_self_url() of the request's Host and
+ * the address the connection came in on. Into BUF (CAP bytes).
  */
 static const char *self_url(void *arg, char *buf, size_t cap)
 {
@@ -244,15 +244,11 @@ static const char *self_url(void *arg, char *buf, size_t cap)
 
     if (c->w->ctx->opts->public_url != NULL)
         return c->w->ctx->opts->public_url;
-    if (host != NULL && host->len > 0) { /* checked by the parser: uri-host [":" port] */
-        snprintf(buf, cap, "http://%.*s", (int)host->len, host->p);
-        return meta4_base_url_check(buf) == NULL ? buf : NULL;
-    }
     if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) != 0)
         return NULL;
     listen_format_addr((struct sockaddr *)&ss, sl, addr);
-    snprintf(buf, cap, "http://%s", addr);
-    return buf;
+    return meta4_self_url(host != NULL ? *host : strview_make(NULL, 0), addr, buf, cap) > 0 ? buf
+                                                                                            : NULL;
 }
 
 static void answer_request(struct conn *c, const struct http_request *req)

@@ -330,3 +330,36 @@ bool meta4_accept_prefers(const char *value, size_t len, const char *file_type)
 
     return accept_quality(v, strview_from_cstr(META4_MEDIA_TYPE)) > accept_quality(v, ft);
 }
+
+/* Whether HOST (uri-host [":" port]) ends in ":" and digits after any "]" of an IPv6 literal. */
+static bool host_has_port(struct strview host)
+{
+    size_t i = host.len;
+
+    while (i > 0 && host.p[i - 1] >= '0' && host.p[i - 1] <= '9')
+        i--;
+    return i > 0 && i < host.len && host.p[i - 1] == ':' &&
+           (host.p[0] != '[' || memchr(host.p, ']', i - 1) != NULL);
+}
+
+size_t meta4_self_url(struct strview host, const char *local_addr, char *out, size_t cap)
+{
+    const char *colon = strrchr(local_addr, ':');
+    const char *port = colon != NULL ? colon + 1 : "80";
+    int n;
+
+    if (host.len > 0 && host.p[host.len - 1] == ':') /* an empty port: the scheme's */
+        host.len--;
+    if (host.len == 0)
+        n = snprintf(out, cap, "http://%s", local_addr);
+    else if (host_has_port(host) || strcmp(port, "80") == 0)
+        n = snprintf(out, cap, "http://%.*s", (int)host.len, host.p);
+    else
+        n = snprintf(out, cap, "http://%.*s:%s", (int)host.len, host.p, port);
+    if (n < 0 || (size_t)n >= cap || meta4_base_url_check(out) != NULL) {
+        if (cap > 0)
+            out[0] = '\0';
+        return 0;
+    }
+    return (size_t)n;
+}

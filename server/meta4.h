@@ -18,6 +18,7 @@
 
 #include "pieces.h"
 #include "sha256.h"
+#include "strview.h"
 
 #define META4_SUFFIX     ".meta4"
 #define META4_MEDIA_TYPE "application/metalink4+xml"
@@ -91,5 +92,17 @@ size_t meta4_file_headers(const char *name, const char *const *mirrors, size_t n
  * A malformed q counts as 0. Pure.
  */
 bool meta4_accept_prefers(const char *value, size_t len, const char *file_type);
+
+/*
+ * This server's base URL as a client reached it, into OUT (CAP bytes):
+ * "http://" and HOST (the request's Host value, checked by the parser),
+ * with the port of LOCAL_ADDR (the address the connection came in on,
+ * "127.0.0.1:8080" or "[::1]:8080") added when HOST names none and that
+ * port is not 80 (wget2 1.99 sends "Host: 127.0.0.1" to port 8080); with
+ * an empty HOST, LOCAL_ADDR itself. Returns the length, or 0 (OUT empty)
+ * when it does not fit or is no base URL meta4_base_url_check() takes.
+ * Pure.
+ */
+size_t meta4_self_url(struct strview host, const char *local_addr, char *out, size_t cap);
 
 #endif

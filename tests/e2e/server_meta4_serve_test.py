@@ -229,6 +229,32 @@ try:
             procs.remove(s)
     else:
         tap.skip("aria2c is not installed: the served Metalink is not tried with it")
+
+    # --- wget2 from this server alone ----------------------------------------------------
+    if shutil.which("wget2"):
+        solo = Server(root, tmp=tmp)
+        procs.append(solo)
+        wout = os.path.join(tmp, "wget2")
+        os.makedirs(wout)
+        # wget2 sends "Host: 127.0.0.1" without the port: the document must still name it.
+        # (It saves under the Metalink's name in its working directory, whatever -P says.)
+        try:
+            w = subprocess.run(["wget2", "--no-config", "--metalink", "-q", "--tries=2",
+                                f"http://127.0.0.1:{solo.port}/big.bin.meta4"], cwd=wout,
+                               capture_output=True, text=True, timeout=30 * SLOW)
+            werr = w.stderr[-1500:] if w.returncode == 0 else f"exit {w.returncode}: {w.stderr[-1500:]}"
+        except subprocess.TimeoutExpired:
+            werr = "wget2 did not finish in 30 s"
+        got3 = os.path.join(wout, "big.bin")
+        tap.ok("wget2 --metalink downloads big.bin from the served Metalink, right",
+               os.path.exists(got3) and sha(open(got3, "rb").read()) == sha(FILES["big.bin"]),
+               werr, os.listdir(wout))
+        tap.ok("... in pieces (ranges of 256 KiB) from this server",
+               re.search(r"GET /big\.bin 206 262144 bytes=", solo.stdout()), solo.stdout()[-800:])
+        solo.stop(tap)
+        procs.remove(solo)
+    else:
+        tap.skip("wget2 is not installed: the served Metalink is not tried with it")
 finally:
     for p in procs:
         p.kill()

@@ -426,6 +426,50 @@ static void test_file_headers_cap(void **state)
     assert_int_equal(meta4_file_headers("f.bin", mirrors, 0, out, 0), 0);
 }
 
+/* --- meta4_self_url() ------------------------------------------------------------------- */
+
+struct self_case {
+    const char *what;
+    const char *host;
+    const char *local;
+    const char *want; /* "" for none */
+};
+
+static const struct self_case self_cases[] = {
+    {"a Host with its port", "127.0.0.1:8080", "127.0.0.1:8080", "http://127.0.0.1:8080"},
+    {"a Host without a port gets the local one", "127.0.0.1", "127.0.0.1:8080",
+     "http://127.0.0.1:8080"},
+    {"a name without a port", "files.test", "10.0.0.1:8443", "http://files.test:8443"},
+    {"no port needed on 80", "files.test", "10.0.0.1:80", "http://files.test"},
+    {"a Host's own port wins", "files.test:9000", "10.0.0.1:80", "http://files.test:9000"},
+    {"an IPv6 Host with a port", "[::1]:8080", "[::1]:8080", "http://[::1]:8080"},
+    {"an IPv6 Host without one", "[::1]", "[::1]:8080", "http://[::1]:8080"},
+    {"an IPv6 literal's last group is no port", "[2001:db8::1]", "[2001:db8::1]:81",
+     "http://[2001:db8::1]:81"},
+    {"no Host: the local address", "", "127.0.0.2:3000", "http://127.0.0.2:3000"},
+    {"an empty port is no port", "host:", "127.0.0.1:8080", "http://host:8080"},
+};
+
+static void test_self_url(void **state)
+{
+    struct tally t = {0, NULL};
+    char out[128];
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(self_cases); i++) {
+        const struct self_case *c = &self_cases[i];
+        size_t n = meta4_self_url(strview_from_cstr(c->host), c->local, out, sizeof(out));
+
+        if (strcmp(out, c->want) != 0 || n != strlen(c->want))
+            row_fail(&t, c->what, "\"%s\" on %s gave \"%s\" (%zu)", c->host, c->local, out, n);
+    }
+    tally_end(&t, NROWS(self_cases));
+    /* Too long for OUT: nothing. */
+    assert_int_equal(
+        meta4_self_url(strview_from_cstr("a-rather-long-host.test"), "1.2.3.4:5", out, 10), 0);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_base_url_check), cmocka_unit_test(test_base_url_too_long),
         cmocka_unit_test(test_stem_len),       cmocka_unit_test(test_accept_prefers),
         cmocka_unit_test(test_file_headers),   cmocka_unit_test(test_file_headers_cap),
+        cmocka_unit_test(test_self_url),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
