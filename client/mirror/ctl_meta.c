@@ -84,7 +84,8 @@ void ctl_job_sources(const struct item *it, struct job *j)
     const struct metalink *m = it->meta;
     size_t n = 0;
 
-    j->req.is_discovering = it->kind == INPUT_NAME;
+    /* A catalog name or a lone URL: its first answer may name mirrors (RFC 6249). */
+    j->req.is_discovering = m == NULL && (it->kind == INPUT_NAME || it->nurls <= 1);
     if (m == NULL) {
         for (size_t i = 1; i < it->nurls && n < METALINK_MAX_URLS; i++)
             j->mirrors[n++] = it->urls[i];

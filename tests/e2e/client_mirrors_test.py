@@ -358,6 +358,13 @@ try:
     tap.ok("a catalog name: the mirrors from its Metalink are used",
            re.search(rf"127\.0\.0\.1:{g2.port} \d", text) is not None, text[-2000:])
 
+    # A plain URL: the same Link headers, the same mirrors.
+    dl = os.path.join(tmp, "dl-url")
+    rc, text, _ = run_client(["get", url(g1.port), "--dir", dl], "plain URL")
+    check_file("a plain URL with Link headers", os.path.join(dl, "big.bin"), rc, text)
+    tap.ok("a plain URL: the mirrors from its Metalink are used",
+           re.search(rf"127\.0\.0\.1:{g2.port} \d", text) is not None, text[-2000:])
+
     # A corrupt source, first in its Metalink.
     dl = os.path.join(tmp, "dl-bad")
     rc, text, _ = run_client(["get", url(dsrv.port, "bad/big.bin.meta4"), "--dir", dl], "corrupt")
