@@ -41,8 +41,11 @@
 static ssize_t hash_back(struct hasher *h, uint64_t from, uint64_t to)
 {
     size_t want = to - from > HASHER_BUF ? HASHER_BUF : (size_t)(to - from);
-    ssize_t n = pread(h->fd, h->buf, want, (off_t)from);
+    ssize_t n;
 
+    if (h->buf == NULL && (h->buf = malloc(HASHER_BUF)) == NULL) /* only when first needed */
+        return -ENOMEM;
+    n = pread(h->fd, h->buf, want, (off_t)from);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
     if (n == 0) /* the file is shorter than what was written to it */
@@ -101,15 +104,13 @@ static int hash_guarded(struct sha256 *ctx, const char *p, size_t n)
  */
 static ssize_t hash_mapped(struct hasher *h, uint64_t from, uint64_t to)
 {
-    static long page;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE); /* per call: hashers run on several threads */
     uint64_t start, len;
     struct stat st;
     char *p;
     int err;
 
-    if (page == 0)
-        page = sysconf(_SC_PAGESIZE);
-    start = from - from % (uint64_t)page;
+    start = from - from % page;
     len = (to - start > HASHER_MAP ? HASHER_MAP : to - start);
     if (len <= from - start || fstat(h->fd, &st) != 0 || (uint64_t)st.st_size < start + len)
         return hash_back(h, from, to);
@@ -177,12 +178,7 @@ int hasher_start(struct hasher *h, int fd, bool is_threaded, bool is_writeback)
     pthread_cond_init(&h->cond, NULL);
     h->is_started = true;
     if (!is_threaded)
-        return 0; /* the read-back buffer comes when (if) it is needed */
-    h->buf = malloc(HASHER_BUF);
-    if (h->buf == NULL) {
-        hasher_cancel(h);
-        return -ENOMEM;
-    }
+        return 0; /* the read-back buffer comes when (if) hash_back() needs it */
     pthread_once(&sigbus_once, sigbus_install);
     err = pthread_create(&h->thread, NULL, hasher_main, h);
     if (err != 0) {
@@ -265,8 +261,6 @@ static int hash_rest(struct hasher *h, uint64_t size)
 {
     if (h->err != 0 || h->hashed >= size) /* no writer is left: no lock needed to look */
         return h->err;
-    if (h->buf == NULL && (h->buf = malloc(HASHER_BUF)) == NULL)
-        return -ENOMEM;
     while (h->hashed < size) {
         ssize_t n = hash_back(h, h->hashed, size);
 
