@@ -138,11 +138,13 @@ static void entry_repr(const struct server_ctx *ctx, struct fcache_entry *e,
     if (e->rep.has_digest)
         memcpy(e->rep.sha256, se->sha256, SHA256_LEN);
     /* Its mirrors and its Metalink, once the catalog vouches for this version (RFC 6249). */
-    if (e->rep.has_digest && e->links == NULL && (e->links = malloc(META4_LINKS_MAX)) != NULL &&
-        meta4_file_headers(e->name, ctx->opts->mirrors, ctx->opts->nmirrors, e->links,
-                           META4_LINKS_MAX) == 0) {
-        free(e->links);
-        e->links = NULL;
+    if (e->rep.has_digest && e->links == NULL) {
+        char links[META4_LINKS_MAX];
+
+        /* Kept as long as it is (about 100 bytes without mirrors), not META4_LINKS_MAX. */
+        if (meta4_file_headers(e->name, ctx->opts->mirrors, ctx->opts->nmirrors, links,
+                               sizeof(links)) > 0)
+            e->links = strdup(links);
     }
     e->rep.links = e->rep.has_digest ? e->links : NULL;
     e->rep_gen = snap->gen != 0 ? snap->gen : 1;
